@@ -1,0 +1,1 @@
+"""equilens._cli."""

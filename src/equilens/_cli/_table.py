@@ -1,0 +1,111 @@
+"""Readable terminal output of an audit log (rich)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+
+from rich.console import Console
+from rich.table import Table
+
+from equilens.results._log import AuditLog, MetricResult
+
+KEY_METRICS = (
+    "selection_rate",
+    "base_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "precision_score",
+    "accuracy_score",
+    "roc_auc_score",
+)
+
+
+def _fmt(row: MetricResult) -> str:
+    if row.value is None:
+        return "undefined"
+    text = f"{row.value:.3f}"
+    if row.ci_low is not None and row.ci_high is not None:
+        text += f" [{row.ci_low:.3f}, {row.ci_high:.3f}]"
+    if row.status == "insufficient_evidence":
+        text += " (small)"
+    return text
+
+
+def _label(mapping: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in mapping.items()) or "overall"
+
+
+@contextlib.contextmanager
+def progress_printer(quiet: bool) -> Iterator[Callable[[str], None] | None]:
+    """A status line naming the running step (stderr), or nothing when quiet."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    console = Console(stderr=True)
+    with console.status("auditing...") as status:
+
+        def update(step: str) -> None:
+            status.update(f"auditing: {step}...")
+
+        yield update
+
+
+def print_summary(log: AuditLog, console: Console | None = None) -> None:
+    """Per-group key metrics with intervals, disparities and detected differences."""
+    console = console or Console()
+    level = int(round(log.confidence_level * 100))
+    by_slice: dict[str, dict[str, MetricResult]] = {}
+    counts: dict[str, int] = {}
+    for row in log.results:
+        key = _label(row.slice)
+        by_slice.setdefault(key, {})[row.metric] = row
+        counts[key] = row.n
+    shown = [m for m in KEY_METRICS if any(m in v for v in by_slice.values())]
+    table = Table(title=f"Metrics by group (point estimate [{level}% CI])", show_lines=False)
+    table.add_column("group")
+    table.add_column("n", justify="right")
+    for m in shown:
+        table.add_column(m.replace("_score", "").replace("_", " "), justify="right")
+    for key, rows in by_slice.items():
+        table.add_row(key, str(counts[key]), *[_fmt(rows[m]) if m in rows else "" for m in shown])
+    console.print(table)
+
+    disp = Table(title="Fairness criteria (between groups)")
+    for col in ("criterion", "features", "value", f"{level}% CI", "note"):
+        disp.add_column(col)
+    for d in log.disparities:
+        if d.method != "between_groups":
+            continue
+        ci = f"[{d.ci_low:.3f}, {d.ci_high:.3f}]" if d.ci_low is not None else "-"
+        value = f"{d.value:.3f}" if d.value is not None else "undefined"
+        note = d.four_fifths_rule and f"four-fifths rule: {d.four_fifths_rule}" or (d.reason or "")
+        disp.add_row(d.criterion, " x ".join(d.features), value, ci, note)
+    console.print(disp)
+
+    detected = [c for c in log.comparisons if c.conclusion == "difference_detected"]
+    detected.sort(key=lambda c: abs(c.difference or 0.0), reverse=True)
+    comp = Table(
+        title=f"Differences detected (Holm-adjusted p < {1 - log.confidence_level:.2g}), "
+        f"{len(detected)} of {len(log.comparisons)} comparisons"
+    )
+    for col in ("metric", "group", "reference", "difference", f"{level}% CI", "p (Holm)"):
+        comp.add_column(col)
+    for c in detected[:15]:
+        ci = (
+            f"[{c.difference_ci_low:+.3f}, {c.difference_ci_high:+.3f}]"
+            if c.difference_ci_low is not None and c.difference_ci_high is not None
+            else "-"
+        )
+        comp.add_row(
+            c.metric,
+            _label(c.slice),
+            _label(c.reference),
+            f"{c.difference:+.3f}" if c.difference is not None else "-",
+            ci,
+            f"{c.p_holm:.2g}" if c.p_holm is not None else "-",
+        )
+    console.print(comp)
+    for w in log.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False, markup=True)

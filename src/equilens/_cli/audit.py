@@ -1,0 +1,113 @@
+"""``equilens audit``: audit a prediction file from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from equilens._cli._options import parse_bins, parse_pairs, split_list
+from equilens._cli._table import print_summary, progress_printer
+from equilens.audit._run import audit
+from equilens.exceptions import InvalidParameterError
+from equilens.results._log import AuditLog, write_log
+
+
+def register(sub: Any) -> None:
+    """Add the ``audit`` subcommand."""
+    p = sub.add_parser(
+        "audit",
+        help="audit predictions in a CSV or Parquet file",
+        description="Audit predictions: metrics per group and intersection with intervals, "
+        "tests, effect sizes and fairness criteria. Writes DIR/audit.json.",
+    )
+    p.add_argument("--data", required=True, help="CSV or Parquet file with one row per case")
+    p.add_argument("--y-true", required=True, help="column of true labels")
+    p.add_argument("--y-pred", required=True, help="column of predicted labels")
+    p.add_argument("--y-score", help="column of scores in [0, 1] (enables ROC-AUC, calibration)")
+    p.add_argument("--weight", help="column of sample weights")
+    p.add_argument("--sensitive", required=True, help="sensitive feature columns: A,B[,C]")
+    add_audit_options(p)
+    p.add_argument("--out", required=True, help="output directory (audit.json is written there)")
+    p.set_defaults(handler=run)
+
+
+def add_audit_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by commands that run an audit."""
+    p.add_argument(
+        "--intersections", action="store_true", help="also audit every intersection of features"
+    )
+    p.add_argument("--positive-label", help="the positive (favourable) label value")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap draws (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--min-group-size",
+        type=int,
+        default=30,
+        help="groups with fewer rows are insufficient_evidence (default 30)",
+    )
+    p.add_argument(
+        "--reference",
+        action="append",
+        metavar="FEATURE=VALUE",
+        help="reference group of a feature (repeatable; default: the largest group)",
+    )
+    p.add_argument(
+        "--bins",
+        action="append",
+        metavar="FEATURE=E1,E2",
+        help="cut a numeric feature into bands at these edges (repeatable)",
+    )
+    p.add_argument("--metrics", help="comma-separated metrics (default: all)")
+    p.add_argument(
+        "--confidence", type=float, default=0.95, help="confidence level (default 0.95)"
+    )
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def audit_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of :func:`equilens.audit` from the shared options."""
+    return {
+        "intersections": bool(args.intersections),
+        "positive_label": args.positive_label,
+        "bootstrap": args.bootstrap,
+        "seed": args.seed,
+        "min_group_size": args.min_group_size,
+        "reference": parse_pairs(args.reference, "--reference") or None,
+        "bins": parse_bins(args.bins) or None,
+        "metrics": split_list(args.metrics) or None,
+        "confidence_level": args.confidence,
+    }
+
+
+def write_outputs(log: AuditLog, out: str, quiet: bool) -> Path:
+    """Write the log into ``out`` and print the summary table."""
+    out_dir = Path(out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidParameterError(f"--out {out} exists and is not a directory")
+    path = write_log(log, out_dir / "audit.json")
+    if not quiet:
+        print_summary(log)
+        sys.stdout.write(f"\nAudit log written to {path}\n")
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``equilens audit``."""
+    sensitive = split_list(args.sensitive)
+    if not sensitive:
+        raise InvalidParameterError("--sensitive needs at least one column name")
+    with progress_printer(args.quiet) as progress:
+        log = audit(
+            args.data,
+            y_true=args.y_true,
+            y_pred=args.y_pred,
+            y_score=args.y_score,
+            sample_weight=args.weight,
+            sensitive_features=sensitive,
+            progress=progress,
+            **audit_kwargs(args),
+        )
+    write_outputs(log, args.out, args.quiet)
+    return 0

@@ -1,0 +1,214 @@
+"""Per-slice metric values, intervals and bootstrap draws, from the slice tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from equilens.metrics._scores import (
+    auc_binning_bound,
+    auc_interval,
+    average_precision_from_hist,
+    average_precision_interval,
+    brier_from_moments,
+    delong_variance_from_hist,
+    expected_calibration_error,
+    roc_auc_from_hist,
+)
+from equilens.metrics._spec import (
+    ALL,
+    NEGATIVES,
+    POSITIVES,
+    MetricSpec,
+    cell_sum,
+    evaluate_confusion_metric,
+    proportion_parts,
+)
+from equilens.stats._bootstrap import aggregate_draws, draw_counts, percentile_interval
+from equilens.stats._intervals import proportion_interval
+from equilens.stats._tables import CellStats
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass
+class SliceTables:
+    """The sufficient statistics summed up to every slice, plus bootstrap draws of them."""
+
+    rows: NDArray[np.int64]  # (S, 2, 2)
+    wsum: FloatArray  # (S, 2, 2)
+    wsq: FloatArray  # (S, 2, 2)
+    n: NDArray[np.int64]  # (S,)
+    conf_draws: FloatArray | None  # (B, S, 2, 2) weighted
+    hist: FloatArray | None = None  # (S, 2, K)
+    exact_bins: NDArray[np.bool_] | None = None
+    moments: FloatArray | None = None  # (S, 2, 5)
+    calib: FloatArray | None = None  # (S, 2, M, 3)
+    calib_draws: FloatArray | None = None  # (B, S, 2, M, 2) [sum w, sum w*s]
+
+    @classmethod
+    def build(
+        cls, stats: CellStats, membership: FloatArray, draws: int, rng: np.random.Generator
+    ) -> SliceTables:
+        """Sum cells into slices and draw the count-level bootstrap."""
+
+        def up(a: NDArray[np.generic]) -> FloatArray:
+            return np.asarray(np.tensordot(membership, a, axes=(1, 0)), dtype=np.float64)
+
+        rows = np.rint(up(stats.rows)).astype(np.int64)
+        conf_draws = None
+        if draws > 0:
+            counts = draw_counts(stats.rows, draws, rng)
+            conf_draws = aggregate_draws(counts, stats.rows, stats.wsum, membership)
+        tables = cls(
+            rows=rows,
+            wsum=up(stats.wsum),
+            wsq=up(stats.wsq),
+            n=rows.sum(axis=(1, 2)),
+            conf_draws=conf_draws,
+        )
+        if stats.has_scores:
+            assert stats.score_hist is not None and stats.score_bins is not None
+            assert stats.score_moments is not None and stats.calib is not None
+            tables.hist = up(stats.score_hist)
+            tables.exact_bins = stats.score_bins.exact
+            tables.moments = up(stats.score_moments)
+            tables.calib = up(stats.calib)
+            if draws > 0:
+                calib_rows = np.rint(stats.calib[..., 0]).astype(np.int64)
+                counts = draw_counts(calib_rows, draws, rng)
+                w = aggregate_draws(counts, calib_rows, stats.calib[..., 1], membership)
+                ws = aggregate_draws(counts, calib_rows, stats.calib[..., 2], membership)
+                tables.calib_draws = np.stack([w, ws], axis=-1)
+        return tables
+
+    def effective_n(self, cells: tuple[tuple[int, int], ...]) -> FloatArray:
+        """Kish effective sample size of a set of confusion cells, per slice."""
+        w = cell_sum(self.wsum, cells)
+        w2 = cell_sum(self.wsq, cells)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(w2 > 0, w * w / np.where(w2 > 0, w2, 1.0), 0.0)
+
+
+@dataclass
+class Evaluated:
+    """One metric over all slices."""
+
+    spec: MetricSpec
+    value: FloatArray
+    lo: FloatArray
+    hi: FloatArray
+    method: NDArray[np.str_]
+    no_ci_reason: str | None = None
+    draws: FloatArray | None = None  # (B, S)
+    draws_kind: str = "bootstrap"  # or "parametric" (normal draws from the DeLong variance)
+    undefined_draws: FloatArray | None = None
+    variance: FloatArray | None = None  # delong variance (AUC)
+    successes: FloatArray | None = None  # effective numerator (proportions)
+    trials: FloatArray | None = None  # effective denominator
+    weight_total: FloatArray | None = None  # weighted denominator
+    error_bound: FloatArray | None = None
+
+
+def _nan(shape: int) -> FloatArray:
+    return np.full(shape, np.nan)
+
+
+def evaluate_metric(
+    spec: MetricSpec, t: SliceTables, alpha: float, interval_method: str
+) -> Evaluated:
+    """Values, intervals (and draws where bootstrapped) of one metric on every slice."""
+    s = t.n.shape[0]
+    methods = np.full(s, "none", dtype=object)
+    if spec.kind == "count":
+        value = cell_sum(t.wsum, ALL)
+        return Evaluated(
+            spec, value, _nan(s), _nan(s), methods, no_ci_reason="a count has no sampling error"
+        )
+    if spec.kind in ("proportion", "confusion"):
+        value = evaluate_confusion_metric(spec, t.wsum)
+        draws = None
+        if t.conf_draws is not None:
+            draws = evaluate_confusion_metric(spec, t.conf_draws)
+        ev = Evaluated(spec, value, _nan(s), _nan(s), methods, draws=draws)
+        if spec.kind == "proportion":
+            num, den = proportion_parts(spec, t.wsum)
+            n_eff = t.effective_n(spec.denominator)
+            ev.trials = n_eff
+            ev.successes = np.where(den > 0, value * n_eff, 0.0)
+            ev.weight_total = den
+            if interval_method != "bootstrap":
+                lo, hi, meth = proportion_interval(ev.successes, n_eff, alpha)
+                ok = den > 0
+                ev.lo, ev.hi = np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
+                ev.method = np.where(ok, meth, "none").astype(object)
+                return ev
+        if draws is not None:
+            ev.lo, ev.hi, ev.undefined_draws = percentile_interval(draws, alpha)
+            ev.method = np.full(s, "bootstrap-percentile", dtype=object)
+        else:
+            ev.no_ci_reason = "bootstrap disabled (bootstrap=0)"
+        return ev
+    return _evaluate_score_metric(spec, t, alpha)
+
+
+def _evaluate_score_metric(spec: MetricSpec, t: SliceTables, alpha: float) -> Evaluated:
+    assert t.hist is not None and t.moments is not None and t.calib is not None
+    s = t.n.shape[0]
+    neg, pos = t.hist[:, 0, :], t.hist[:, 1, :]
+    n_neg, n_pos = t.effective_n(NEGATIVES), t.effective_n(POSITIVES)
+    if spec.name == "roc_auc_score":
+        value = roc_auc_from_hist(neg, pos)
+        var = delong_variance_from_hist(neg, pos, n_eff_neg=n_neg, n_eff_pos=n_pos)
+        lo, hi = auc_interval(value, var, alpha)
+        bound = auc_binning_bound(neg, pos, t.exact_bins)
+        ok = np.isfinite(value) & np.isfinite(var)
+        return Evaluated(
+            spec,
+            value,
+            np.where(ok, lo, np.nan),
+            np.where(ok, hi, np.nan),
+            np.where(ok, "delong", "none").astype(object),
+            variance=var,
+            error_bound=bound,
+        )
+    if spec.name == "average_precision_score":
+        value = average_precision_from_hist(neg, pos)
+        lo, hi = average_precision_interval(value, n_pos, alpha)
+        ok = np.isfinite(value) & np.isfinite(lo)
+        return Evaluated(
+            spec,
+            value,
+            np.where(ok, lo, np.nan),
+            np.where(ok, hi, np.nan),
+            np.where(ok, "logit (Boyd et al. 2013)", "none").astype(object),
+        )
+    if spec.name == "brier_score_loss":
+        n_all = t.effective_n(ALL)
+        value, lo, hi = brier_from_moments(
+            t.moments[:, 0, :], t.moments[:, 1, :], n_eff=n_all, alpha=alpha
+        )
+        ok = np.isfinite(value) & np.isfinite(lo)
+        return Evaluated(
+            spec,
+            value,
+            np.where(ok, lo, np.nan),
+            np.where(ok, hi, np.nan),
+            np.where(ok, "normal (CLT)", "none").astype(object),
+        )
+    if spec.name == "expected_calibration_error":
+        value = expected_calibration_error(t.calib[:, 0, :, 1:], t.calib[:, 1, :, 1:])
+        ev = Evaluated(spec, value, _nan(s), _nan(s), np.full(s, "none", dtype=object))
+        if t.calib_draws is not None:
+            draws = expected_calibration_error(
+                t.calib_draws[:, :, 0, :, :], t.calib_draws[:, :, 1, :, :]
+            )
+            ev.draws = draws
+            ev.lo, ev.hi, ev.undefined_draws = percentile_interval(draws, alpha)
+            ev.method = np.full(s, "bootstrap-percentile", dtype=object)
+        else:
+            ev.no_ci_reason = "bootstrap disabled (bootstrap=0)"
+        return ev
+    raise ValueError(f"unknown score metric {spec.name}")

@@ -1,0 +1,466 @@
+"""Turn Arrow columns into validated numpy arrays: binary labels, scores, weights, group codes.
+
+All work over rows is done by Arrow compute kernels or vectorised numpy; Python only touches
+the (small) dictionaries of distinct values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from equilens.data._types import MISSING_LABEL, BinSpec, Feature, LabelValue
+from equilens.exceptions import InvalidInputError
+
+__all__ = [
+    "LabelColumn",
+    "encode_binned",
+    "encode_categorical",
+    "label_column",
+    "numeric_column",
+]
+
+_MAX_LISTED_VALUES = 5
+_COUNT_BLOCK = 1 << 18  # rows per np.bincount call: keeps its intp temporary small and warm
+
+ValueKind = Literal["bool", "int", "float", "str", "other"]
+
+
+def value_kind(t: pa.DataType) -> ValueKind:
+    """Classify an Arrow type (the value type, for dictionaries)."""
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if pa.types.is_boolean(t):
+        return "bool"
+    if pa.types.is_integer(t):
+        return "int"
+    if pa.types.is_floating(t):
+        return "float"
+    if _is_stringy(t):
+        return "str"
+    return "other"
+
+
+def _is_stringy(t: pa.DataType) -> bool:
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return True
+    is_view = getattr(pa.types, "is_string_view", None)
+    return bool(is_view is not None and is_view(t))
+
+
+def _is_numeric(t: pa.DataType) -> bool:
+    return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+
+
+def _is_groupable(t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return (
+        _is_numeric(t)
+        or pa.types.is_boolean(t)
+        or _is_stringy(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_temporal(t)
+        or pa.types.is_null(t)
+    )
+
+
+def _format_value(v: object) -> str:
+    """Display label of one distinct value: floats that are whole numbers print as ints."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return repr(v)
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    return str(v)
+
+
+def _list_values(values: Sequence[object], total: int) -> str:
+    shown = ", ".join(repr(v) for v in values[:_MAX_LISTED_VALUES])
+    if total > _MAX_LISTED_VALUES:
+        shown += f", ... ({total} in total)"
+    return shown
+
+
+def _first_index(mask: NDArray[np.bool_]) -> int:
+    return int(np.argmax(mask))
+
+
+def _bincount(codes: NDArray[np.integer[Any]], minlength: int) -> NDArray[np.int64]:
+    """``np.bincount`` in blocks: same result, without an 8-bytes-per-row temporary."""
+    counts = np.zeros(minlength, dtype=np.int64)
+    for start in range(0, len(codes), _COUNT_BLOCK):
+        block = np.bincount(codes[start : start + _COUNT_BLOCK], minlength=minlength)
+        counts[: len(block)] += block
+    return counts
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """A dictionary-encoded column: one shared dictionary and per-chunk index arrays."""
+
+    dictionary: pa.Array
+    chunks: tuple[pa.Array, ...]
+    from_encode: bool
+    """True if the encoding was computed here, so every dictionary entry is used by a row."""
+    n_rows: int
+
+    @property
+    def null_rows(self) -> bool:
+        """Whether some row is null (has a null index)."""
+        return any(c.null_count for c in self.chunks)
+
+    def missing_entries(self) -> NDArray[np.bool_]:
+        """Per dictionary entry: is it a missing value (null, NaN or empty string)."""
+        d = self.dictionary
+        miss = pc.is_null(d, nan_is_null=True)
+        if _is_stringy(d.type):
+            miss = pc.or_kleene(miss, pc.equal(d, pa.scalar("", d.type)))
+        return np.asarray(miss.to_numpy(zero_copy_only=False), dtype=bool)
+
+    def take(self, mapping: NDArray[Any]) -> NDArray[Any]:
+        """Map every row through ``mapping`` (one entry per dictionary entry, then the null).
+
+        Chunks are mapped straight into one output array, without concatenating the indices.
+        """
+        k = len(self.dictionary)
+        out = np.empty(self.n_rows, dtype=mapping.dtype)
+        offset = 0
+        for chunk in self.chunks:
+            n = len(chunk)
+            target = out[offset : offset + n]
+            if chunk.null_count:
+                idx = chunk.fill_null(0).to_numpy(zero_copy_only=False)
+                np.take(mapping, idx, out=target, mode="clip")
+                nulls = np.asarray(chunk.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+                target[nulls] = mapping[k]
+            else:
+                np.take(mapping, chunk.to_numpy(), out=target, mode="clip")
+            offset += n
+        return out
+
+    def used_entries(self) -> NDArray[np.bool_]:
+        """Per dictionary entry: does any row use it (a pass over the rows if not known)."""
+        k = len(self.dictionary)
+        if self.from_encode:
+            return np.ones(k, dtype=bool)
+        counts = np.zeros(k + 1, dtype=np.int64)
+        for chunk in self.chunks:
+            idx = chunk.cast(pa.int64()).fill_null(k).to_numpy()
+            counts += _bincount(idx, minlength=k + 1)
+        return counts[:k] > 0
+
+
+def _encode(col: pa.ChunkedArray) -> _Encoded:
+    """Dictionary-encode a column, or unify the dictionaries of an already encoded one."""
+    from_encode = not pa.types.is_dictionary(col.type)
+    if from_encode:
+        try:
+            col = pc.dictionary_encode(col)
+        except pa.ArrowNotImplementedError:
+            col = pc.dictionary_encode(col.cast(pa.large_string()))
+    col = col.unify_dictionaries()
+    chunks = [c for c in col.chunks if len(c)]
+    return _Encoded(
+        dictionary=chunks[0].dictionary,
+        chunks=tuple(c.indices for c in chunks),
+        from_encode=from_encode,
+        n_rows=len(col),
+    )
+
+
+def _labels_and_mapping(
+    values: pa.Array, positions: NDArray[np.intp], k: int
+) -> tuple[list[str], NDArray[np.int32], NDArray[np.bool_]]:
+    """Sort the distinct values and give each dictionary position its group code.
+
+    Returns the labels, a mapping of length ``k + 1`` (entries not in ``positions`` and the
+    null slot get code ``len(labels)``, the missing group) and, per position, whether its
+    value formats as the literal missing label (and so joins the missing group).
+    """
+    order = np.asarray(pc.array_sort_indices(values).to_numpy(), dtype=np.int64)
+    sorted_values = values.take(pa.array(order, type=pa.int64())).to_pylist()
+    code_of_label: dict[str, int] = {}
+    codes_of_positions = np.empty(len(positions), dtype=np.int64)
+    literal_missing = np.zeros(len(positions), dtype=bool)
+    for i, value in zip(order, sorted_values, strict=True):
+        text = _format_value(value)
+        if text == MISSING_LABEL:
+            literal_missing[i] = True
+            codes_of_positions[i] = -1
+            continue
+        codes_of_positions[i] = code_of_label.setdefault(text, len(code_of_label))
+    labels = list(code_of_label)
+    codes_of_positions[literal_missing] = len(labels)
+    mapping = np.full(k + 1, len(labels), dtype=np.int32)
+    mapping[positions] = codes_of_positions
+    return labels, mapping, literal_missing
+
+
+def _too_many_groups(label: str, count: int, max_groups: int) -> InvalidInputError:
+    return InvalidInputError(
+        f"{label} has {count} distinct values, more than "
+        f"max_groups_per_feature={max_groups}; bin it (bins=...) or choose another column"
+    )
+
+
+def encode_categorical(
+    col: pa.ChunkedArray, name: str, label: str, max_groups: int, n_rows: int
+) -> Feature:
+    """Encode a sensitive column's distinct values as group codes.
+
+    Parameters
+    ----------
+    col : pyarrow.ChunkedArray
+        The column.
+    name : str
+        Feature name.
+    label : str
+        How messages name the column, e.g. "Sensitive column 'race'".
+    max_groups : int
+        Most distinct (non-missing) values allowed.
+    n_rows : int
+        Length of the column.
+
+    Returns
+    -------
+    Feature
+        Labels sorted by value, "<missing>" last if any row is null, NaN or an empty string.
+        Dictionary entries that no row uses (unused pandas categories) get no group.
+
+    Raises
+    ------
+    InvalidInputError
+        For an unsupported type or more than ``max_groups`` distinct values.
+    """
+    if not _is_groupable(col.type):
+        raise InvalidInputError(
+            f"{label} has unsupported type {col.type}; sensitive columns must hold strings, "
+            "numbers, booleans or dates"
+        )
+    if pa.types.is_null(col.type) or col.null_count == n_rows:
+        return Feature(name, np.zeros(n_rows, dtype=np.int32), (MISSING_LABEL,), "categorical")
+    enc = _encode(col)
+    k = len(enc.dictionary)
+    miss = enc.missing_entries()
+    valid = ~miss
+    if int(valid.sum()) > max_groups:
+        # Only an input dictionary can hold unused entries; count the used ones.
+        valid &= enc.used_entries()
+        if int(valid.sum()) > max_groups:
+            raise _too_many_groups(label, int(valid.sum()), max_groups)
+    positions = np.flatnonzero(valid)
+    values = enc.dictionary.take(pa.array(positions, type=pa.int64()))
+    labels, mapping, literal_missing = _labels_and_mapping(values, positions, k)
+    codes = enc.take(mapping)
+    missing_code = len(labels)
+    if enc.from_encode:
+        has_missing = enc.null_rows or bool(miss.any()) or bool(literal_missing.any())
+    else:
+        counts = _bincount(codes, minlength=missing_code + 1)
+        has_missing = bool(counts[missing_code] > 0)
+        unused = counts[:missing_code] == 0
+        if unused.any():
+            keep = np.flatnonzero(~unused)
+            remap = np.full(missing_code + 1, len(keep), dtype=np.int32)
+            remap[keep] = np.arange(len(keep), dtype=np.int32)
+            labels = [labels[i] for i in keep]
+            codes = remap[codes]
+    if has_missing:
+        labels.append(MISSING_LABEL)
+    return Feature(name, codes, tuple(labels), "categorical")
+
+
+def _to_float64(col: pa.ChunkedArray) -> NDArray[np.float64]:
+    """Numeric column -> contiguous float64 numpy array, nulls as NaN."""
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)
+    if col.type != pa.float64():
+        col = col.cast(pa.float64())
+    arr = col.to_numpy()
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
+def encode_binned(col: pa.ChunkedArray, name: str, label: str, spec: BinSpec) -> Feature:
+    """Cut a numeric sensitive column into the bands of ``spec``.
+
+    Bands are left-closed; missing values (null or NaN) form a last "<missing>" group. Every
+    band is listed, even if no row falls in it.
+
+    Raises
+    ------
+    InvalidInputError
+        If the column is not numeric.
+    """
+    value_type = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+    if not _is_numeric(value_type):
+        raise InvalidInputError(
+            f"Cannot bin {label[:1].lower()}{label[1:]}: it holds {value_type} values, "
+            "and bins need a numeric column"
+        )
+    values = _to_float64(col)
+    edges = np.asarray(spec.edges, dtype=np.float64)
+    codes = np.searchsorted(edges, values, side="right").astype(np.int32)
+    labels = spec.band_labels
+    nan = np.isnan(values)
+    if nan.any():
+        codes[nan] = len(labels)
+        labels = (*labels, MISSING_LABEL)
+    return Feature(name, codes, labels, "binned", spec.edges)
+
+
+def numeric_column(
+    col: pa.ChunkedArray, label: str, *, kind: Literal["score", "weight"]
+) -> NDArray[np.float64]:
+    """Validate a score (finite, in [0, 1]) or weight (finite, >= 0, not all 0) column.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming the column, with counts and the first offending row.
+    """
+    value_type = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+    if not _is_numeric(value_type):
+        raise InvalidInputError(f"{label} must be numeric; got {value_type} values")
+    values = _to_float64(col)
+    lo = float(np.min(values))
+    hi = float(np.max(values))
+    if np.isnan(lo) or np.isnan(hi):
+        nan = np.isnan(values)
+        raise InvalidInputError(
+            f"{label} has {int(nan.sum())} missing values (null or NaN); first at row index "
+            f"{_first_index(nan)}. Remove or fill those rows"
+        )
+    if kind == "score":
+        if lo < 0.0 or hi > 1.0:
+            bad = (values < 0.0) | (values > 1.0)
+            raise InvalidInputError(
+                f"{label} has {int(bad.sum())} values outside [0, 1] (min {lo:g}, max {hi:g}); "
+                f"first at row index {_first_index(bad)}. Scores must be probabilities of the "
+                "positive label"
+            )
+        return values
+    if np.isinf(lo) or np.isinf(hi):
+        bad = np.isinf(values)
+        raise InvalidInputError(
+            f"{label} has {int(bad.sum())} infinite values; first at row index "
+            f"{_first_index(bad)}. Weights must be finite"
+        )
+    if lo < 0.0:
+        bad = values < 0.0
+        raise InvalidInputError(
+            f"{label} has {int(bad.sum())} negative values (min {lo:g}); first at row index "
+            f"{_first_index(bad)}. Weights must be >= 0"
+        )
+    if hi == 0.0:
+        raise InvalidInputError(f"{label} is all zeros; at least one weight must be positive")
+    return values
+
+
+@dataclass(frozen=True)
+class LabelColumn:
+    """A validated label column: its distinct values and how to binarise it."""
+
+    col: pa.ChunkedArray
+    label: str
+    kind: ValueKind
+    values: tuple[LabelValue, ...]  # distinct, sorted; at most two
+    encoded: _Encoded | None  # set for string / dictionary columns
+
+    def binary(self, positive: LabelValue) -> NDArray[np.int8]:
+        """1 where the value equals ``positive`` (a value from ``self.values``), else 0."""
+        if self.encoded is not None:
+            d = self.encoded.dictionary
+            hit = pc.equal(d, pa.scalar(positive, d.type)).to_numpy(zero_copy_only=False)
+            mapping = np.zeros(len(d) + 1, dtype=np.int8)
+            mapping[: len(d)] = np.asarray(hit, dtype=bool)
+            return self.encoded.take(mapping)
+        hits = pc.equal(self.col, pa.scalar(positive, self.col.type))
+        return np.ascontiguousarray(hits.to_numpy(), dtype=bool).view(np.int8)
+
+
+def _py(v: Any) -> LabelValue:
+    """Arrow/numpy scalar -> plain Python scalar."""
+    if isinstance(v, pa.Scalar):
+        v = v.as_py()
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, str | bool | int | float):
+        return v
+    raise InvalidInputError(f"Unsupported label value {v!r}")
+
+
+def _too_many(label: str, values: Sequence[object], total: int) -> InvalidInputError:
+    return InvalidInputError(
+        f"{label} has {total} distinct values ({_list_values(values, total)}); binary labels "
+        "need at most two. If it holds scores, pass it as y_score and threshold it for y_pred"
+    )
+
+
+def _missing_error(label: str, mask: NDArray[np.bool_]) -> InvalidInputError:
+    return InvalidInputError(
+        f"{label} has {int(mask.sum())} missing values (null, NaN or empty); first at row index "
+        f"{_first_index(mask)}. Remove or fill those rows"
+    )
+
+
+def label_column(col: pa.ChunkedArray, label: str) -> LabelColumn:
+    """Validate a y_true / y_pred column: no missing values, at most two distinct values.
+
+    Raises
+    ------
+    InvalidInputError
+        For missing values, more than two values or an unsupported type.
+    """
+    kind = value_kind(col.type)
+    if kind == "other":
+        raise InvalidInputError(
+            f"{label} has unsupported type {col.type}; labels must be numbers, booleans or strings"
+        )
+    if pa.types.is_dictionary(col.type) or kind == "str":
+        return _label_from_dictionary(col, label, kind)
+    if col.null_count or (kind == "float" and pc.any(pc.is_nan(col)).as_py()):
+        mask = np.asarray(pc.is_null(col, nan_is_null=True).to_numpy(), dtype=bool)
+        raise _missing_error(label, mask)
+    if kind in ("int", "bool"):
+        mm = pc.min_max(col)
+        lo, hi = _py(mm["min"]), _py(mm["max"])
+        if lo == hi:
+            return LabelColumn(col, label, kind, (lo,), None)
+        if int(hi) - int(lo) == 1:
+            return LabelColumn(col, label, kind, (lo, hi), None)
+    distinct = pc.unique(col)
+    if len(distinct) > 2:
+        smallest = pc.bottom_k_unstable(distinct, k=min(len(distinct), _MAX_LISTED_VALUES))
+        shown = sorted(_py(v) for v in smallest)
+        raise _too_many(label, shown, len(distinct))
+    values = tuple(sorted(_py(v) for v in distinct))
+    return LabelColumn(col, label, kind, values, None)
+
+
+def _label_from_dictionary(col: pa.ChunkedArray, label: str, kind: ValueKind) -> LabelColumn:
+    if col.null_count == len(col):
+        raise _missing_error(label, np.ones(len(col), dtype=bool))
+    enc = _encode(col)
+    miss = enc.missing_entries()
+    used = enc.used_entries()
+    if enc.null_rows or np.any(used & miss):
+        raise _missing_error(label, enc.take(np.append(miss, True)).astype(bool))
+    positions = np.flatnonzero(used)
+    values = enc.dictionary.take(pa.array(positions, type=pa.int64()))
+    if len(values) > 2:
+        smallest = pc.bottom_k_unstable(values, k=min(len(values), _MAX_LISTED_VALUES))
+        shown = sorted(_py(v) for v in smallest)
+        raise _too_many(label, shown, len(values))
+    distinct = tuple(sorted(_py(v) for v in values))
+    return LabelColumn(col, label, kind, distinct, enc)

@@ -1,0 +1,242 @@
+"""The audit log: one versioned, self-describing JSON document.
+
+Everything a report, the gate or the run store shows is recomputable from this document.
+Undefined values are written as ``null`` together with a ``status`` and a ``reason``, never as
+a number: a NaN or infinity cannot enter the model (validation rejects it).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from equilens._version import __version__
+from equilens.exceptions import InvalidInputError, LogFormatError
+
+#: Version of the log format written by this release. Readers accept the same major version.
+FORMAT_VERSION = "1.0"
+
+
+def _finite(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError("numbers in an audit log must be finite; write null with a status")
+    return value
+
+
+Number = Annotated[float | None, AfterValidator(_finite)]
+Status = Literal["ok", "undefined", "insufficient_evidence"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MetricResult(_Model):
+    """One metric on one slice."""
+
+    metric: str
+    """Registry name of the metric."""
+    slice: dict[str, str]
+    """Feature -> value; the overall population is the empty mapping."""
+    n: int
+    """Rows in the slice (unweighted)."""
+    value: Number
+    """Point estimate; null when undefined."""
+    ci_low: Number
+    """Lower bound of the confidence interval (level in ``AuditLog.confidence_level``)."""
+    ci_high: Number
+    """Upper bound of the confidence interval."""
+    ci_method: str
+    """How the interval was computed (wilson, clopper-pearson, bootstrap-percentile, delong, ...)
+    or ``none`` with the reason in ``reason`` (e.g. a count is exact)."""
+    status: Status
+    """``ok``; ``undefined`` (see reason); ``insufficient_evidence`` (n below the minimum group
+    size: the value is shown but must not be relied on)."""
+    reason: str | None = None
+    """Why the value is undefined, the evidence insufficient, or the interval absent."""
+    weighted_n: Number = None
+    """Sum of weights in the denominator (weighted audits only)."""
+    effective_n: Number = None
+    """Kish effective sample size of the denominator (weighted audits) or its row count."""
+    undefined_draws: Number = None
+    """Share of bootstrap draws in which the metric was undefined (bootstrap intervals only)."""
+    error_bound: Number = None
+    """Largest error of the value from score binning (grid histograms; 0 when exact)."""
+
+
+class Disparity(_Model):
+    """A fairness criterion summarised over one family of groups."""
+
+    criterion: str
+    """Registry name of the criterion (e.g. demographic_parity_difference)."""
+    features: list[str]
+    """The family: one sensitive feature or an intersection."""
+    method: Literal["between_groups", "to_overall", "to_reference"]
+    """Largest gap between any two groups, between a group and the overall population, or
+    between a group and the family's reference group (smallest ratio for ratio criteria)."""
+    value: Number
+    ci_low: Number
+    ci_high: Number
+    ci_method: str
+    status: Status
+    reason: str | None = None
+    groups: list[dict[str, str]] = Field(default_factory=list)
+    """The two groups (or the group and the comparator) that set the value."""
+    excluded_groups: list[dict[str, str]] = Field(default_factory=list)
+    """Groups left out because they are below the minimum group size or undefined."""
+    undefined_draws: Number = None
+    four_fifths_rule: Literal["pass", "fail"] | None = None
+    """For ratio criteria of selection rates: the EEOC four-fifths rule on the point estimate."""
+
+
+class Comparison(_Model):
+    """One group against its family's reference group on one metric, with a test."""
+
+    metric: str
+    features: list[str]
+    slice: dict[str, str]
+    reference: dict[str, str]
+    n: int
+    n_reference: int
+    value: Number
+    reference_value: Number
+    difference: Number
+    """Group minus reference."""
+    difference_ci_low: Number
+    difference_ci_high: Number
+    ratio: Number
+    """Group divided by reference."""
+    ratio_ci_low: Number
+    ratio_ci_high: Number
+    ci_method: str
+    test: str
+    """chi-square, fisher-exact or delong-z; ``none`` when no test could be run."""
+    statistic: Number
+    p_value: Number
+    p_holm: Number
+    """Holm-adjusted p-value over the audit's whole family of comparisons."""
+    p_bh: Number
+    """Benjamini-Hochberg-adjusted p-value over the same family."""
+    cohens_h: Number = None
+    odds_ratio: Number = None
+    minimum_detectable_difference: Number = None
+    """Smallest gap from the reference rate detectable at alpha 0.05 with 80% power."""
+    status: Status
+    reason: str | None = None
+    conclusion: Literal[
+        "difference_detected", "no_difference_detected", "insufficient_evidence", "undefined"
+    ]
+    """``difference_detected`` when p_holm < alpha; ``insufficient_evidence`` when the group is
+    too small or the test could not detect a gap of ``underpowered_gap``."""
+
+
+class FamilyRecord(_Model):
+    """One family of groups: its features, groups and reference."""
+
+    features: list[str]
+    groups: list[dict[str, str]]
+    reference: dict[str, str]
+    reference_rule: str
+
+
+class DataFingerprintRecord(_Model):
+    """Which data was audited: row count and a hash per used column."""
+
+    n_rows: int
+    columns: dict[str, str]
+    """Content hash (blake2b, hex) of each used column, normalised (same for every input type)."""
+    digest: str | None = None
+    """One hash over the row count and all column hashes."""
+
+
+class AuditLog(_Model):
+    """The result of one audit. Reports, the gate and the store read only this."""
+
+    format_version: str = FORMAT_VERSION
+    """Version of this document's format; readers check it before anything else."""
+    equilens_version: str = __version__
+    created: str
+    """UTC time the audit finished, ISO 8601."""
+    run_id: str
+    spec_given: dict[str, Any]
+    """The audit's arguments as passed (columns, options; never data)."""
+    spec_resolved: dict[str, Any]
+    """The same after defaults and inference (positive label, references, metrics, ...)."""
+    data: DataFingerprintRecord
+    seed: int
+    confidence_level: float
+    bootstrap_draws: int
+    score_bins: dict[str, Any] | None = None
+    """How scores were summarised: mode (exact or grid), bins, largest AUC error bound."""
+    families: list[FamilyRecord]
+    results: list[MetricResult]
+    disparities: list[Disparity]
+    comparisons: list[Comparison]
+    multiple_comparisons: dict[str, Any]
+    """The family of tests adjusted together and the methods (Holm, Benjamini-Hochberg)."""
+    warnings: list[str] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict)
+    """Seconds spent per step."""
+    packages: dict[str, str] = Field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """The log as indented JSON."""
+        return self.model_dump_json(indent=2)
+
+    def result(self, metric: str, slice: dict[str, str] | None = None) -> MetricResult:
+        """The result row of ``metric`` on ``slice`` (overall when omitted)."""
+        want = slice or {}
+        for row in self.results:
+            if row.metric == metric and row.slice == want:
+                return row
+        raise KeyError(f"no result for metric '{metric}' on slice {want}")
+
+    def to_frame(self, table: Literal["results", "comparisons", "disparities"] = "results") -> Any:
+        """One table of the log as a pandas DataFrame (slices flattened to columns)."""
+        import pandas as pd
+
+        rows = [r.model_dump() for r in getattr(self, table)]
+        for row in rows:
+            for key in ("slice", "reference"):
+                if key in row:
+                    row[key] = ", ".join(f"{k}={v}" for k, v in row[key].items()) or "overall"
+        return pd.DataFrame(rows)
+
+
+def write_log(log: AuditLog, path: str | Path) -> Path:
+    """Write ``log`` as JSON atomically (a crash never leaves a half-written file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(log.to_json(), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def read_log(path: str | Path) -> AuditLog:
+    """Read an audit log, checking its format version first."""
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInputError(f"Audit log not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInputError(f"Cannot read audit log {path}: {exc}") from None
+    if not isinstance(raw, dict) or "format_version" not in raw:
+        raise LogFormatError(f"{path} is not an equilens audit log (no format_version)")
+    version = str(raw["format_version"])
+    if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        raise LogFormatError(
+            f"{path} has format_version {version}; this equilens ({__version__}) reads "
+            f"format {FORMAT_VERSION.split('.')[0]}.x. Upgrade equilens to read it."
+        )
+    try:
+        return AuditLog.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise LogFormatError(f"{path} is not a valid audit log: {where}: {first['msg']}") from None

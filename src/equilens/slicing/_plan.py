@@ -1,0 +1,171 @@
+"""Slices (groups) of an audit and how they are built from the finest cells.
+
+A :class:`Slice` is a mapping feature -> value (the overall population is the empty mapping).
+A :class:`Family` is a set of disjoint slices that partition the population: one sensitive
+feature, or one intersection of features. Comparisons and fairness criteria are computed within
+a family, against its reference slice.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from equilens.exceptions import InvalidParameterError
+from equilens.stats._tables import CellStats
+
+ReferenceRule = Literal["largest", "most_favoured"]
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One group: the features it fixes and their values (both empty for the overall)."""
+
+    features: tuple[str, ...]
+    values: tuple[str, ...]
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        """The slice as a mapping feature -> value."""
+        return dict(zip(self.features, self.values))
+
+    def label(self) -> str:
+        """A short human-readable label."""
+        if not self.features:
+            return "overall"
+        return ", ".join(f"{f}={v}" for f, v in zip(self.features, self.values))
+
+
+@dataclass(frozen=True)
+class Family:
+    """Disjoint slices over the same features, with the reference slice for comparisons."""
+
+    features: tuple[str, ...]
+    members: tuple[int, ...]
+    reference: int
+    reference_rule: str
+
+    def label(self) -> str:
+        """The family's features joined with ' x '."""
+        return " x ".join(self.features)
+
+
+@dataclass(frozen=True)
+class SlicePlan:
+    """Every slice an audit reports, with its membership over the finest cells."""
+
+    slices: tuple[Slice, ...]
+    membership: NDArray[np.float64]
+    families: tuple[Family, ...]
+
+    @property
+    def n_slices(self) -> int:
+        """Number of slices, the overall included (index 0)."""
+        return len(self.slices)
+
+
+def resolve_intersections(
+    features: Sequence[str], intersections: bool | Sequence[Sequence[str]]
+) -> list[tuple[str, ...]]:
+    """Families to report: each feature alone, then the requested intersections.
+
+    ``intersections=True`` means every combination of two or more features.
+    """
+    families: list[tuple[str, ...]] = [(f,) for f in features]
+    if intersections is True:
+        for r in range(2, len(features) + 1):
+            families.extend(itertools.combinations(features, r))
+    elif intersections:
+        for combo in intersections:
+            combo_t = tuple(combo)
+            unknown = [f for f in combo_t if f not in features]
+            if unknown or len(combo_t) < 2 or len(set(combo_t)) != len(combo_t):
+                raise InvalidParameterError(
+                    f"The 'intersections' parameter of audit must list two or more distinct "
+                    f"sensitive features; got {list(combo_t)} "
+                    f"(sensitive features: {', '.join(features)})."
+                )
+            ordered = tuple(f for f in features if f in combo_t)
+            if ordered not in families:
+                families.append(ordered)
+    return families
+
+
+def build_plan(
+    stats: CellStats,
+    families: Sequence[tuple[str, ...]],
+    *,
+    reference: Mapping[str, str] | None = None,
+    reference_rule: ReferenceRule = "largest",
+) -> SlicePlan:
+    """Build all slices as sums of finest cells, and pick each family's reference slice."""
+    reference = dict(reference or {})
+    for feat, val in reference.items():
+        if feat not in stats.features:
+            raise InvalidParameterError(
+                f"The 'reference' parameter of audit names feature '{feat}', which is not a "
+                f"sensitive feature ({', '.join(stats.features)})."
+            )
+        idx = stats.features.index(feat)
+        seen = {k[idx] for k in stats.keys}
+        if val not in seen:
+            raise InvalidParameterError(
+                f"The reference group '{val}' of feature '{feat}' does not occur in the data; "
+                f"groups: {', '.join(sorted(seen)[:10])}."
+            )
+    n_cells = stats.n_cells
+    rows_per_cell = stats.rows.sum(axis=(1, 2))
+    sel_per_cell = stats.wsum[:, :, 1].sum(axis=1)
+    w_per_cell = stats.wsum.sum(axis=(1, 2))
+    slices: list[Slice] = [Slice((), ())]
+    member_rows: list[NDArray[np.float64]] = [np.ones(n_cells)]
+    out_families: list[Family] = []
+    for fam in families:
+        idx = [stats.features.index(f) for f in fam]
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for c, key in enumerate(stats.keys):
+            groups.setdefault(tuple(key[i] for i in idx), []).append(c)
+        members: list[int] = []
+        sizes: list[int] = []
+        rates: list[float] = []
+        for values in sorted(groups, key=_sort_key):
+            m = np.zeros(n_cells)
+            m[groups[values]] = 1.0
+            members.append(len(slices))
+            slices.append(Slice(fam, values))
+            member_rows.append(m)
+            sizes.append(int(rows_per_cell[groups[values]].sum()))
+            wtot = float(w_per_cell[groups[values]].sum())
+            rates.append(float(sel_per_cell[groups[values]].sum()) / wtot if wtot > 0 else -1.0)
+        ref_pos, rule = _choose_reference(
+            fam, [slices[i].values for i in members], sizes, rates, reference, reference_rule
+        )
+        out_families.append(Family(fam, tuple(members), members[ref_pos], rule))
+    return SlicePlan(tuple(slices), np.vstack(member_rows), tuple(out_families))
+
+
+def _sort_key(values: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    # "<missing>" sorts last within each feature.
+    return tuple((1 if v == "<missing>" else 0, v) for v in values)
+
+
+def _choose_reference(
+    fam: tuple[str, ...],
+    values: list[tuple[str, ...]],
+    sizes: list[int],
+    rates: list[float],
+    reference: Mapping[str, str],
+    rule: ReferenceRule,
+) -> tuple[int, str]:
+    if all(f in reference for f in fam):
+        wanted = tuple(reference[f] for f in fam)
+        if wanted in values and sizes[values.index(wanted)] > 0:
+            return values.index(wanted), "explicit"
+    if rule == "most_favoured":
+        return int(np.argmax(rates)), "most_favoured"
+    return int(np.argmax(sizes)), "largest"
