@@ -16,9 +16,7 @@ def make_frame(n: int = 2000, seed: int = 0, weights: bool = False) -> pd.DataFr
     y = (rng.random(n) < np.vectorize(base.get)(race)).astype(int)
     score = np.clip(0.35 * y + rng.normal(0.35, 0.2, size=n), 0, 1).round(3)
     pred = (score > 0.5).astype(int)
-    df = pd.DataFrame(
-        {"y": y, "pred": pred, "score": score, "race": race, "sex": sex, "age": age}
-    )
+    df = pd.DataFrame({"y": y, "pred": pred, "score": score, "race": race, "sex": sex, "age": age})
     if weights:
         df["w"] = rng.gamma(2.0, 1.0, size=n)
     return df

@@ -138,8 +138,13 @@ def test_edge_cases_one_class_group_and_single_row() -> None:
         }
     )
     log = audit(
-        df, y_true="y", y_pred="pred", y_score="score", sensitive_features="g",
-        min_group_size=1, bootstrap=50,
+        df,
+        y_true="y",
+        y_pred="pred",
+        y_score="score",
+        sensitive_features="g",
+        min_group_size=1,
+        bootstrap=50,
     )
     fpr = log.result("false_positive_rate", {"g": "only_pos"})
     assert fpr.status == "undefined" and fpr.value is None and fpr.reason
@@ -147,9 +152,7 @@ def test_edge_cases_one_class_group_and_single_row() -> None:
     assert auc.status == "undefined" and auc.value is None
     tpr_one = log.result("true_positive_rate", {"g": "one"})
     assert tpr_one.value == 1.0 and tpr_one.ci_method == "clopper-pearson"
-    np.testing.assert_allclose(
-        log.result("true_positive_rate", {"g": "mixed"}).value, 1.0, **TOL
-    )
+    np.testing.assert_allclose(log.result("true_positive_rate", {"g": "mixed"}).value, 1.0, **TOL)
 
 
 def test_all_positive_predictions_and_string_labels() -> None:
@@ -163,8 +166,13 @@ def test_all_positive_predictions_and_string_labels() -> None:
         }
     )
     log = audit(
-        df, y_true="y", y_pred="pred", sensitive_features="g", positive_label="approve",
-        min_group_size=1, bootstrap=0,
+        df,
+        y_true="y",
+        y_pred="pred",
+        sensitive_features="g",
+        positive_label="approve",
+        min_group_size=1,
+        bootstrap=0,
     )
     yb = (df["y"] == "approve").astype(int)
     for g in ("x", "y"):

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _data import make_frame
-
 from equilens import AuditLog, audit
 
 

@@ -9,8 +9,8 @@ import sys
 
 import pandas as pd
 import pytest
-from _data import make_frame
 
+from _data import make_frame
 from equilens._cli.main import main
 
 
@@ -23,8 +23,22 @@ def csv(tmp_path: pathlib.Path) -> pathlib.Path:
 
 def _args(csv: pathlib.Path, out: pathlib.Path, *extra: str) -> list[str]:
     return [
-        "audit", "--data", str(csv), "--y-true", "y", "--y-pred", "pred", "--y-score", "score",
-        "--sensitive", "race,sex", "--bootstrap", "100", "--out", str(out), *extra,
+        "audit",
+        "--data",
+        str(csv),
+        "--y-true",
+        "y",
+        "--y-pred",
+        "pred",
+        "--y-score",
+        "score",
+        "--sensitive",
+        "race,sex",
+        "--bootstrap",
+        "100",
+        "--out",
+        str(out),
+        *extra,
     ]
 
 
@@ -77,7 +91,9 @@ def test_usage_error_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert exc.value.code == 2
 
 
-def test_empty_and_garbage_files(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_empty_and_garbage_files(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     bad = tmp_path / "bad.parquet"
@@ -88,7 +104,9 @@ def test_empty_and_garbage_files(tmp_path: pathlib.Path, capsys: pytest.CaptureF
         assert path.name in err and "Traceback" not in err
 
 
-def test_unique_per_row_sensitive_column(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unique_per_row_sensitive_column(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     df = make_frame(n=500)
     df["person_id"] = [f"p{i}" for i in range(len(df))]
     path = tmp_path / "ids.csv"
@@ -117,7 +135,9 @@ def test_console_script_exit_code(csv: pathlib.Path, tmp_path: pathlib.Path) -> 
     assert "Traceback" not in proc.stderr
 
 
-def test_scores_outside_unit_interval(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_scores_outside_unit_interval(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     df = make_frame(n=200)
     df.loc[3, "score"] = 1.7
     path = tmp_path / "s.csv"

@@ -42,11 +42,10 @@ def test_confusion_counts_match_sklearn_per_group() -> None:
     st_ = _stats(y, p, g, w=w)
     for c, key in enumerate(st_.keys):
         m = g == int(key[0][1])
-        np.testing.assert_array_equal(
-            st_.rows[c], confusion_matrix(y[m], p[m], labels=[0, 1])
-        )
+        np.testing.assert_array_equal(st_.rows[c], confusion_matrix(y[m], p[m], labels=[0, 1]))
         np.testing.assert_allclose(
-            st_.wsum[c], confusion_matrix(y[m], p[m], labels=[0, 1], sample_weight=w[m]),
+            st_.wsum[c],
+            confusion_matrix(y[m], p[m], labels=[0, 1], sample_weight=w[m]),
             rtol=1e-12,
         )
 

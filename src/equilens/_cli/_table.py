@@ -55,7 +55,7 @@ def progress_printer(quiet: bool) -> Iterator[Callable[[str], None] | None]:
 def print_summary(log: AuditLog, console: Console | None = None) -> None:
     """Per-group key metrics with intervals, disparities and detected differences."""
     console = console or Console()
-    level = int(round(log.confidence_level * 100))
+    level = round(log.confidence_level * 100)
     by_slice: dict[str, dict[str, MetricResult]] = {}
     counts: dict[str, int] = {}
     for row in log.results:
@@ -80,7 +80,9 @@ def print_summary(log: AuditLog, console: Console | None = None) -> None:
             continue
         ci = f"[{d.ci_low:.3f}, {d.ci_high:.3f}]" if d.ci_low is not None else "-"
         value = f"{d.value:.3f}" if d.value is not None else "undefined"
-        note = d.four_fifths_rule and f"four-fifths rule: {d.four_fifths_rule}" or (d.reason or "")
+        note = d.reason or ""
+        if d.four_fifths_rule:
+            note = f"four-fifths rule: {d.four_fifths_rule}"
         disp.add_row(d.criterion, " x ".join(d.features), value, ci, note)
     console.print(disp)
 

@@ -60,9 +60,7 @@ def add_audit_options(p: argparse.ArgumentParser) -> None:
         help="cut a numeric feature into bands at these edges (repeatable)",
     )
     p.add_argument("--metrics", help="comma-separated metrics (default: all)")
-    p.add_argument(
-        "--confidence", type=float, default=0.95, help="confidence level (default 0.95)"
-    )
+    p.add_argument("--confidence", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 

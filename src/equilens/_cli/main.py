@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("equilens: interrupted\n")
         return EXIT_INTERNAL
-    except Exception as exc:  # noqa: BLE001 - the contract: internal errors exit 3, no traceback
+    except Exception as exc:
         sys.stderr.write(
             f"equilens: internal error: {type(exc).__name__}: {_one_line(str(exc))}\n"
             "Please report this at the equilens issue tracker with the command you ran.\n"

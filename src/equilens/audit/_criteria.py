@@ -8,6 +8,7 @@ biased upward, most for small groups; leaving them in would let noise set the va
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -76,9 +77,7 @@ def criterion_rows(
         included = members[eligible]
         ref_ok = bool(fam.reference in set(included.tolist()))
         for method in METHODS:
-            rows.append(
-                _one(spec, plan, fam, bases, included, excluded, ref_ok, method, alpha)
-            )
+            rows.append(_one(spec, plan, fam, bases, included, excluded, ref_ok, method, alpha))
     return rows
 
 
@@ -101,7 +100,7 @@ def _one(
     }
     need = 2 if method == "between_groups" else 1
     if len(included) < need or (method == "to_reference" and not ref_ok):
-        reason = (
+        why = (
             "the reference group is too small or its metric is undefined"
             if method == "to_reference" and len(included) >= need
             else "fewer than two groups with enough evidence and a defined value"
@@ -113,7 +112,7 @@ def _one(
             ci_high=None,
             ci_method="none",
             status="undefined",
-            reason=reason,
+            reason=why,
         )
     combine = np.max if spec.statistic == "difference" else np.min
     points, draw_stats = [], []
@@ -153,9 +152,11 @@ def _one(
         else:
             draw_stats.append(np.full(0, np.nan))
     value = float(combine(points))
-    lo = hi = undefined = None
+    lo: float | None = None
+    hi: float | None = None
+    undefined: float | None = None
     ci_method = "none"
-    reason = None
+    reason: str | None = None
     if draw_stats and all(d.size for d in draw_stats):
         stacked = np.stack(draw_stats)  # (bases, B)
         with np.errstate(invalid="ignore"):
@@ -171,7 +172,7 @@ def _one(
             reason = "the criterion is undefined in every bootstrap draw"
     else:
         reason = "bootstrap disabled (bootstrap=0)"
-    four_fifths = None
+    four_fifths: Literal["pass", "fail"] | None = None
     if spec.name == "disparate_impact_ratio" or (
         spec.statistic == "ratio" and spec.base_metrics == ("selection_rate",)
     ):

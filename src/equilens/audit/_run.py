@@ -183,7 +183,9 @@ def audit(
         )
     alpha = 1.0 - float(confidence_level)
     requested = list(metrics) if metrics is not None else None
-    chosen = [metric_registry.canonical(m) for m in requested] if requested else list(DEFAULT_METRICS)
+    chosen = (
+        [metric_registry.canonical(m) for m in requested] if requested else list(DEFAULT_METRICS)
+    )
 
     step("read")
     inputs = prepare_inputs(
@@ -326,7 +328,7 @@ def audit(
         run_id=uuid.uuid4().hex,
         spec_given=given,
         spec_resolved=resolved,
-        data=DataFingerprintRecord(**inputs.fingerprint.to_dict()),
+        data=DataFingerprintRecord.model_validate(inputs.fingerprint.to_dict()),
         seed=seed,
         confidence_level=float(confidence_level),
         bootstrap_draws=bootstrap,

@@ -54,8 +54,10 @@ class SliceTables:
     ) -> SliceTables:
         """Sum cells into slices and draw the count-level bootstrap."""
 
-        def up(a: NDArray[np.generic]) -> FloatArray:
-            return np.asarray(np.tensordot(membership, a, axes=(1, 0)), dtype=np.float64)
+        def up(a: NDArray[np.float64] | NDArray[np.int64]) -> FloatArray:
+            return np.asarray(
+                np.tensordot(membership, a.astype(np.float64), axes=(1, 0)), dtype=np.float64
+            )
 
         rows = np.rint(up(stats.rows)).astype(np.int64)
         conf_draws = None
@@ -134,7 +136,7 @@ def evaluate_metric(
             draws = evaluate_confusion_metric(spec, t.conf_draws)
         ev = Evaluated(spec, value, _nan(s), _nan(s), methods, draws=draws)
         if spec.kind == "proportion":
-            num, den = proportion_parts(spec, t.wsum)
+            _, den = proportion_parts(spec, t.wsum)
             n_eff = t.effective_n(spec.denominator)
             ev.trials = n_eff
             ev.successes = np.where(den > 0, value * n_eff, 0.0)
@@ -163,7 +165,8 @@ def _evaluate_score_metric(spec: MetricSpec, t: SliceTables, alpha: float) -> Ev
         value = roc_auc_from_hist(neg, pos)
         var = delong_variance_from_hist(neg, pos, n_eff_neg=n_neg, n_eff_pos=n_pos)
         lo, hi = auc_interval(value, var, alpha)
-        bound = auc_binning_bound(neg, pos, t.exact_bins)
+        exact = np.ones(neg.shape[-1], dtype=bool) if t.exact_bins is None else t.exact_bins
+        bound = auc_binning_bound(neg, pos, exact)
         ok = np.isfinite(value) & np.isfinite(var)
         return Evaluated(
             spec,

@@ -16,15 +16,15 @@ from equilens.data._types import (
     LabelValue,
 )
 
-_input_names = [
+__all__ = [
+    "MISSING_LABEL",
     "AuditInputs",
     "BinSpec",
     "DataFingerprint",
     "Feature",
     "LabelValue",
-    "MISSING_LABEL",
+    "load_adult",
+    "load_compas",
+    "load_german_credit",
     "prepare_inputs",
 ]
-_dataset_names = ["load_adult", "load_compas", "load_german_credit"]
-
-__all__ = _input_names + _dataset_names

@@ -179,9 +179,11 @@ def load_german_credit() -> pd.DataFrame:
     for column, translation in maps.items():
         raw[column] = raw[column].map(translation)
     parts = raw["status_sex"].str.split(" : ", n=1, expand=True)
-    raw.insert(raw.columns.get_loc("status_sex"), "sex", parts[0].str.strip())
-    raw.insert(raw.columns.get_loc("status_sex"), "personal_status", parts[1].str.strip())
-    return raw.drop(columns="status_sex")
+    raw["sex"] = parts[0].str.strip()
+    raw["personal_status"] = parts[1].str.strip()
+    at = _GERMAN_RAW_COLUMNS.index("status_sex")
+    order = [*_GERMAN_RAW_COLUMNS[:at], "sex", "personal_status", *_GERMAN_RAW_COLUMNS[at + 1 :]]
+    return raw[order].copy()
 
 
 def load_adult() -> pd.DataFrame:

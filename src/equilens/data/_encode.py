@@ -50,12 +50,12 @@ def value_kind(t: pa.DataType) -> ValueKind:
 def _is_stringy(t: pa.DataType) -> bool:
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return True
-    is_view = getattr(pa.types, "is_string_view", None)
-    return bool(is_view is not None and is_view(t))
+    is_view = getattr(pa.types, "is_string_view", None)  # pyarrow >= 16
+    return is_view is not None and is_view(t) is True
 
 
 def _is_numeric(t: pa.DataType) -> bool:
-    return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+    return bool(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t))
 
 
 def _is_groupable(t: pa.DataType) -> bool:

@@ -48,7 +48,7 @@ def _digest(part: HashPart) -> bytes:
     h.update(b"\0")
     arr = np.ascontiguousarray(part.array)
     h.update(str(arr.dtype.str).encode())
-    h.update(memoryview(arr).cast("B"))
+    h.update(arr.view(np.uint8).data)
     return h.digest()
 
 

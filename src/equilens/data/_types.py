@@ -7,6 +7,7 @@ two :class:`AuditInputs` built from the same data given in different forms compa
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -80,7 +81,7 @@ class BinSpec:
             raise InvalidParameterError(
                 f"The 'edges' parameter of BinSpec must hold finite numbers. Got {tuple(edges)}."
             )
-        if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(edges)):
             raise InvalidParameterError(
                 "The 'edges' parameter of BinSpec must be strictly increasing. "
                 f"Got {tuple(_num(e) for e in edges)} instead."
@@ -116,7 +117,7 @@ class BinSpec:
         if self.labels is not None:
             return self.labels
         e = [_format_edge(x) for x in self.edges]
-        middle = [f"{a}-{b}" for a, b in zip(e, e[1:], strict=False)]
+        middle = [f"{a}-{b}" for a, b in itertools.pairwise(e)]
         return (f"<{e[0]}", *middle, f">={e[-1]}")
 
 

@@ -83,13 +83,19 @@ def compute_cell_stats(
     conf = cell * 4 + y_true.astype(np.int64) * 2 + y_pred.astype(np.int64)
     shape4 = (n_cells, 2, 2)
     rows = np.bincount(conf, minlength=n_cells * 4).reshape(shape4).astype(np.int64)
+    wsum: FloatArray
+    wsq: FloatArray
     if sample_weight is None:
         wsum = rows.astype(np.float64)
         wsq = wsum.copy()
     else:
-        wsum = np.bincount(conf, weights=sample_weight, minlength=n_cells * 4).reshape(shape4)
-        wsq = np.bincount(conf, weights=sample_weight * sample_weight, minlength=n_cells * 4)
-        wsq = wsq.reshape(shape4)
+        wsum = np.asarray(
+            np.bincount(conf, weights=sample_weight, minlength=n_cells * 4), dtype=np.float64
+        ).reshape(shape4)
+        wsq = np.asarray(
+            np.bincount(conf, weights=sample_weight * sample_weight, minlength=n_cells * 4),
+            dtype=np.float64,
+        ).reshape(shape4)
 
     stats_kwargs: dict[str, object] = {}
     if y_score is not None:

@@ -126,10 +126,10 @@ def build_plan(
     member_rows: list[NDArray[np.float64]] = [np.ones(n_cells)]
     out_families: list[Family] = []
     for fam in families:
-        idx = [stats.features.index(f) for f in fam]
+        positions = [stats.features.index(f) for f in fam]
         groups: dict[tuple[str, ...], list[int]] = {}
         for c, key in enumerate(stats.keys):
-            groups.setdefault(tuple(key[i] for i in idx), []).append(c)
+            groups.setdefault(tuple(key[i] for i in positions), []).append(c)
         members: list[int] = []
         sizes: list[int] = []
         rates: list[float] = []
