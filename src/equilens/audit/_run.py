@@ -21,8 +21,8 @@ from equilens._version import __version__
 from equilens.audit._compare import comparison_rows
 from equilens.audit._criteria import criterion_rows
 from equilens.audit._slice_metrics import Evaluated, SliceTables, evaluate_metric
-from equilens.data import AuditInputs, BinSpec, prepare_inputs
-from equilens.engines._numpy import compute_cell_stats
+from equilens.data import BinSpec
+from equilens.engines._select import InputsInfo, compute_statistics
 from equilens.exceptions import InvalidParameterError
 from equilens.metrics._spec import COMPARISON_METRICS, DEFAULT_METRICS, criteria
 from equilens.metrics._spec import metrics as metric_registry
@@ -97,6 +97,7 @@ def audit(
     score_mode: Literal["auto", "exact", "grid"] = "auto",
     max_groups_per_feature: int = 100,
     underpowered_gap: float = 0.10,
+    engine: str = "auto",
     progress: ProgressCallback | None = None,
 ) -> AuditLog:
     """Audit a model's predictions: metrics per group and intersection, with evidence.
@@ -138,6 +139,8 @@ def audit(
     underpowered_gap:
         A non-significant comparison whose minimum detectable difference exceeds this gap is
         ``insufficient_evidence``, not "no difference".
+    engine:
+        ``auto`` (by input type), or ``numpy`` (in memory).
     progress:
         Called with the name of each step as it starts.
 
@@ -187,8 +190,8 @@ def audit(
         [metric_registry.canonical(m) for m in requested] if requested else list(DEFAULT_METRICS)
     )
 
-    step("read")
-    inputs = prepare_inputs(
+    step("statistics")
+    stats, inputs = compute_statistics(
         data,
         y_true=y_true,
         y_pred=y_pred,
@@ -198,29 +201,18 @@ def audit(
         positive_label=positive_label,
         bins=bins,
         max_groups_per_feature=max_groups_per_feature,
+        score_mode=score_mode,
+        engine=engine,
     )
-    done("read")
-    if inputs.y_score is None:
+    done("statistics")
+    if not stats.has_scores:
         wanted_scores = [m for m in (requested or []) if metric_registry.get(m).needs_scores]
         if wanted_scores:
             raise InvalidParameterError(
                 f"Metric(s) {', '.join(wanted_scores)} need scores; pass y_score (--y-score)."
             )
         chosen = [m for m in chosen if not metric_registry.get(m).needs_scores]
-    feature_names = [f.name for f in inputs.features]
-
-    step("statistics")
-    stats = compute_cell_stats(
-        y_true=inputs.y_true,
-        y_pred=inputs.y_pred,
-        y_score=inputs.y_score,
-        sample_weight=inputs.sample_weight,
-        feature_names=feature_names,
-        feature_codes=[f.codes for f in inputs.features],
-        feature_labels=[f.labels for f in inputs.features],
-        score_mode=score_mode,
-    )
-    done("statistics")
+    feature_names = list(inputs.features)
 
     families = resolve_intersections(feature_names, intersections)
     plan = build_plan(stats, families, reference=reference, reference_rule=reference_rule)
@@ -301,6 +293,7 @@ def audit(
         "score_mode": score_mode,
         "max_groups_per_feature": max_groups_per_feature,
         "underpowered_gap": underpowered_gap,
+        "engine": engine,
     }
     resolved = {
         "columns": inputs.columns,
@@ -319,9 +312,9 @@ def audit(
         "confidence_level": float(confidence_level),
         "interval_method": interval_method,
         "score_mode": None if stats.score_bins is None else stats.score_bins.mode,
-        "weighted": inputs.sample_weight is not None,
+        "weighted": inputs.weighted,
         "underpowered_gap": underpowered_gap,
-        "engine": "numpy",
+        "engine": inputs.engine,
     }
     return AuditLog(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -369,10 +362,10 @@ def _result_rows(
     tables: SliceTables,
     evaluated: Sequence[Evaluated],
     insufficient: np.ndarray[Any, np.dtype[np.bool_]],
-    inputs: AuditInputs,
+    inputs: InputsInfo,
 ) -> list[MetricResult]:
     rows: list[MetricResult] = []
-    weighted = inputs.sample_weight is not None
+    weighted = inputs.weighted
     for ev in evaluated:
         for s, sl in enumerate(plan.slices):
             value = float(ev.value[s])
@@ -418,7 +411,7 @@ def _warnings(
     plan: SlicePlan,
     n: np.ndarray[Any, np.dtype[np.int64]],
     min_group_size: int,
-    inputs: AuditInputs,
+    inputs: InputsInfo,
     bootstrap: int,
 ) -> list[str]:
     out: list[str] = []
@@ -429,7 +422,7 @@ def _warnings(
             f"{len(small)} group(s) have fewer than {min_group_size} rows and are reported as "
             f"insufficient_evidence: {shown}"
         )
-    if inputs.sample_weight is not None:
+    if inputs.weighted:
         out.append(
             "Weighted audit: intervals and tests use Kish effective sample sizes; the bootstrap "
             "resamples rows, each carrying its cell's mean weight."
