@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +19,20 @@ def register(sub: Any) -> None:
     """Add the ``audit`` subcommand."""
     p = sub.add_parser(
         "audit",
-        help="audit predictions in a CSV or Parquet file",
+        help="audit predictions from a spec file or a CSV/Parquet file",
         description="Audit predictions: metrics per group and intersection with intervals, "
-        "tests, effect sizes and fairness criteria. Writes DIR/audit.json.",
+        "tests, effect sizes and fairness criteria. Either give an audit spec (YAML) or the "
+        "flags --data, --y-true, --y-pred, --sensitive and --out. Writes DIR/audit.json.",
     )
-    p.add_argument("--data", required=True, help="CSV or Parquet file with one row per case")
-    p.add_argument("--y-true", required=True, help="column of true labels")
-    p.add_argument("--y-pred", required=True, help="column of predicted labels")
+    p.add_argument("spec", nargs="?", help="audit spec (YAML); the flags below are a shortcut")
+    p.add_argument("--data", help="CSV or Parquet file with one row per case")
+    p.add_argument("--y-true", help="column of true labels")
+    p.add_argument("--y-pred", help="column of predicted labels")
     p.add_argument("--y-score", help="column of scores in [0, 1] (enables ROC-AUC, calibration)")
     p.add_argument("--weight", help="column of sample weights")
-    p.add_argument("--sensitive", required=True, help="sensitive feature columns: A,B[,C]")
+    p.add_argument("--sensitive", help="sensitive feature columns: A,B[,C]")
     add_audit_options(p)
-    p.add_argument("--out", required=True, help="output directory (audit.json is written there)")
+    p.add_argument("--out", help="output directory (audit.json is written there)")
     p.set_defaults(handler=run)
 
 
@@ -79,20 +82,46 @@ def audit_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def write_outputs(log: AuditLog, out: str, quiet: bool) -> Path:
-    """Write the log into ``out`` and print the summary table."""
+def write_outputs(
+    log: AuditLog, out: str, quiet: bool, formats: Sequence[str] = ("json",)
+) -> dict[str, Path]:
+    """Write the log (and the requested reports) into ``out`` and print the summary."""
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise InvalidParameterError(f"--out {out} exists and is not a directory")
-    path = write_log(log, out_dir / "audit.json")
+    written = {"json": write_log(log, out_dir / "audit.json")}
     if not quiet:
         print_summary(log)
-        sys.stdout.write(f"\nAudit log written to {path}\n")
-    return path
+        for kind, path in written.items():
+            sys.stdout.write(f"\n{kind} written to {path}")
+        sys.stdout.write("\n")
+    return written
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``equilens audit``."""
+    if args.spec:
+        from equilens.spec import run_spec
+
+        with progress_printer(args.quiet) as progress:
+            spec, log = run_spec(args.spec, progress=progress)
+        write_outputs(log, args.out or spec.outputs.dir, args.quiet, spec.outputs.formats)
+        return 0
+    missing = [
+        flag
+        for flag, value in (
+            ("--data", args.data),
+            ("--y-true", args.y_true),
+            ("--y-pred", args.y_pred),
+            ("--sensitive", args.sensitive),
+            ("--out", args.out),
+        )
+        if not value
+    ]
+    if missing:
+        raise InvalidParameterError(
+            f"equilens audit needs a spec file or the options {', '.join(missing)}"
+        )
     sensitive = split_list(args.sensitive)
     if not sensitive:
         raise InvalidParameterError("--sensitive needs at least one column name")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from equilens._cli import audit as audit_cmd
 from equilens._cli import demo as demo_cmd
+from equilens._cli import validate as validate_cmd
 from equilens._version import __version__
 from equilens.exceptions import EquilensError
 
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     audit_cmd.register(sub)
     demo_cmd.register(sub)
+    validate_cmd.register(sub)
     return parser
 
 

@@ -143,6 +143,66 @@ class FamilyRecord(_Model):
     reference_rule: str
 
 
+def _finite_required(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("numbers in an audit log must be finite")
+    return value
+
+
+FiniteFloat = Annotated[float, AfterValidator(_finite_required)]
+
+
+class ConfusionCounts(_Model):
+    """Confusion counts of one slice: sums of weights (row counts when unweighted)."""
+
+    tn: FiniteFloat
+    """True negatives: true label negative, predicted negative."""
+    fp: FiniteFloat
+    """False positives: true label negative, predicted positive."""
+    fn: FiniteFloat
+    """False negatives: true label positive, predicted negative."""
+    tp: FiniteFloat
+    """True positives: true label positive, predicted positive."""
+
+
+class RocCurve(_Model):
+    """Points of a ROC curve, from (0, 0) to (1, 1), in order of decreasing threshold."""
+
+    fpr: list[FiniteFloat]
+    tpr: list[FiniteFloat]
+    threshold: list[Number]
+    """A row is predicted positive when its score is >= the threshold; the first point's
+    threshold (above every score) is null."""
+
+
+class CalibrationBin(_Model):
+    """One non-empty bin of a reliability curve (equal-width bins of [0, 1])."""
+
+    mean_score: FiniteFloat
+    """Weighted mean score of the rows in the bin."""
+    observed_rate: FiniteFloat
+    """Weighted share of the bin's rows whose true label is positive."""
+    weight: FiniteFloat
+    """Sum of weights in the bin (its row count when unweighted)."""
+    count: int
+    """Rows in the bin."""
+
+
+class SliceCurves(_Model):
+    """Curves and confusion counts of one slice, for reports."""
+
+    slice: dict[str, str]
+    """Feature -> value; the overall population is the empty mapping."""
+    n: int
+    """Rows in the slice."""
+    confusion: ConfusionCounts
+    roc: RocCurve | None = None
+    """ROC curve with at most 101 points (downsampled evenly along the curve); null without
+    scores or when the slice lacks positive or negative rows."""
+    calibration: list[CalibrationBin] | None = None
+    """Reliability curve over the non-empty calibration bins; null without scores."""
+
+
 class DataFingerprintRecord(_Model):
     """Which data was audited: row count and a hash per used column."""
 
@@ -182,6 +242,10 @@ class AuditLog(_Model):
     timings: dict[str, float] = Field(default_factory=dict)
     """Seconds spent per step."""
     packages: dict[str, str] = Field(default_factory=dict)
+    curves: list[SliceCurves] | None = None
+    """ROC and calibration curves and confusion counts of the overall population and of each
+    group of a single-feature family (intersections are left out to keep logs small); null in
+    logs written before this field existed."""
 
     def to_json(self) -> str:
         """The log as indented JSON."""

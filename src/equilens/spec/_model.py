@@ -1,0 +1,113 @@
+"""The audit spec: one YAML file that describes an audit (validated with pydantic).
+
+Example::
+
+    version: 1
+    name: compas
+    data:
+      dataset: compas            # a shipped dataset, or  path: predictions.parquet
+    columns:
+      y_true: two_year_recid
+      y_pred: high_risk
+      y_score: risk_score
+    positive_label: 1
+    sensitive_features: [race, sex, age_cat]
+    intersections: true
+    reference: {race: Caucasian}
+    bootstrap: {draws: 1000, seed: 0}
+    outputs: {dir: out/compas, formats: [json, html, markdown]}
+
+``model`` (a model adapter that computes the predictions) and ``policy`` (the release gate)
+are optional sections; they are validated as mappings here and interpreted by their own
+packages.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SHIPPED_DATASETS = ("compas", "german_credit", "adult")
+OutputFormat = Literal["json", "html", "markdown"]
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("json", "html", "markdown")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataSource(_Strict):
+    """Where the rows come from: a file (relative to the spec) or a shipped dataset."""
+
+    path: str | None = None
+    """CSV or Parquet file; relative paths are resolved against the spec file's folder."""
+    dataset: Literal["compas", "german_credit", "adult"] | None = None
+    """A real dataset shipped by a registry package (offline)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataSource:
+        if (self.path is None) == (self.dataset is None):
+            raise ValueError("give exactly one of 'path' or 'dataset'")
+        return self
+
+
+class Columns(_Strict):
+    """Which columns hold the labels, predictions, scores and weights."""
+
+    y_true: str
+    y_pred: str | None = None
+    """Predicted labels; may be omitted only when a ``model`` computes them."""
+    y_score: str | None = None
+    sample_weight: str | None = None
+
+
+class BinsEntry(_Strict):
+    """Named bands of a numeric sensitive feature."""
+
+    edges: list[float] = Field(min_length=1)
+    labels: list[str] | None = None
+
+
+class Bootstrap(_Strict):
+    """Count-level bootstrap settings."""
+
+    draws: int = Field(default=1000, ge=0)
+    seed: int = Field(default=0, ge=0)
+
+
+class Outputs(_Strict):
+    """Where results are written and in which formats."""
+
+    dir: str = "out"
+    formats: list[OutputFormat] = Field(default_factory=lambda: list(OUTPUT_FORMATS))
+
+
+class AuditSpec(_Strict):
+    """A whole audit, as written in a spec file."""
+
+    version: Literal[1] = 1
+    name: str | None = None
+    description: str | None = None
+    data: DataSource
+    columns: Columns
+    positive_label: str | int | float | bool | None = None
+    model: dict[str, Any] | None = None
+    """A model adapter that computes predictions (kind, path, settings)."""
+    sensitive_features: list[str] = Field(min_length=1)
+    intersections: bool | list[list[str]] = False
+    bins: dict[str, BinsEntry] = Field(default_factory=dict)
+    reference: dict[str, str] = Field(default_factory=dict)
+    reference_rule: Literal["largest", "most_favoured"] = "largest"
+    metrics: list[str] | None = None
+    min_group_size: int = Field(default=30, ge=1)
+    bootstrap: Bootstrap = Field(default_factory=Bootstrap)
+    confidence_level: float = Field(default=0.95, ge=0.5, lt=1.0)
+    interval_method: Literal["auto", "bootstrap"] = "auto"
+    score_mode: Literal["auto", "exact", "grid"] = "auto"
+    engine: str = "auto"
+    max_groups_per_feature: int = Field(default=100, ge=2)
+    underpowered_gap: float = Field(default=0.10, gt=0.0, lt=1.0)
+    outputs: Outputs = Field(default_factory=Outputs)
+    policy: dict[str, Any] | str | None = None
+    """A release-gate policy (inline mapping or a path to a policy file)."""

@@ -1,0 +1,139 @@
+"""Running an audit spec: resolve the data source, check columns, call ``audit()``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from equilens.audit._run import audit
+from equilens.data import BinSpec, load_adult, load_compas, load_german_credit
+from equilens.exceptions import InvalidInputError
+from equilens.results._log import AuditLog
+from equilens.spec._load import _Located, load_spec
+from equilens.spec._model import AuditSpec
+
+_DATASETS: dict[str, Callable[[], Any]] = {
+    "compas": load_compas,
+    "german_credit": load_german_credit,
+    "adult": load_adult,
+}
+
+
+def resolve_data(spec: AuditSpec, base: Path) -> tuple[Any, str]:
+    """The data object to audit and a name for messages."""
+    if spec.data.dataset is not None:
+        return _DATASETS[spec.data.dataset](), f"shipped dataset '{spec.data.dataset}'"
+    assert spec.data.path is not None
+    path = Path(spec.data.path)
+    if not path.is_absolute():
+        path = base / path
+    if not path.exists():
+        raise InvalidInputError(f"data file not found: {path}")
+    return path, path.name
+
+
+def available_columns(data: Any) -> list[str]:
+    """Column names of a data source without reading its rows."""
+    if isinstance(data, Path):
+        name = data.name.lower()
+        if name.endswith((".parquet", ".pq")):
+            import pyarrow.parquet as pq
+
+            try:
+                return list(pq.read_schema(data).names)
+            except Exception as exc:
+                raise InvalidInputError(f"Cannot read Parquet file {data}: {exc}") from None
+        import csv
+
+        with data.open(newline="", encoding="utf-8", errors="replace") as fh:
+            return next(csv.reader(fh), [])
+    return [str(c) for c in data.columns]
+
+
+def check_columns(
+    spec: AuditSpec, located: _Located, spec_path: Path, data: Any, name: str
+) -> None:
+    """Every column the spec names exists in the data (messages give the spec's line)."""
+    have = set(available_columns(data))
+    wanted: list[tuple[tuple[str | int, ...], str]] = [
+        (("columns", role), col)
+        for role, col in spec.columns.model_dump().items()
+        if col is not None
+    ]
+    wanted += [(("sensitive_features", i), col) for i, col in enumerate(spec.sensitive_features)]
+    for loc, col in wanted:
+        if col not in have:
+            line = located.line(loc)
+            where = f"{spec_path}:{line}" if line else str(spec_path)
+            shown = ", ".join(sorted(have)[:15])
+            raise InvalidInputError(
+                f"{where}: {'.'.join(map(str, loc))}: column '{col}' not found in {name}; "
+                f"available columns: {shown}"
+            )
+
+
+def validate_spec(path: str | Path) -> AuditSpec:
+    """Load a spec, validate it and check its columns against the data source."""
+    spec_path = Path(path)
+    spec, located = load_spec(spec_path)
+    data, name = resolve_data(spec, spec_path.parent)
+    check_columns(spec, located, spec_path, data, name)
+    if spec.columns.y_pred is None and spec.model is None:
+        line = located.line(("columns",))
+        raise InvalidInputError(
+            f"{spec_path}:{line}: columns.y_pred is missing; give a y_pred column or a 'model'"
+        )
+    return spec
+
+
+def run_spec(
+    path: str | Path, *, progress: Callable[[str], None] | None = None
+) -> tuple[AuditSpec, AuditLog]:
+    """Validate and run a spec file; returns the spec and the audit log."""
+    spec_path = Path(path)
+    spec = validate_spec(spec_path)
+    if spec.model is not None and spec.model.get("kind", "precomputed") != "precomputed":
+        raise InvalidInputError(
+            f"{spec_path}: model.kind '{spec.model.get('kind')}' is not available in this "
+            "release; use precomputed prediction columns"
+        )
+    data, _ = resolve_data(spec, spec_path.parent)
+    log = audit(
+        data,
+        y_true=spec.columns.y_true,
+        y_pred=spec.columns.y_pred,
+        y_score=spec.columns.y_score,
+        sample_weight=spec.columns.sample_weight,
+        sensitive_features=list(spec.sensitive_features),
+        positive_label=spec.positive_label,
+        intersections=spec.intersections,
+        bins={
+            k: BinSpec(tuple(v.edges), tuple(v.labels) if v.labels else None)
+            for k, v in spec.bins.items()
+        }
+        or None,
+        reference=dict(spec.reference) or None,
+        reference_rule=spec.reference_rule,
+        metrics=spec.metrics,
+        min_group_size=spec.min_group_size,
+        bootstrap=spec.bootstrap.draws,
+        seed=spec.bootstrap.seed,
+        confidence_level=spec.confidence_level,
+        interval_method=spec.interval_method,
+        score_mode=spec.score_mode,
+        max_groups_per_feature=spec.max_groups_per_feature,
+        underpowered_gap=spec.underpowered_gap,
+        engine=spec.engine,
+        progress=progress,
+    )
+    log = log.model_copy(
+        update={
+            "spec_given": {
+                **log.spec_given,
+                "spec_file": str(spec_path),
+                "spec": spec.model_dump(mode="json"),
+            }
+        }
+    )
+    return spec, log
