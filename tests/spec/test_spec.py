@@ -7,8 +7,8 @@ import pathlib
 import textwrap
 
 import pytest
-from _data import make_frame
 
+from _data import make_frame
 from equilens._cli.main import main
 from equilens.spec import run_spec
 
