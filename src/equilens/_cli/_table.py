@@ -11,14 +11,21 @@ from rich.table import Table
 
 from equilens.results._log import AuditLog, MetricResult
 
-KEY_METRICS = (
-    "selection_rate",
-    "base_rate",
-    "true_positive_rate",
-    "false_positive_rate",
-    "precision_score",
-    "accuracy_score",
-    "roc_auc_score",
+KEY_METRICS = {
+    "selection_rate": "selection rate",
+    "base_rate": "base rate",
+    "true_positive_rate": "TPR",
+    "false_positive_rate": "FPR",
+    "precision_score": "precision",
+    "accuracy_score": "accuracy",
+    "roc_auc_score": "ROC-AUC",
+}
+KEY_CRITERIA = (
+    "demographic_parity_difference",
+    "disparate_impact_ratio",
+    "equal_opportunity_difference",
+    "equalized_odds_difference",
+    "predictive_parity_difference",
 )
 
 
@@ -54,7 +61,9 @@ def progress_printer(quiet: bool) -> Iterator[Callable[[str], None] | None]:
 
 def print_summary(log: AuditLog, console: Console | None = None) -> None:
     """Per-group key metrics with intervals, disparities and detected differences."""
-    console = console or Console()
+    if console is None:
+        # Logs and CI output are not terminals: give tables room instead of 80 columns.
+        console = Console() if sys.stdout.isatty() else Console(width=200)
     level = round(log.confidence_level * 100)
     by_slice: dict[str, dict[str, MetricResult]] = {}
     counts: dict[str, int] = {}
@@ -67,16 +76,16 @@ def print_summary(log: AuditLog, console: Console | None = None) -> None:
     table.add_column("group")
     table.add_column("n", justify="right")
     for m in shown:
-        table.add_column(m.replace("_score", "").replace("_", " "), justify="right")
+        table.add_column(KEY_METRICS[m], justify="right", no_wrap=True)
     for key, rows in by_slice.items():
         table.add_row(key, str(counts[key]), *[_fmt(rows[m]) if m in rows else "" for m in shown])
     console.print(table)
 
-    disp = Table(title="Fairness criteria (between groups)")
+    disp = Table(title="Key fairness criteria (between groups; all criteria are in the log)")
     for col in ("criterion", "features", "value", f"{level}% CI", "note"):
         disp.add_column(col)
     for d in log.disparities:
-        if d.method != "between_groups":
+        if d.method != "between_groups" or d.criterion not in KEY_CRITERIA:
             continue
         ci = f"[{d.ci_low:.3f}, {d.ci_high:.3f}]" if d.ci_low is not None else "-"
         value = f"{d.value:.3f}" if d.value is not None else "undefined"
