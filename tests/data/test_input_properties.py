@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -71,7 +73,7 @@ def test_codes_decode_to_values(
 def test_forms_agree_on_random_tables(rows: list[tuple[int, int, int | None]], cut: int) -> None:
     df = pd.DataFrame(rows, columns=["y", "p", "g"])
     df["g"] = df["g"].astype("Int64")
-    kwargs = {"y_true": "y", "y_pred": "p", "sensitive": ["g"]}
+    kwargs: dict[str, Any] = {"y_true": "y", "y_pred": "p", "sensitive": ["g"]}
     reference = prepare_inputs(df, **kwargs)
     table = pa.Table.from_pandas(df, preserve_index=False)
     chunked = pa.concat_tables([table.slice(0, cut), table.slice(cut)])

@@ -15,7 +15,6 @@ import pytest
 
 from equilens.data import AuditInputs, prepare_inputs
 
-
 ROLE_ARGS: dict[str, Any] = {
     "y_true": "y_true",
     "y_pred": "y_pred",
@@ -242,7 +241,15 @@ def test_result_shape(reference: AuditInputs, frame: pd.DataFrame) -> None:
 def test_fingerprint_keys_and_sensitivity(frame: pd.DataFrame, reference: AuditInputs) -> None:
     fp = reference.fingerprint
     assert fp.n_rows == len(frame)
-    assert list(fp.columns) == ["y_true", "y_pred", "y_score", "sample_weight", "sex", "race", "age"]
+    assert list(fp.columns) == [
+        "y_true",
+        "y_pred",
+        "y_score",
+        "sample_weight",
+        "sex",
+        "race",
+        "age",
+    ]
     assert all(len(h) == 32 for h in fp.columns.values())
     as_dict = fp.to_dict()
     assert as_dict["n_rows"] == len(frame)

@@ -11,7 +11,19 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
+import equilens.data._fingerprint as fingerprint_module
 from equilens.data import MISSING_LABEL, AuditInputs, BinSpec, Feature, prepare_inputs
+
+GOLDEN_FINGERPRINT = {
+    "n_rows": 3,
+    "columns": {
+        "y": "f7c6be3c3cf7a7b5eb7fd5a31e890024",
+        "p": "2b30e82a8c50819c3dcf9a2d258cfd9c",
+        "s": "7c86193146812705396c7845b95cac6c",
+        "g": "6095f96a379ba07ed8c1acbe1b8bb9d5",
+    },
+    "digest": "118b8438cd0df318dd6f228efa8bf7fa",
+}
 
 
 def _feature(values: Any, **kwargs: Any) -> Feature:
@@ -48,6 +60,11 @@ def test_numbers_sort_numerically() -> None:
 def test_negative_and_float_numbers() -> None:
     f = _feature([0.5, -2.0, 3.0, np.nan, 0.5])
     assert f.labels == ("-2", "0.5", "3", MISSING_LABEL)
+
+
+def test_float32_labels_are_short() -> None:
+    f = _feature(np.array([0.1, 2.0, 0.1], dtype=np.float32))
+    assert f.labels == ("0.1", "2")
 
 
 def test_whole_floats_label_like_ints() -> None:
@@ -336,3 +353,55 @@ def test_fingerprint_depends_on_labels_not_just_bits() -> None:
     b = _labels([0, 1], [0, 1])
     assert a.y_true.tolist() == b.y_true.tolist()
     assert a.fingerprint.columns["y_true"] != b.fingerprint.columns["y_true"]
+
+
+# --- large inputs: block-wise and threaded code paths ------------------------------------------
+
+
+def test_large_input_matches_numpy_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(7)
+    n = 300_001  # more than one 2**18-row block
+    age = rng.integers(15, 90, n).astype(np.float64)
+    age[rng.random(n) < 0.01] = np.nan
+    race = rng.choice(np.array(["b", "a", "c"]), n)
+    df = pd.DataFrame(
+        {
+            "y": rng.integers(0, 2, n),
+            "p": rng.integers(0, 2, n),
+            "s": rng.random(n),
+            "w": rng.random(n),
+            "age": age,
+            "race": pd.Categorical(race, categories=["z", "c", "b", "a"]),
+        }
+    )
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    chunked = pa.concat_tables([table.slice(0, 100_000), table.slice(100_000)])
+    kwargs: dict[str, Any] = {
+        "y_true": "y",
+        "y_pred": "p",
+        "y_score": "s",
+        "sample_weight": "w",
+        "sensitive": ["age", "race"],
+        "bins": {"age": [30, 60]},
+    }
+    threaded = prepare_inputs(chunked, **kwargs)
+    age_f, race_f = threaded.features
+    expected_age = np.where(np.isnan(age), 3, np.searchsorted([30.0, 60.0], age, side="right"))
+    np.testing.assert_array_equal(age_f.codes, expected_age)
+    assert race_f.labels == ("a", "b", "c")
+    np.testing.assert_array_equal(race_f.codes, np.searchsorted(["a", "b", "c"], race))
+    monkeypatch.setattr(fingerprint_module, "_THREADED_ROWS", 10**12)
+    assert prepare_inputs(df, **kwargs) == threaded
+
+
+def test_fingerprint_is_stable() -> None:
+    # A golden value: the fingerprint is recorded in audit logs, so its definition must not
+    # change silently. Update deliberately (and note it in the changelog) if it must.
+    inputs = prepare_inputs(
+        {"y": [0, 1, 1], "p": [1, 1, 0], "s": [0.25, 0.5, 1.0], "g": ["a", None, "b"]},
+        y_true="y",
+        y_pred="p",
+        y_score="s",
+        sensitive="g",
+    )
+    assert inputs.fingerprint.to_dict() == GOLDEN_FINGERPRINT

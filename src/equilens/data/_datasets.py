@@ -11,11 +11,14 @@ from __future__ import annotations
 import importlib.metadata as md
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from equilens.exceptions import InvalidInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["load_adult", "load_compas", "load_german_credit"]
 
@@ -129,6 +132,8 @@ def load_compas() -> pd.DataFrame:
     J. Angwin, J. Larson, S. Mattu and L. Kirchner, "Machine Bias", ProPublica, 2016;
     J. Larson et al., "How We Analyzed the COMPAS Recidivism Algorithm", ProPublica, 2016.
     """
+    import pandas as pd  # imported on use: keeps `import equilens.data` light
+
     raw = pd.read_csv(_data_file("compas/compas-scores-two-years.csv"))
     keep = (
         raw["days_b_screening_arrest"].between(-30, 30)
@@ -167,6 +172,8 @@ def load_german_credit() -> pd.DataFrame:
     ----------
     H. Hofmann, "Statlog (German Credit Data)", UCI Machine Learning Repository, 1994.
     """
+    import pandas as pd
+
     raw = pd.read_csv(
         _data_file("german/german.data"),
         sep=" ",
@@ -207,6 +214,8 @@ def load_adult() -> pd.DataFrame:
     ----------
     R. Kohavi and B. Becker, "Adult", UCI Machine Learning Repository, 1996.
     """
+    import pandas as pd
+
     return pd.read_csv(
         _data_file("adult/adult.data"),
         header=None,

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from equilens.data._alloc import BLOCK_ROWS, POOL, empty
 from equilens.data._types import MISSING_LABEL, BinSpec, Feature, LabelValue
 from equilens.exceptions import InvalidInputError
 
@@ -27,7 +28,6 @@ __all__ = [
 ]
 
 _MAX_LISTED_VALUES = 5
-_COUNT_BLOCK = 1 << 18  # rows per np.bincount call: keeps its intp temporary small and warm
 
 ValueKind = Literal["bool", "int", "float", "str", "other"]
 
@@ -61,7 +61,7 @@ def _is_numeric(t: pa.DataType) -> bool:
 def _is_groupable(t: pa.DataType) -> bool:
     if pa.types.is_dictionary(t):
         t = t.value_type
-    return (
+    return bool(
         _is_numeric(t)
         or pa.types.is_boolean(t)
         or _is_stringy(t)
@@ -72,13 +72,19 @@ def _is_groupable(t: pa.DataType) -> bool:
     )
 
 
-def _format_value(v: object) -> str:
-    """Display label of one distinct value: floats that are whole numbers print as ints."""
+def _format_value(v: object, *, single: bool = False) -> str:
+    """Display label of one distinct value: floats that are whole numbers print as ints.
+
+    ``single`` formats floats with the shortest repr of a float32 (``0.1``, not
+    ``0.10000000149011612``), for float32/float16 columns.
+    """
     if isinstance(v, str):
         return v
     if isinstance(v, float):
         if v.is_integer() and abs(v) < 1e15:
             return str(int(v))
+        if single:
+            return np.format_float_positional(np.float32(v), trim="-")
         return repr(v)
     if isinstance(v, bytes):
         return v.decode("utf-8", "replace")
@@ -99,8 +105,8 @@ def _first_index(mask: NDArray[np.bool_]) -> int:
 def _bincount(codes: NDArray[np.integer[Any]], minlength: int) -> NDArray[np.int64]:
     """``np.bincount`` in blocks: same result, without an 8-bytes-per-row temporary."""
     counts = np.zeros(minlength, dtype=np.int64)
-    for start in range(0, len(codes), _COUNT_BLOCK):
-        block = np.bincount(codes[start : start + _COUNT_BLOCK], minlength=minlength)
+    for start in range(0, len(codes), BLOCK_ROWS):
+        block = np.bincount(codes[start : start + BLOCK_ROWS], minlength=minlength)
         counts[: len(block)] += block
     return counts
 
@@ -134,7 +140,7 @@ class _Encoded:
         Chunks are mapped straight into one output array, without concatenating the indices.
         """
         k = len(self.dictionary)
-        out = np.empty(self.n_rows, dtype=mapping.dtype)
+        out = empty(self.n_rows, mapping.dtype)
         offset = 0
         for chunk in self.chunks:
             n = len(chunk)
@@ -166,10 +172,10 @@ def _encode(col: pa.ChunkedArray) -> _Encoded:
     from_encode = not pa.types.is_dictionary(col.type)
     if from_encode:
         try:
-            col = pc.dictionary_encode(col)
+            col = pc.dictionary_encode(col, memory_pool=POOL)
         except pa.ArrowNotImplementedError:
-            col = pc.dictionary_encode(col.cast(pa.large_string()))
-    col = col.unify_dictionaries()
+            col = pc.dictionary_encode(col.cast(pa.large_string()), memory_pool=POOL)
+    col = col.unify_dictionaries(memory_pool=POOL)
     chunks = [c for c in col.chunks if len(c)]
     return _Encoded(
         dictionary=chunks[0].dictionary,
@@ -190,11 +196,12 @@ def _labels_and_mapping(
     """
     order = np.asarray(pc.array_sort_indices(values).to_numpy(), dtype=np.int64)
     sorted_values = values.take(pa.array(order, type=pa.int64())).to_pylist()
+    single = pa.types.is_float32(values.type) or pa.types.is_float16(values.type)
     code_of_label: dict[str, int] = {}
     codes_of_positions = np.empty(len(positions), dtype=np.int64)
     literal_missing = np.zeros(len(positions), dtype=bool)
     for i, value in zip(order, sorted_values, strict=True):
-        text = _format_value(value)
+        text = _format_value(value, single=single)
         if text == MISSING_LABEL:
             literal_missing[i] = True
             codes_of_positions[i] = -1
@@ -281,14 +288,31 @@ def encode_categorical(
     return Feature(name, codes, tuple(labels), "categorical")
 
 
-def _to_float64(col: pa.ChunkedArray) -> NDArray[np.float64]:
-    """Numeric column -> contiguous float64 numpy array, nulls as NaN."""
-    if pa.types.is_dictionary(col.type):
-        col = col.cast(col.type.value_type)
-    if col.type != pa.float64():
-        col = col.cast(pa.float64())
-    arr = col.to_numpy()
-    return np.ascontiguousarray(arr, dtype=np.float64)
+def _to_float64(col: pa.ChunkedArray, *, copy: bool = False) -> NDArray[np.float64]:
+    """Numeric column -> contiguous float64 numpy array, nulls as NaN.
+
+    A single float64 chunk without nulls is returned as a read-only view of the Arrow buffer
+    unless ``copy`` is set.
+    """
+    chunks = [c for c in col.chunks if len(c)]
+    if (
+        not copy
+        and len(chunks) == 1
+        and chunks[0].null_count == 0
+        and chunks[0].type == pa.float64()
+    ):
+        view: NDArray[np.float64] = chunks[0].to_numpy()
+        return view
+    out: NDArray[np.float64] = empty(len(col), np.float64)
+    offset = 0
+    for chunk in chunks:  # cast chunk by chunk: no column-sized temporary
+        if pa.types.is_dictionary(chunk.type):
+            chunk = chunk.dictionary_decode()
+        if chunk.type != pa.float64():
+            chunk = chunk.cast(pa.float64())
+        out[offset : offset + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+        offset += len(chunk)
+    return out
 
 
 def encode_binned(col: pa.ChunkedArray, name: str, label: str, spec: BinSpec) -> Feature:
@@ -310,19 +334,28 @@ def encode_binned(col: pa.ChunkedArray, name: str, label: str, spec: BinSpec) ->
         )
     values = _to_float64(col)
     edges = np.asarray(spec.edges, dtype=np.float64)
-    codes = np.searchsorted(edges, values, side="right").astype(np.int32)
     labels = spec.band_labels
-    nan = np.isnan(values)
-    if nan.any():
-        codes[nan] = len(labels)
+    codes: NDArray[np.int32] = empty(len(values), np.int32)
+    any_missing = False
+    for start in range(0, len(values), BLOCK_ROWS):
+        block = values[start : start + BLOCK_ROWS]
+        out = codes[start : start + BLOCK_ROWS]
+        out[:] = np.searchsorted(edges, block, side="right")
+        nan = np.isnan(block)
+        if nan.any():
+            out[nan] = len(labels)
+            any_missing = True
+    if any_missing:
         labels = (*labels, MISSING_LABEL)
     return Feature(name, codes, labels, "binned", spec.edges)
 
 
 def numeric_column(
-    col: pa.ChunkedArray, label: str, *, kind: Literal["score", "weight"]
+    col: pa.ChunkedArray, label: str, *, kind: Literal["score", "weight"], copy: bool = False
 ) -> NDArray[np.float64]:
     """Validate a score (finite, in [0, 1]) or weight (finite, >= 0, not all 0) column.
+
+    With ``copy`` the result never shares memory with the column (which may be the caller's).
 
     Raises
     ------
@@ -332,7 +365,7 @@ def numeric_column(
     value_type = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
     if not _is_numeric(value_type):
         raise InvalidInputError(f"{label} must be numeric; got {value_type} values")
-    values = _to_float64(col)
+    values = _to_float64(col, copy=copy)
     lo = float(np.min(values))
     hi = float(np.max(values))
     if np.isnan(lo) or np.isnan(hi):
@@ -385,8 +418,14 @@ class LabelColumn:
             mapping = np.zeros(len(d) + 1, dtype=np.int8)
             mapping[: len(d)] = np.asarray(hit, dtype=bool)
             return self.encoded.take(mapping)
-        hits = pc.equal(self.col, pa.scalar(positive, self.col.type))
-        return np.ascontiguousarray(hits.to_numpy(), dtype=bool).view(np.int8)
+        scalar = pa.scalar(positive, self.col.type)
+        out: NDArray[np.int8] = empty(len(self.col), np.int8)
+        offset = 0
+        for chunk in self.col.chunks:
+            n = len(chunk)
+            out[offset : offset + n] = pc.equal(chunk, scalar).to_numpy(zero_copy_only=False)
+            offset += n
+        return out
 
 
 def _py(v: Any) -> LabelValue:
@@ -398,6 +437,13 @@ def _py(v: Any) -> LabelValue:
     if isinstance(v, str | bool | int | float):
         return v
     raise InvalidInputError(f"Unsupported label value {v!r}")
+
+
+def _smallest(values: pa.Array) -> list[LabelValue]:
+    """The (at most five) smallest of many distinct values, sorted, without a full sort."""
+    k = min(len(values), _MAX_LISTED_VALUES)
+    picked = values.take(pc.bottom_k_unstable(values, k=k))
+    return sorted(_py(v) for v in picked)
 
 
 def _too_many(label: str, values: Sequence[object], total: int) -> InvalidInputError:
@@ -441,9 +487,7 @@ def label_column(col: pa.ChunkedArray, label: str) -> LabelColumn:
             return LabelColumn(col, label, kind, (lo, hi), None)
     distinct = pc.unique(col)
     if len(distinct) > 2:
-        smallest = pc.bottom_k_unstable(distinct, k=min(len(distinct), _MAX_LISTED_VALUES))
-        shown = sorted(_py(v) for v in smallest)
-        raise _too_many(label, shown, len(distinct))
+        raise _too_many(label, _smallest(distinct), len(distinct))
     values = tuple(sorted(_py(v) for v in distinct))
     return LabelColumn(col, label, kind, values, None)
 
@@ -459,8 +503,6 @@ def _label_from_dictionary(col: pa.ChunkedArray, label: str, kind: ValueKind) ->
     positions = np.flatnonzero(used)
     values = enc.dictionary.take(pa.array(positions, type=pa.int64()))
     if len(values) > 2:
-        smallest = pc.bottom_k_unstable(values, k=min(len(values), _MAX_LISTED_VALUES))
-        shown = sorted(_py(v) for v in smallest)
-        raise _too_many(label, shown, len(values))
+        raise _too_many(label, _smallest(values), len(values))
     distinct = tuple(sorted(_py(v) for v in values))
     return LabelColumn(col, label, kind, distinct, enc)

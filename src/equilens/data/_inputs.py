@@ -25,7 +25,7 @@ from equilens.data._encode import (
     label_column,
     numeric_column,
 )
-from equilens.data._fingerprint import Hasher, HashPart, feature_codes_for_hash
+from equilens.data._fingerprint import Hasher, HashPart, hash_dtype
 from equilens.data._sources import (
     ColumnRequest,
     Loaded,
@@ -38,17 +38,19 @@ from equilens.exceptions import InvalidInputError, InvalidParameterError
 
 __all__ = ["prepare_inputs"]
 
-_TARGET_ROLES = ("y_true", "y_pred", "y_score", "sample_weight")
 _TRUE_STRINGS = frozenset({"true", "t", "1", "1.0", "yes", "y"})
 _FALSE_STRINGS = frozenset({"false", "f", "0", "0.0", "no", "n"})
+_ZERO_ONE: dict[str, tuple[LabelValue, LabelValue]] = {
+    "bool": (False, True),
+    "float": (0.0, 1.0),
+    "int": (0, 1),
+}
 
 
 def _param_error(name: str, expected: str, got: object) -> InvalidParameterError:
-    shown = got if isinstance(got, str) and len(got) < 60 else type(got).__name__
+    shown = repr(got) if isinstance(got, str) and len(got) < 60 else type(got).__name__
     return InvalidParameterError(
-        f"The '{name}' parameter of prepare_inputs must be {expected}. Got {shown!r} instead."
-        if isinstance(got, str)
-        else f"The '{name}' parameter of prepare_inputs must be {expected}. Got {shown} instead."
+        f"The '{name}' parameter of prepare_inputs must be {expected}. Got {shown} instead."
     )
 
 
@@ -286,7 +288,7 @@ def _resolve_positive(
                 f"Cannot tell which label is positive: {yt.label} and {yp.label} hold the "
                 f"values {_show(union)}. Pass positive_label=... (CLI: --positive-label)"
             )
-        pos: LabelValue = {"bool": True, "float": 1.0}.get(yt.kind, 1)
+        pos = _ZERO_ONE.get(yt.kind, (0, 1))[1]
     else:
         coerced = _coerce_label(given, yt.kind)
         if coerced is None:
@@ -303,15 +305,20 @@ def _resolve_positive(
     allowed: list[LabelValue] = list(yt.values)
     if not any(pos == v for v in allowed):
         allowed.append(pos)
+    if all(_is_zero_one(v) for v in allowed):
+        # 0/1 (or False/True) labels: both values are known even if y_true shows only one.
+        zero, one = _ZERO_ONE.get(yt.kind, (0, 1))
+        allowed = [zero, one]
     bad = [v for v in yp.values if not any(v == a for a in allowed)]
     if bad:
         raise InvalidInputError(
             f"{yp.label} has values not found in y_true or the positive label "
             f"({_show(sorted(allowed))}): {_show(bad)}"
         )
-    seen = list(yt.values)
-    if any(pos == v for v in yp.values) and not any(pos == v for v in seen):
-        seen.append(pos)
+    seen = list(yt.values)  # plus the y_pred values, typed like y_true
+    for a in allowed:
+        if any(a == v for v in yp.values) and not any(a == v for v in seen):
+            seen.append(a)
     return pos, tuple(sorted(seen))
 
 
@@ -322,9 +329,7 @@ def _binary(col: LabelColumn, pos: LabelValue, n_rows: int) -> NDArray[np.int8]:
     return col.binary(match)
 
 
-def _readonly(arr: NDArray[Any], *, copy: bool) -> NDArray[Any]:
-    if copy and not arr.flags.writeable:
-        arr = arr.copy()
+def _readonly(arr: NDArray[Any]) -> NDArray[Any]:
     arr.setflags(write=False)
     return arr
 
@@ -351,9 +356,11 @@ def prepare_inputs(
         or ``.pq`` file (only the needed columns are read). Rows are taken by position; a
         pandas index is ignored. If None, the other arguments hold the arrays themselves.
     y_true, y_pred : str or array-like
-        Column names of the true and predicted labels (arrays if ``data`` is None). Together
-        they may hold at most two distinct values; ``y_pred`` may only use values of
-        ``y_true`` and the positive label.
+        Column names of the true and predicted labels (arrays if ``data`` is None): numbers,
+        booleans or strings, no missing values. Together they may hold at most two distinct
+        values; ``y_pred`` may only use values of ``y_true`` and the positive label (for 0/1
+        and False/True labels both values are always allowed, so ``y_true`` may be all 1s while
+        ``y_pred`` holds 0s).
     y_score : str or array-like, optional
         Column of scores for the positive label: numbers in [0, 1], no missing values.
     sample_weight : str or array-like, optional
@@ -393,9 +400,20 @@ def prepare_inputs(
     -----
     Missing sensitive values (null, NaN, empty string, or the string ``"<missing>"``) form
     their own group labelled ``"<missing>"``, listed last. Group labels are sorted by value
-    (numbers in numeric order), independent of row order. Whole-number floats are labelled
-    like ints (``2.0`` -> ``"2"``) so a pandas int column with NaN gives the same labels as
-    the nullable original.
+    (numbers in numeric order, also for pandas ordered categoricals), independent of row
+    order; categories that no row uses get no group. Whole-number floats are labelled like
+    ints (``2.0`` -> ``"2"``) so a pandas int column with NaN gives the same labels as the
+    nullable original.
+
+    CSV files are read with Arrow's type inference; as in pandas, empty fields and markers
+    such as ``NA``, ``N/A``, ``null`` and ``NaN`` are missing values, also in string columns.
+    Numeric-looking codes lose leading zeros (``"007"`` -> ``7``); pass a DataFrame with
+    string columns to keep them.
+
+    The result does not share memory with the caller's arrays, and its arrays are read-only.
+    The fingerprint hashes the normalised columns (binary labels plus label values and
+    positive label, scores, weights, group codes plus labels), so it identifies the data the
+    audit used, whatever form it came in.
 
     Examples
     --------
@@ -432,22 +450,24 @@ def prepare_inputs(
     copy = loaded.in_memory
 
     with Hasher(n_rows) as hasher:
-        y_true_arr = _readonly(_binary(yt, pos, n_rows), copy=False)
+        y_true_arr = _readonly(_binary(yt, pos, n_rows))
         hasher.add(HashPart(role_names["y_true"], {"role": "y_true", **label_header}, y_true_arr))
-        y_pred_arr = _readonly(_binary(yp, pos, n_rows), copy=False)
+        y_pred_arr = _readonly(_binary(yp, pos, n_rows))
         hasher.add(HashPart(role_names["y_pred"], {"role": "y_pred", **label_header}, y_pred_arr))
 
         score_arr: NDArray[np.float64] | None = None
         if "y_score" in role_names:
             name = role_names["y_score"]
-            score = numeric_column(cols[name], describe(name, "y_score"), kind="score")
-            score_arr = _readonly(score, copy=copy)
+            score = numeric_column(cols[name], describe(name, "y_score"), kind="score", copy=copy)
+            score_arr = _readonly(score)
             hasher.add(HashPart(name, {"role": "y_score"}, score_arr))
         weight_arr: NDArray[np.float64] | None = None
         if "sample_weight" in role_names:
             name = role_names["sample_weight"]
-            weight = numeric_column(cols[name], describe(name, "sample_weight"), kind="weight")
-            weight_arr = _readonly(weight, copy=copy)
+            weight = numeric_column(
+                cols[name], describe(name, "sample_weight"), kind="weight", copy=copy
+            )
+            weight_arr = _readonly(weight)
             hasher.add(HashPart(name, {"role": "sample_weight"}, weight_arr))
 
         features: list[Feature] = []
@@ -466,8 +486,7 @@ def prepare_inputs(
                 "kind": feature.kind,
                 "bin_edges": list(spec.edges) if spec is not None else None,
             }
-            codes = feature_codes_for_hash(feature.codes, feature.n_groups)
-            hasher.add(HashPart(name, header, codes))
+            hasher.add(HashPart(name, header, feature.codes, hash_dtype(feature.n_groups)))
         data_fingerprint = hasher.result()
 
     columns: dict[str, str | list[str] | None] = {

@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from equilens.data._alloc import POOL
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 
 __all__ = ["ColumnRequest", "Loaded", "array_to_arrow", "check_lengths", "load_columns"]
@@ -119,6 +121,8 @@ def array_to_arrow(value: object, label: str) -> pa.ChunkedArray:
         return _as_chunked(value)
     try:
         pd_mod = sys.modules.get("pandas")
+        if pd_mod is not None and isinstance(value, pd_mod.api.extensions.ExtensionArray):
+            value = pd_mod.Series(value, copy=False)
         if pd_mod is not None and isinstance(value, pd_mod.Series | pd_mod.Index):
             return _as_chunked(pa.Array.from_pandas(value))
         pl_mod = sys.modules.get("polars")
@@ -146,6 +150,7 @@ def array_to_arrow(value: object, label: str) -> pa.ChunkedArray:
 
 
 def check_lengths(columns: Mapping[str, pa.ChunkedArray], labels: Mapping[str, str]) -> int:
+    """Return the common length of ``columns``; raise, listing every length, if they differ."""
     lengths = {key: len(col) for key, col in columns.items()}
     if len(set(lengths.values())) > 1:
         detail = ", ".join(f"{labels[k]}={n}" for k, n in lengths.items())
@@ -229,8 +234,9 @@ def _read_parquet(path: Path, wanted: Sequence[ColumnRequest]) -> Loaded:
         or pa.types.is_binary(t)
         or pa.types.is_large_binary(t)
     ]
+    fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=stringy))
     try:
-        table = pq.read_table(path, columns=names, read_dictionary=stringy or None)
+        table = ds.dataset(path, format=fmt).to_table(columns=names, memory_pool=POOL)
     except (pa.ArrowException, OSError) as exc:
         raise InvalidInputError(f"Could not read {path} as Parquet: {_first_line(exc)}") from exc
     return _from_arrow_table(table, wanted, where)
@@ -261,7 +267,7 @@ def _read_csv(path: Path, wanted: Sequence[ColumnRequest], max_groups: int) -> L
     )
     read = pa_csv.ReadOptions(block_size=4 << 20)
     try:
-        table = pa_csv.read_csv(path, read_options=read, convert_options=convert)
+        table = pa_csv.read_csv(path, read_options=read, convert_options=convert, memory_pool=POOL)
     except (pa.ArrowException, OSError, EOFError) as exc:
         raise InvalidInputError(f"Could not read {path} as CSV: {_first_line(exc)}") from exc
     return _from_arrow_table(table, wanted, where)
