@@ -1,0 +1,11 @@
+"""Reports rendered from an audit log alone: a self-contained HTML page and a Markdown summary.
+
+>>> from equilens.report import render_html, render_markdown, write_report
+>>> paths = write_report(log, "out/")  # doctest: +SKIP
+"""
+
+from equilens.report._html import render_html
+from equilens.report._markdown import md_escape, render_markdown
+from equilens.report._write import write_report
+
+__all__ = ["md_escape", "render_html", "render_markdown", "write_report"]

@@ -1,0 +1,259 @@
+"""A short GitHub-flavoured Markdown summary of an audit, for a pull-request comment.
+
+Strings from the log are neutralised with :func:`md_escape`: ``<``, ``>`` and ``&`` become
+entities, Markdown punctuation is backslash-escaped (so a label cannot open a link, an image, a
+code span or a table cell), line breaks become spaces, and ``@`` cannot start a mention.
+"""
+
+from __future__ import annotations
+
+from equilens.report._content import (
+    ReportContent,
+    Segment,
+    effect_size,
+    fmt_diff,
+    fmt_diff_interval,
+    fmt_interval,
+    fmt_p,
+    fmt_value,
+    metric_short,
+    slice_text,
+    slice_values,
+)
+from equilens.results._log import AuditLog, MetricResult
+
+#: Characters that start Markdown syntax inline (emphasis, code, links, images, tables,
+#: strikethrough, math, headings, issue references); each is backslash-escaped.
+_MD_PUNCT = frozenset("\\`*_[]!|~$#")
+
+
+_COMPLEMENT = {
+    "true_positive_rate": "false_negative_rate",
+    "true_negative_rate": "false_positive_rate",
+}
+
+
+def md_escape(text: object) -> str:
+    """Make ``text`` render literally in GitHub-flavoured Markdown (tables included)."""
+    out: list[str] = []
+    for ch in str(text):
+        if ch == "&":
+            out.append("&amp;")
+        elif ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        elif ch in "\r\n\t\f\v":
+            out.append(" ")
+        elif ch == "@":
+            out.append("@\u200b")  # a zero-width space after @ stops a mention
+        elif ch in _MD_PUNCT:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _segments(segs: list[Segment]) -> str:
+    out = []
+    for kind, text in segs:
+        if kind == "num":
+            out.append(f"**{md_escape(text)}**")
+        else:
+            out.append(md_escape(text))
+    return "".join(out)
+
+
+def _cell(metric: str, row: MetricResult | None) -> str:
+    if row is None:
+        return "–"
+    if row.value is None:
+        return "undefined"
+    text = fmt_value(metric, row.value)
+    if row.ci_low is not None and row.ci_high is not None:
+        text += f" ({fmt_interval(metric, row.ci_low, row.ci_high).rstrip('%')})"
+    if row.status == "insufficient_evidence":
+        text += " ⚠"
+    return md_escape(text)
+
+
+def render_markdown(
+    log: AuditLog,
+    *,
+    max_findings: int = 5,
+    max_intersection_findings: int = 2,
+    max_groups: int = 16,
+    max_differences: int = 8,
+    max_warnings: int = 5,
+) -> str:
+    """Summarise an audit log in GitHub-flavoured Markdown (about 60 lines at most by default).
+
+    Parameters
+    ----------
+    log : AuditLog
+        The audit log; nothing else is read.
+    max_findings, max_intersection_findings : int
+        Key findings (plain-language sentences) on single features and on intersections.
+    max_groups : int
+        Rows of the key-metrics table (the overall population, then single-feature groups).
+    max_differences : int
+        Rows of the table of detected differences (single-feature groups).
+    max_warnings : int
+        Warnings from the log that are listed.
+
+    Returns
+    -------
+    str
+        The summary: key findings, the evidence that is missing, key metrics per group with
+        confidence intervals, the detected differences and the log's warnings.
+    """
+    c = ReportContent.from_log(log)
+    v = c.vocab
+    counts = c.conclusion_counts()
+    features = log.spec_resolved.get("sensitive_features")
+    feats = (
+        ", ".join(str(f) for f in features)
+        if isinstance(features, list)
+        else ", ".join(sorted({f for fam in log.families for f in fam.features}))
+    )
+    lines = [
+        f"## equilens audit: {md_escape(v.y_pred)} against {md_escape(v.y_true)}, "
+        f"by {md_escape(feats)}",
+        "",
+        md_escape(
+            f"{log.data.n_rows:,} rows · {len(log.families)} "
+            f"famil{'y' if len(log.families) == 1 else 'ies'} of groups · positive "
+            f"label {v.positive} · run {log.run_id[:12]} · equilens {log.equilens_version}"
+        ),
+        "",
+    ]
+    size = log.multiple_comparisons.get("size")
+    lines.append(
+        f"**{counts.get('difference_detected', 0)}** differences detected · "
+        f"**{counts.get('no_difference_detected', 0)}** no difference detected · "
+        f"**{counts.get('insufficient_evidence', 0)}** insufficient evidence · "
+        f"**{counts.get('undefined', 0)}** undefined, of {len(log.comparisons)} "
+        f"group-vs-reference comparisons (Holm-adjusted p < {v.alpha:.2g}"
+        + (f" over {md_escape(size)} tests)." if size else ").")
+    )
+    lines.append("")
+    main = c.key_findings(max_findings, intersections=False)
+    inter = c.key_findings(max_intersection_findings, intersections=True)
+    if main or inter:
+        lines += ["### Key findings", ""]
+        lines += [f"{i}. {_segments(f.segments)}" for i, f in enumerate(main, 1)]
+        lines += [
+            f"{i}. *Intersection:* {_segments(f.segments)}"
+            for i, f in enumerate(inter, len(main) + 1)
+        ]
+        lines.append("")
+    else:
+        lines += [
+            "No group differed from its reference after adjustment for multiple testing; "
+            "this is not evidence that the groups are treated alike.",
+            "",
+        ]
+    notes = []
+    small = c.small_groups()
+    under = c.underpowered()
+    if small or under:
+        mgs = c.min_group_size
+        reasons = []
+        if small:
+            reasons.append(f"{len(small)} group(s) have fewer than {mgs or '?'} rows")
+        if under:
+            reasons.append(
+                f"{len(under)} comparison(s) could not reliably detect a gap of "
+                f"{(c.underpowered_gap or 0.1) * 100:.0f} points"
+            )
+        notes.append(
+            f"**Insufficient evidence:** {counts.get('insufficient_evidence', 0)} comparisons "
+            f"are inconclusive: {' and '.join(reasons)}. Inconclusive is not evidence of equal "
+            "treatment."
+        )
+    spread = c.base_rate_spread()
+    if spread:
+        parts = "; ".join(
+            md_escape(
+                f"{'×'.join(fam.features)} {fmt_value('base_rate', lo.value, 0)}–"
+                f"{fmt_value('base_rate', hi.value, 0)}"
+            )
+            for fam, lo, hi in spread
+        )
+        notes.append(
+            f"**Base rates differ** ({parts}): calibration within groups and equal error "
+            "rates cannot both hold (Kleinberg et al. 2016; Chouldechova 2017)."
+        )
+    for note in notes:
+        lines += [note, ""]
+    metrics = [
+        m
+        for m in (
+            "selection_rate",
+            "false_positive_rate",
+            "false_negative_rate",
+            "precision_score",
+            "roc_auc_score",
+        )
+        if m in c.metrics
+    ]
+    groups: list[dict[str, str]] = [{}]
+    for fam in c.single_families:
+        groups.extend(fam.groups)
+    if metrics:
+        lines += [f"### Key metrics by group ({v.level}% CI; ⚠ small group)", ""]
+        lines.append("| group | n | " + " | ".join(metric_short(m) for m in metrics) + " |")
+        lines.append("|---|---:|" + "---:|" * len(metrics))
+        for g in groups[:max_groups]:
+            n = c.n(g)
+            ref = any(g and g == f.reference for f in c.single_families)
+            name = md_escape(slice_text(g) if g else "overall") + (" (ref.)" if ref else "")
+            cells = " | ".join(_cell(m, c.result(m, g)) for m in metrics)
+            lines.append(f"| {name} | {'–' if n is None else f'{n:,}'} | {cells} |")
+        extra = len(groups) - max_groups
+        lines.append("")
+        if extra > 0:
+            lines += [f"{extra} more group(s) in the HTML report.", ""]
+    detected = [
+        x for x in log.comparisons if x.conclusion == "difference_detected" and len(x.features) == 1
+    ]
+    detected.sort(key=lambda x: (-effect_size(x), x.metric))
+    # TPR = 1 - FNR and TNR = 1 - FPR: keep one of each pair for the same group.
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    unique = []
+    for x in detected:
+        key = (_COMPLEMENT.get(x.metric, x.metric), tuple(sorted(x.slice.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(x)
+    detected = unique
+    if detected:
+        lines += [f"### Largest differences detected, single features ({len(detected)})", ""]
+        lines.append(f"| metric | group | reference | difference ({v.level}% CI) | p (Holm) |")
+        lines.append("|---|---|---|---:|---:|")
+        for x in detected[:max_differences]:
+            diff = fmt_diff(x.metric, x.difference)
+            ci = fmt_diff_interval(x.metric, x.difference_ci_low, x.difference_ci_high)
+            lines.append(
+                f"| {md_escape(metric_short(x.metric))} | {md_escape(slice_values(x.slice))} | "
+                f"{md_escape(slice_values(x.reference))} | {md_escape(diff)} "
+                f"({md_escape(ci.removesuffix(' pts'))}) | {md_escape(fmt_p(x.p_holm))} |"
+            )
+        lines.append("")
+        shown = min(len(detected), max_differences)
+        lines += [
+            f"All {counts.get('difference_detected', 0)} detected differences (intersections "
+            f"included; {shown} shown here) are in the HTML report's comparisons table.",
+            "",
+        ]
+    if log.warnings:
+        lines += ["### Warnings", ""]
+        lines += [f"- {md_escape(w)}" for w in log.warnings[:max_warnings]]
+        if len(log.warnings) > max_warnings:
+            lines.append(f"- {len(log.warnings) - max_warnings} more warning(s) in the report")
+        lines.append("")
+    lines.append(
+        "<sub>Generated by equilens from the audit log; descriptive statistics, not a "
+        "certification of fairness. Full report: report.html.</sub>"
+    )
+    return "\n".join(lines) + "\n"
