@@ -1,0 +1,176 @@
+"""``equilens gate``: judge an audit log against a policy; exit 0 pass or warn, 1 block.
+
+Thin on purpose: load the log and the policy, call the pure ``decide``, print, write the
+requested reports, store the decision with the run, and set the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from equilens.exceptions import InvalidParameterError
+from equilens.policy import GateDecision, decide, load_policy, to_junit, to_markdown
+from equilens.policy._decision import outcome_rank
+from equilens.results import read_log
+
+_STYLE = {
+    "block": "bold red",
+    "warn": "yellow",
+    "info": "cyan",
+    "insufficient_evidence": "magenta",
+    "exempted": "blue",
+    "pass": "green",
+    "not_applicable": "dim",
+}
+_SHOWN = 15
+
+
+def register(sub: Any) -> None:
+    """Add the ``gate`` subcommand."""
+    p = sub.add_parser(
+        "gate",
+        help="decide whether an audit passes a policy (exit 0 pass/warn, 1 block)",
+        description="Judge an audit log against a policy file. Exit 0 when the audit passes "
+        "the policy (warnings included, unless the policy sets block_on_warn), 1 when it is "
+        "blocked, 2 for bad input (unreadable log or policy, bad option, store unavailable). "
+        "Unless --dry-run, the audit and the decision are stored in the run store.",
+    )
+    p.add_argument("audit", metavar="AUDIT.json", help="audit log written by equilens audit")
+    p.add_argument("--policy", required=True, metavar="POLICY.yaml", help="policy file")
+    p.add_argument("--junit", metavar="FILE", help="write the decision as JUnit XML")
+    p.add_argument("--markdown", metavar="FILE", help="write Markdown for a pull-request comment")
+    p.add_argument("--json", dest="json_out", metavar="FILE", help="write the decision as JSON")
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        help="run store: sqlite:///PATH, postgresql+psycopg://..., or a file path (default "
+        "$EQUILENS_STORE, else .equilens/history.db in the project root)",
+    )
+    p.add_argument("--actor", help="who ran the gate (default $EQUILENS_ACTOR, else $USER)")
+    p.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="date exemption expiry is checked against (default today)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="decide and report, but store nothing (the exit code still follows the verdict)",
+    )
+    p.add_argument("--quiet", action="store_true", help="print only the verdict line")
+    p.set_defaults(handler=run)
+
+
+def actor_name(given: str | None) -> str:
+    """``--actor``, else ``$EQUILENS_ACTOR``, ``$USER``, ``$LOGNAME``, else ``unknown``."""
+    for value in (given, *(os.environ.get(k) for k in ("EQUILENS_ACTOR", "USER", "LOGNAME"))):
+        if value and value.strip():
+            return value.strip()
+    return "unknown"
+
+
+def _as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidParameterError(
+            f"--as-of expects a date as YYYY-MM-DD, got '{value}'"
+        ) from None
+
+
+def _write(path: str, text: str) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+
+
+def print_decision(decision: GateDecision, console: Console, *, quiet: bool = False) -> None:
+    """The verdict, a table of rules and the outcomes that need attention (no markup from
+    data: every string is printed as plain text)."""
+    verdict = Text(f"{decision.verdict.upper()}: ", style=_STYLE[decision.verdict])
+    verdict.append(decision.summary, style="bold")
+    console.print(verdict)
+    if quiet:
+        return
+    table = Table(title=f"Policy {decision.policy_name}: rules", title_justify="left")
+    for column in ("rule", "status", "outcomes"):
+        table.add_column(column)
+    for rule_id in decision.rule_ids():
+        outcomes = decision.outcomes_for(rule_id)
+        status = decision.rule_status(rule_id)
+        counts: dict[str, int] = {}
+        for o in outcomes:
+            counts[o.status] = counts.get(o.status, 0) + 1
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+        table.add_row(Text(rule_id), Text(status, style=_STYLE[status]), Text(summary))
+    console.print(table)
+    ranked = sorted(
+        (o for o in decision.rule_outcomes if o.status not in ("pass", "not_applicable")),
+        key=lambda o: -outcome_rank(o, decision.block_on_warn),
+    )
+    if ranked:
+        console.print(Text("Outcomes that need attention", style="italic"))
+        for o in ranked[:_SHOWN]:
+            line = Text(o.status.upper().replace("_", " "), style=_STYLE[o.status])
+            line.append(f"  {o.rule_id}: {o.group_label}", style="bold")
+            console.print(line)
+            console.print(Padding(Text(o.reason), (0, 0, 0, 4)))
+        if len(ranked) > _SHOWN:
+            console.print(Text(f"... and {len(ranked) - _SHOWN} more (see --json or --junit)"))
+    if decision.retrain_required:
+        console.print(
+            Text(f"Retraining required: {len(decision.retrain_reasons)} trigger(s).", "bold")
+        )
+    for esc in decision.escalations:
+        line = Text(f"Escalate ({esc.severity}): ", style=_STYLE[esc.severity])
+        line.append(
+            f"owners {', '.join(esc.owners) or 'none'}; contacts "
+            f"{', '.join(esc.contacts) or 'none'}; {len(esc.messages)} notice(s)"
+        )
+        console.print(line)
+    for expired in decision.expired_exemptions:
+        console.print(Text(f"Expired (no longer applied): {expired}", style="yellow"))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``equilens gate``."""
+    today = _as_of(args.as_of)
+    log = read_log(args.audit)
+    policy = load_policy(args.policy)
+    decision = decide(log, policy, today=today)
+    console = Console(highlight=False)
+    print_decision(decision, console, quiet=args.quiet)
+    if args.junit:
+        _write(args.junit, to_junit(decision))
+    if args.markdown:
+        _write(args.markdown, to_markdown(decision))
+    if args.json_out:
+        _write(args.json_out, decision.to_json() + "\n")
+    if not args.dry_run:
+        from equilens.store import RunStore
+
+        with RunStore(args.store) as store:
+            record = store.record(
+                log, actor=actor_name(args.actor), decision=decision, policy=policy
+            )
+            where = repr(store)
+        if not args.quiet:
+            sys.stdout.write(
+                f"stored as record {record.seq} in {where} (record hash "
+                f"{record.record_hash[:16]})\n"
+            )
+    return 1 if decision.verdict == "block" else 0

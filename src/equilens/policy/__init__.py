@@ -1,0 +1,53 @@
+"""Release policies as code and the pure gate ``decide(log, policy) -> GateDecision``.
+
+A policy (YAML) holds ordered rules over an audit log's metric, criterion and comparison rows,
+with thresholds on point estimates, interval bounds or adjusted p-values; severities (info <
+warn < block); escalation routes; retraining triggers; and exemptions that expire. The gate
+reports whether an audit passes the policy; it does not certify a model as fair.
+"""
+
+from equilens.policy._decide import decide
+from equilens.policy._decision import (
+    AppliedExemption,
+    Escalation,
+    GateDecision,
+    RuleOutcome,
+)
+from equilens.policy._hash import canonical_json, content_hash
+from equilens.policy._load import is_policy_document, is_policy_file, load_policy, parse_policy
+from equilens.policy._model import (
+    FIELDS,
+    SEVERITY_ORDER,
+    Condition,
+    EscalationRoute,
+    Exemption,
+    Policy,
+    Rule,
+)
+from equilens.policy._render import md_escape, to_junit, to_markdown
+from equilens.policy._template import PLACEHOLDERS
+
+__all__ = [
+    "FIELDS",
+    "PLACEHOLDERS",
+    "SEVERITY_ORDER",
+    "AppliedExemption",
+    "Condition",
+    "Escalation",
+    "EscalationRoute",
+    "Exemption",
+    "GateDecision",
+    "Policy",
+    "Rule",
+    "RuleOutcome",
+    "canonical_json",
+    "content_hash",
+    "decide",
+    "is_policy_document",
+    "is_policy_file",
+    "load_policy",
+    "md_escape",
+    "parse_policy",
+    "to_junit",
+    "to_markdown",
+]

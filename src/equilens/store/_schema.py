@@ -1,0 +1,152 @@
+"""Tables of the run store and their versioned migrations.
+
+Why hand-written migrations rather than Alembic: the store has four tables that only ever
+grow, it must upgrade itself when any ``equilens`` command opens it (there is no separate
+deploy step for a file beside a project), and every migration runs in the same transaction as
+the row that records it, on both SQLite and PostgreSQL (both have transactional DDL). A table of
+applied versions and an ordered tuple of Python functions does that in a few lines, with no
+``env.py``/``alembic.ini`` to locate at run time and no extra dependency. Migrations are
+append-only: a released migration is never edited; a schema change adds the next one (and
+freezes the table definitions the earlier ones used).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+)
+
+from equilens.exceptions import InvalidInputError
+
+metadata = MetaData()
+
+#: Applied migrations, one row per schema version.
+schema_versions = Table(
+    "equilens_schema_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", Text, nullable=False),
+    Column("applied_at", String(40), nullable=False),
+)
+
+# Schema version 1 -----------------------------------------------------------------------
+
+#: Audit logs, content-addressed: ``log_hash`` is the SHA-256 of ``log_json`` (canonical JSON).
+audits = Table(
+    "equilens_audits",
+    metadata,
+    Column("log_hash", String(64), primary_key=True),
+    Column("run_id", Text, nullable=False),
+    Column("created", Text, nullable=False),
+    Column("log_json", Text, nullable=False),
+)
+
+#: Policies, content-addressed like audits.
+policies = Table(
+    "equilens_policies",
+    metadata,
+    Column("policy_hash", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("policy_json", Text, nullable=False),
+)
+
+#: The hash chain: one row per stored audit or gate decision, in order.
+records = Table(
+    "equilens_records",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("stored_at", String(40), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("run_id", Text, nullable=False),
+    Column("log_hash", String(64), ForeignKey("equilens_audits.log_hash"), nullable=False),
+    Column("policy_hash", String(64), ForeignKey("equilens_policies.policy_hash"), nullable=True),
+    Column("policy_name", Text, nullable=True),
+    Column("verdict", String(8), nullable=True),
+    Column("decision_hash", String(64), nullable=True),
+    Column("decision_json", Text, nullable=True),
+    Column("prev_hash", String(64), nullable=False, unique=True),
+    Column("record_hash", String(64), nullable=False, unique=True),
+)
+
+
+def _v1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[audits, policies, records], checkfirst=False)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema version: its number, a description and the function that applies it."""
+
+    version: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+#: Every migration, in order. Append only.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "audits, policies and the hash chain of records", _v1),
+)
+
+
+def schema_version(conn: Connection) -> int:
+    """The store's schema version (0 for an empty database)."""
+    schema_versions.create(conn, checkfirst=True)
+    current = conn.execute(select(func.max(schema_versions.c.version))).scalar()
+    return int(current or 0)
+
+
+def migrate(conn: Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """Apply the migrations the store lacks, inside the caller's (write) transaction.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        A connection in a transaction that holds the store's write lock.
+    migrations : tuple of Migration
+        The ordered migrations (the default is this release's).
+
+    Returns
+    -------
+    int
+        The schema version after migrating.
+
+    Raises
+    ------
+    InvalidInputError
+        When the store was written by a newer equilens (a schema version this one lacks).
+    """
+    current = schema_version(conn)
+    latest = migrations[-1].version if migrations else 0
+    if current > latest:
+        raise InvalidInputError(
+            f"the run store has schema version {current}, newer than this equilens reads "
+            f"({latest}); upgrade equilens"
+        )
+    for migration in migrations:
+        if migration.version <= current:
+            continue
+        migration.apply(conn)
+        conn.execute(
+            insert(schema_versions).values(
+                version=migration.version,
+                name=migration.name,
+                applied_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
+        )
+        current = migration.version
+    return current
