@@ -1,0 +1,77 @@
+"""Model adapters: run a model over the audit data, in batches, through a crash-safe cache.
+
+::
+
+    from equilens.adapters import load_adapter, predict_frame
+
+    adapter = load_adapter({"kind": "sklearn", "path": "model.skops"})
+    run = predict_frame(adapter, df, cache="~/.cache/equilens/outputs.sqlite")
+    run.frame            # df + y_pred + y_score
+    run.record()         # what the model was and what the run did, for the audit log
+
+Adapters (``kind``): ``precomputed``, ``sklearn``, ``callable``, ``onnx``, ``huggingface``,
+``spacy``, ``openai``. Heavy libraries are imported only by the adapter that needs them.
+"""
+
+from equilens.adapters._base import (
+    TASKS,
+    AdapterCallError,
+    AdapterSpec,
+    BaseAdapter,
+    GenerationSettings,
+    MissingDependencyError,
+    ModelAdapter,
+    ModelOutputError,
+    PartialBatchError,
+    PickleLoadWarning,
+    Task,
+    UnsupportedTaskError,
+)
+from equilens.adapters._cache import OutputCache, default_cache_path
+from equilens.adapters._callable import CallableAdapter
+from equilens.adapters._precomputed import PrecomputedAdapter
+from equilens.adapters._registry import AdapterEntry, adapters, load_adapter, register_adapter
+from equilens.adapters._runner import (
+    AdapterRun,
+    BatchResult,
+    ProgressCallback,
+    RowError,
+    predict_frame,
+    progress_bar,
+    run_adapter,
+)
+from equilens.adapters._sklearn import SklearnAdapter
+from equilens.adapters._spec import RUN_KEYS, run_model_spec
+
+__all__ = [
+    "RUN_KEYS",
+    "TASKS",
+    "AdapterCallError",
+    "AdapterEntry",
+    "AdapterRun",
+    "AdapterSpec",
+    "BaseAdapter",
+    "BatchResult",
+    "CallableAdapter",
+    "GenerationSettings",
+    "MissingDependencyError",
+    "ModelAdapter",
+    "ModelOutputError",
+    "OutputCache",
+    "PartialBatchError",
+    "PickleLoadWarning",
+    "PrecomputedAdapter",
+    "ProgressCallback",
+    "RowError",
+    "SklearnAdapter",
+    "Task",
+    "UnsupportedTaskError",
+    "adapters",
+    "default_cache_path",
+    "load_adapter",
+    "predict_frame",
+    "progress_bar",
+    "register_adapter",
+    "run_adapter",
+    "run_model_spec",
+]
