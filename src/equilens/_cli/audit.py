@@ -90,6 +90,11 @@ def write_outputs(
     if out_dir.exists() and not out_dir.is_dir():
         raise InvalidParameterError(f"--out {out} exists and is not a directory")
     written = {"json": write_log(log, out_dir / "audit.json")}
+    if {"html", "markdown"} & set(formats):
+        from equilens.report import write_report
+
+        paths = write_report(log, out_dir, include_log=False)
+        written.update({k: v for k, v in paths.items() if k in formats})
     if not quiet:
         print_summary(log)
         for kind, path in written.items():

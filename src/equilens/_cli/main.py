@@ -7,14 +7,26 @@ Exit codes: 0 success, 1 gate blocked (reserved for ``equilens gate``), 2 bad in
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from equilens._cli import audit as audit_cmd
-from equilens._cli import demo as demo_cmd
-from equilens._cli import validate as validate_cmd
 from equilens._version import __version__
 from equilens.exceptions import EquilensError
+
+# Subcommand -> module with ``register(sub)``. Only the module of the command being run is
+# imported, so `equilens gate` does not pay for numpy/scipy and `equilens audit` not for
+# SQLAlchemy; `equilens --help` imports them all.
+_COMMANDS: dict[str, str] = {
+    "audit": "equilens._cli.audit",
+    "demo": "equilens._cli.demo",
+    "probe": "equilens._cli.probe",
+    "gate": "equilens._cli.gate",
+    "history": "equilens._cli.history",
+    "verify-history": "equilens._cli.history",
+    "validate": "equilens._cli.validate",
+    "report": "equilens._cli.report",
+}
 
 EXIT_OK = 0
 EXIT_BLOCKED = 1
@@ -29,23 +41,24 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every subcommand (or only ``command``'s, when it is known)."""
     parser = _Parser(
         prog="equilens",
         description="Audit a model's performance and fairness with statistical evidence.",
     )
     parser.add_argument("--version", action="version", version=f"equilens {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    audit_cmd.register(sub)
-    demo_cmd.register(sub)
-    validate_cmd.register(sub)
+    modules = [_COMMANDS[command]] if command in _COMMANDS else list(_COMMANDS.values())
+    for name in dict.fromkeys(modules):
+        importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (also used as the process exit status)."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from equilens._version import __version__
 from equilens.audit._compare import comparison_rows
@@ -24,15 +25,23 @@ from equilens.audit._slice_metrics import Evaluated, SliceTables, evaluate_metri
 from equilens.data import BinSpec
 from equilens.engines._select import InputsInfo, compute_statistics
 from equilens.exceptions import InvalidParameterError
+from equilens.metrics._scores import calibration_curve_from_table, roc_curve_from_hist
 from equilens.metrics._spec import COMPARISON_METRICS, DEFAULT_METRICS, criteria
 from equilens.metrics._spec import metrics as metric_registry
 from equilens.results._log import (
     AuditLog,
+    CalibrationBin,
+    ConfusionCounts,
     DataFingerprintRecord,
     FamilyRecord,
     MetricResult,
+    RocCurve,
+    SliceCurves,
 )
 from equilens.slicing._plan import SlicePlan, build_plan, resolve_intersections
+from equilens.stats._tables import ScoreBins
+
+FloatArray = NDArray[np.float64]
 
 ProgressCallback = Callable[[str], None]
 
@@ -342,7 +351,68 @@ def audit(
         warnings=warnings,
         timings=timings,
         packages=_packages(),
+        curves=_slice_curves(plan, tables, stats.score_bins),
     )
+
+
+#: Most points kept of a ROC curve in the log.
+MAX_ROC_POINTS = 101
+
+
+def _downsample(fpr: FloatArray, tpr: FloatArray, max_points: int) -> NDArray[np.intp]:
+    """Indices of at most ``max_points`` curve points, evenly spaced along the curve's length.
+
+    The first and last points are always kept.
+    """
+    if fpr.shape[0] <= max_points:
+        return np.arange(fpr.shape[0])
+    length = np.concatenate(([0.0], np.cumsum(np.abs(np.diff(fpr)) + np.abs(np.diff(tpr)))))
+    targets = np.linspace(0.0, length[-1], max_points)
+    idx = np.searchsorted(length, targets, side="left")
+    idx = np.clip(idx, 0, fpr.shape[0] - 1)
+    idx[0], idx[-1] = 0, fpr.shape[0] - 1
+    return np.unique(idx)
+
+
+def _slice_curves(
+    plan: SlicePlan, tables: SliceTables, score_bins: ScoreBins | None
+) -> list[SliceCurves]:
+    """Confusion counts, ROC and calibration curves of the overall and single-feature groups."""
+    chosen = [0] + [i for f in plan.families if len(f.features) == 1 for i in f.members]
+    out: list[SliceCurves] = []
+    for s in chosen:
+        w = tables.wsum[s]
+        roc = calibration = None
+        if tables.hist is not None and score_bins is not None:
+            neg, pos = tables.hist[s, 0], tables.hist[s, 1]
+            fpr, tpr, thr = roc_curve_from_hist(neg, pos, score_bins.values)
+            if np.isfinite(fpr).all() and np.isfinite(tpr).all():
+                keep = _downsample(fpr, tpr, MAX_ROC_POINTS)
+                roc = RocCurve(
+                    fpr=fpr[keep].tolist(),
+                    tpr=tpr[keep].tolist(),
+                    threshold=[float(t) if np.isfinite(t) else None for t in thr[keep]],
+                )
+        if tables.calib is not None:
+            calib = tables.calib[s]  # (2, M, [rows, sum w, sum w*s])
+            rate, mean, weight = calibration_curve_from_table(calib[0, :, 1:], calib[1, :, 1:])
+            counts = calib[:, :, 0].sum(axis=0)[(calib[0, :, 1] + calib[1, :, 1]) > 0]
+            calibration = [
+                CalibrationBin(mean_score=m, observed_rate=r, weight=wt, count=round(c))
+                for m, r, wt, c in zip(mean.tolist(), rate.tolist(), weight.tolist(), counts)
+            ]
+        out.append(
+            SliceCurves(
+                slice=plan.slices[s].mapping,
+                n=int(tables.n[s]),
+                confusion=ConfusionCounts(
+                    tn=float(w[0, 0]), fp=float(w[0, 1]), fn=float(w[1, 0]), tp=float(w[1, 1])
+                ),
+                roc=roc,
+                calibration=calibration,
+            )
+        )
+    return out
 
 
 def _criteria_bases(chosen: Sequence[str]) -> list[str]:

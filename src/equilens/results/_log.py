@@ -242,6 +242,10 @@ class AuditLog(_Model):
     timings: dict[str, float] = Field(default_factory=dict)
     """Seconds spent per step."""
     packages: dict[str, str] = Field(default_factory=dict)
+    model: dict[str, Any] | None = None
+    """The model adapter that computed the predictions (kind, path or endpoint without
+    secrets, file hash, library versions, settings) and a summary of its run; null when the
+    predictions were given as columns."""
     curves: list[SliceCurves] | None = None
     """ROC and calibration curves and confusion counts of the overall population and of each
     group of a single-feature family (intersections are left out to keep logs small); null in

@@ -56,10 +56,12 @@ def check_columns(
 ) -> None:
     """Every column the spec names exists in the data (messages give the spec's line)."""
     have = set(available_columns(data))
+    # Prediction columns a model computes need not exist in the data.
+    computed = {"y_pred", "y_score"} if _uses_model(spec) else set()
     wanted: list[tuple[tuple[str | int, ...], str]] = [
         (("columns", role), col)
         for role, col in spec.columns.model_dump().items()
-        if col is not None
+        if col is not None and role not in computed
     ]
     wanted += [(("sensitive_features", i), col) for i, col in enumerate(spec.sensitive_features)]
     for loc, col in wanted:
@@ -71,6 +73,10 @@ def check_columns(
                 f"{where}: {'.'.join(map(str, loc))}: column '{col}' not found in {name}; "
                 f"available columns: {shown}"
             )
+
+
+def _uses_model(spec: AuditSpec) -> bool:
+    return spec.model is not None and spec.model.get("kind", "precomputed") != "precomputed"
 
 
 def validate_spec(path: str | Path) -> AuditSpec:
@@ -93,17 +99,30 @@ def run_spec(
     """Validate and run a spec file; returns the spec and the audit log."""
     spec_path = Path(path)
     spec = validate_spec(spec_path)
-    if spec.model is not None and spec.model.get("kind", "precomputed") != "precomputed":
-        raise InvalidInputError(
-            f"{spec_path}: model.kind '{spec.model.get('kind')}' is not available in this "
-            "release; use precomputed prediction columns"
-        )
     data, _ = resolve_data(spec, spec_path.parent)
+    y_pred, y_score = spec.columns.y_pred, spec.columns.y_score
+    model_record: dict[str, Any] | None = None
+    if _uses_model(spec):
+        from equilens.adapters import run_model_spec
+
+        assert spec.model is not None
+        run = run_model_spec(spec.model, data, base_dir=spec_path.parent)
+        data = run.frame
+        if run.ok_mask.sum() < len(data):
+            data = data[run.ok_mask]
+        y_pred = y_pred or run.columns.get("predict")
+        y_score = y_score or run.columns.get("predict_proba")
+        if y_pred is None:
+            raise InvalidInputError(
+                f"{spec_path}: the model computed no predicted labels (tasks: "
+                f"{', '.join(run.columns)}); give columns.y_pred or a classifier"
+            )
+        model_record = run.record()
     log = audit(
         data,
         y_true=spec.columns.y_true,
-        y_pred=spec.columns.y_pred,
-        y_score=spec.columns.y_score,
+        y_pred=y_pred,
+        y_score=y_score,
         sample_weight=spec.columns.sample_weight,
         sensitive_features=list(spec.sensitive_features),
         positive_label=spec.positive_label,
@@ -129,11 +148,12 @@ def run_spec(
     )
     log = log.model_copy(
         update={
+            "model": model_record,
             "spec_given": {
                 **log.spec_given,
                 "spec_file": str(spec_path),
                 "spec": spec.model_dump(mode="json"),
-            }
+            },
         }
     )
     return spec, log
