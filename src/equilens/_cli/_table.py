@@ -62,8 +62,9 @@ def progress_printer(quiet: bool) -> Iterator[Callable[[str], None] | None]:
 def print_summary(log: AuditLog, console: Console | None = None) -> None:
     """Per-group key metrics with intervals, disparities and detected differences."""
     if console is None:
-        # Logs and CI output are not terminals: give tables room instead of 80 columns.
-        console = Console() if sys.stdout.isatty() else Console(width=200)
+        # Logs and CI output are not terminals: give tables all the room they need (a table
+        # is only as wide as its content) instead of squashing columns into 80.
+        console = Console() if sys.stdout.isatty() else Console(width=1000)
     level = round(log.confidence_level * 100)
     by_slice: dict[str, dict[str, MetricResult]] = {}
     counts: dict[str, int] = {}
@@ -73,8 +74,8 @@ def print_summary(log: AuditLog, console: Console | None = None) -> None:
         counts[key] = row.n
     shown = [m for m in KEY_METRICS if any(m in v for v in by_slice.values())]
     table = Table(title=f"Metrics by group (point estimate [{level}% CI])", show_lines=False)
-    table.add_column("group")
-    table.add_column("n", justify="right")
+    table.add_column("group", no_wrap=True, min_width=12)
+    table.add_column("n", justify="right", no_wrap=True)
     for m in shown:
         table.add_column(KEY_METRICS[m], justify="right", no_wrap=True)
     for key, rows in by_slice.items():

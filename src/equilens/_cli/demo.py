@@ -59,7 +59,7 @@ def credit_predictions(seed: int = 0) -> Any:
     except ImportError:
         raise InvalidInputError(
             "the German credit demo trains a model with scikit-learn; install it with "
-            "`pip install 'equilens[models]'` or run `equilens demo --only compas`"
+            "`pip install 'equilens[sklearn]'` or run `equilens demo --only compas`"
         ) from None
     df = load_german_credit()
     features = df.drop(columns=["credit", "sex", "personal_status"])

@@ -19,9 +19,9 @@ from rich.table import Table
 from rich.text import Text
 
 from equilens.exceptions import InvalidParameterError
-from equilens.policy import GateDecision, decide, load_policy, to_junit, to_markdown
+from equilens.policy import GateDecision, Policy, decide, load_policy, to_junit, to_markdown
 from equilens.policy._decision import outcome_rank
-from equilens.results import read_log
+from equilens.results import AuditLog, read_log
 
 _STYLE = {
     "block": "bold red",
@@ -148,27 +148,56 @@ def print_decision(decision: GateDecision, console: Console, *, quiet: bool = Fa
 
 def run(args: argparse.Namespace) -> int:
     """Run ``equilens gate``."""
-    today = _as_of(args.as_of)
     log = read_log(args.audit)
     policy = load_policy(args.policy)
+    return apply_policy(
+        log,
+        policy,
+        today=_as_of(args.as_of),
+        junit=args.junit,
+        markdown=args.markdown,
+        json_out=args.json_out,
+        store=None if args.dry_run else (args.store or ""),
+        actor=args.actor,
+        quiet=args.quiet,
+    )
+
+
+def apply_policy(
+    log: AuditLog,
+    policy: Policy,
+    *,
+    today: date | None = None,
+    junit: str | Path | None = None,
+    markdown: str | Path | None = None,
+    json_out: str | Path | None = None,
+    store: str | None = "",
+    actor: str | None = None,
+    quiet: bool = False,
+) -> int:
+    """Decide, print, write the requested files and store the run; returns the exit code.
+
+    ``store`` is a store URL, ``""`` for the default store, or ``None`` to store nothing.
+    Shared by ``equilens gate`` and ``equilens audit SPEC`` (a spec with a ``policy:``).
+    """
     decision = decide(log, policy, today=today)
     console = Console(highlight=False)
-    print_decision(decision, console, quiet=args.quiet)
-    if args.junit:
-        _write(args.junit, to_junit(decision))
-    if args.markdown:
-        _write(args.markdown, to_markdown(decision))
-    if args.json_out:
-        _write(args.json_out, decision.to_json() + "\n")
-    if not args.dry_run:
+    print_decision(decision, console, quiet=quiet)
+    if junit:
+        _write(str(junit), to_junit(decision))
+    if markdown:
+        _write(str(markdown), to_markdown(decision))
+    if json_out:
+        _write(str(json_out), decision.to_json() + "\n")
+    if store is not None:
         from equilens.store import RunStore
 
-        with RunStore(args.store) as store:
-            record = store.record(
-                log, actor=actor_name(args.actor), decision=decision, policy=policy
+        with RunStore(store or None) as opened:
+            record = opened.record(
+                log, actor=actor_name(actor), decision=decision, policy=policy
             )
-            where = repr(store)
-        if not args.quiet:
+            where = repr(opened)
+        if not quiet:
             sys.stdout.write(
                 f"stored as record {record.seq} in {where} (record hash "
                 f"{record.record_hash[:16]})\n"

@@ -25,7 +25,7 @@ from equilens.stats._intervals import (
     normal_interval,
     ratio_interval,
 )
-from equilens.stats._power import minimum_detectable_difference
+from equilens.stats._power import _standardised_shift, minimum_detectable_difference
 from equilens.stats._significance import cohens_h, odds_ratio, two_proportion_test, z_test
 
 FloatArray = NDArray[np.float64]
@@ -116,6 +116,8 @@ def _family_metric(
     stat, p, h, orat, mdd = nan, nan, nan, nan, nan
     tests = np.full(g.shape, "none", dtype=object)
     ci_method = "none"
+    degenerate = np.zeros(g.shape, dtype=bool)
+    degenerate_reason = ""
     if ev.successes is not None and ev.trials is not None:
         x1, n1 = ev.successes[g], ev.trials[g]
         x2, n2 = ev.successes[r], ev.trials[r]
@@ -130,11 +132,20 @@ def _family_metric(
     elif ev.variance is not None:
         var = ev.variance[g] + ev.variance[r]
         se = np.sqrt(var)
-        stat, p = z_test(diff, se)
+        degenerate = ~(np.isfinite(var) & (var > 0))
+        with np.errstate(invalid="ignore"):
+            stat, p = z_test(diff, np.where(degenerate, np.nan, se))
+            # Power of the DeLong z-test: a true gap of c * se is detected with 80% power.
+            mdd = np.where(degenerate, np.nan, _standardised_shift(alpha, 0.8) * se)
         tests = np.where(np.isfinite(p), "delong-z", "none").astype(object)
         if interval_method != "bootstrap" or ev.draws is None:
-            d_lo, d_hi = normal_interval(diff, var, alpha)
+            d_lo, d_hi = normal_interval(diff, np.where(degenerate, np.nan, var), alpha)
             ci_method = "delong (difference)"
+        degenerate_reason = (
+            f"the DeLong variance of {ev.spec.name} is zero for the group and its reference "
+            "(every positive outscores every negative, or one class is absent): no z-test "
+            "or normal interval exists; see the bootstrap interval of each group's value"
+        )
     if ci_method == "none" and ev.draws is not None:
         dd = ev.draws[:, g] - ev.draws[:, r]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -146,6 +157,14 @@ def _family_metric(
     rows: list[dict[str, Any]] = []
     for k, gi in enumerate(g.tolist()):
         defined = bool(np.isfinite(v1[k]) and np.isfinite(v2[k]))
+        reason = None
+        if not defined:
+            reason = (
+                f"{ev.spec.name} is undefined for the group or its reference "
+                f"({ev.spec.undefined_when})"
+            )
+        elif degenerate[k] and not np.isfinite(p[k]):
+            reason = degenerate_reason
         rows.append(
             {
                 "_g": gi,
@@ -170,10 +189,7 @@ def _family_metric(
                 "odds_ratio": _f(orat[k]),
                 "minimum_detectable_difference": _f(mdd[k]),
                 "status": "ok" if defined else "undefined",
-                "reason": None
-                if defined
-                else f"{ev.spec.name} is undefined for the group or its reference "
-                f"({ev.spec.undefined_when})",
+                "reason": reason,
             }
         )
     return rows

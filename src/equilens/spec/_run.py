@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from equilens.audit._run import audit
 from equilens.data import BinSpec, load_adult, load_compas, load_german_credit
@@ -12,6 +12,9 @@ from equilens.exceptions import InvalidInputError
 from equilens.results._log import AuditLog
 from equilens.spec._load import _Located, load_spec
 from equilens.spec._model import AuditSpec
+
+if TYPE_CHECKING:
+    from equilens.policy import Policy
 
 _DATASETS: dict[str, Callable[[], Any]] = {
     "compas": load_compas,
@@ -79,10 +82,23 @@ def _uses_model(spec: AuditSpec) -> bool:
     return spec.model is not None and spec.model.get("kind", "precomputed") != "precomputed"
 
 
+def resolve_policy(spec: AuditSpec, spec_path: Path) -> Policy | None:
+    """The spec's ``policy:`` (a path relative to the spec, or an inline mapping), validated."""
+    from equilens.policy import load_policy, parse_policy
+
+    if spec.policy is None:
+        return None
+    if isinstance(spec.policy, str):
+        path = Path(spec.policy)
+        return load_policy(path if path.is_absolute() else spec_path.parent / path)
+    return parse_policy(spec.policy, source=f"{spec_path} (policy:)")
+
+
 def validate_spec(path: str | Path) -> AuditSpec:
-    """Load a spec, validate it and check its columns against the data source."""
+    """Load a spec, validate it (policy included) and check its columns against the data."""
     spec_path = Path(path)
     spec, located = load_spec(spec_path)
+    resolve_policy(spec, spec_path)
     data, name = resolve_data(spec, spec_path.parent)
     check_columns(spec, located, spec_path, data, name)
     if spec.columns.y_pred is None and spec.model is None:
