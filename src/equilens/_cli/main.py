@@ -26,6 +26,11 @@ _COMMANDS: dict[str, str] = {
     "verify-history": "equilens._cli.history",
     "validate": "equilens._cli.validate",
     "report": "equilens._cli.report",
+    "card": "equilens._cli.card",
+    "datasheet": "equilens._cli.card",
+    "check-claims": "equilens._cli.card",
+    "compare": "equilens._cli.compare",
+    "monitor": "equilens._cli.monitor",
 }
 
 EXIT_OK = 0

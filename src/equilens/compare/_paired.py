@@ -1,0 +1,458 @@
+"""Paired comparison: both models' predictions on the same rows.
+
+Per slice, the rows fall into 8 categories (true label x base prediction x candidate
+prediction) inside each finest cell. Every confusion metric of both models, every fairness
+criterion and their changes are functions of these counts, so the paired row bootstrap is a
+count-level bootstrap over the 8 categories (``Multinomial(n_cell, shares)`` per finest cell,
+strata fixed, as in the audit). Rates whose denominator does not depend on the predictions
+(selection rate, accuracy, TPR, FPR, FNR, TNR) are tested with McNemar's test on the
+discordant rows; ROC-AUC with the paired DeLong test; everything else with the bootstrap
+standard error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from equilens.audit._criteria import _stat, _worst
+from equilens.compare._finish import f
+from equilens.compare._stats import bootstrap_z_test, delong_paired
+from equilens.compare._unpaired import SKIPPED_CRITERIA
+from equilens.data._types import AuditInputs
+from equilens.engines._numpy import cell_codes
+from equilens.metrics._scores import auc_interval
+from equilens.metrics._spec import (
+    ALL,
+    NEGATIVES,
+    POSITIVES,
+    MetricSpec,
+    criteria,
+    evaluate_confusion_metric,
+    proportion_parts,
+)
+from equilens.metrics._spec import metrics as metric_registry
+from equilens.slicing._plan import SlicePlan
+from equilens.stats._bootstrap import aggregate_draws, draw_counts, percentile_interval
+from equilens.stats._intervals import _z_two_sided, proportion_interval
+from equilens.stats._significance import mcnemar_test, z_test
+
+FloatArray = NDArray[np.float64]
+
+#: Metrics of the paired design that need only predictions.
+PAIRED_CONFUSION_METRICS: tuple[str, ...] = (
+    "selection_rate",
+    "accuracy_score",
+    "balanced_accuracy_score",
+    "precision_score",
+    "true_positive_rate",
+    "false_positive_rate",
+    "negative_predictive_value",
+    "f1_score",
+)
+#: Score metrics of the paired design.
+PAIRED_SCORE_METRICS: tuple[str, ...] = ("roc_auc_score",)
+
+_FIXED_DENOMINATORS = (frozenset(ALL), frozenset(POSITIVES), frozenset(NEGATIVES))
+
+
+def _mcnemar_eligible(spec: MetricSpec) -> bool:
+    """A rate whose denominator rows are the same for both models (depends on y only)."""
+    return spec.kind == "proportion" and frozenset(spec.denominator) in _FIXED_DENOMINATORS
+
+
+def _discordant(spec: MetricSpec, joint: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Rows counted a success under base only (b) and under candidate only (c), per slice.
+
+    ``joint`` is ``(..., y_true, base_pred, candidate_pred)``.
+    """
+    num, den = set(spec.numerator), set(spec.denominator)
+    b = np.zeros(joint.shape[:-3])
+    c = np.zeros(joint.shape[:-3])
+    for y in (0, 1):
+        for pb in (0, 1):
+            for pc in (0, 1):
+                if (y, pb) not in den:
+                    continue
+                sb, sc = (y, pb) in num, (y, pc) in num
+                if sb and not sc:
+                    b = b + joint[..., y, pb, pc]
+                elif sc and not sb:
+                    c = c + joint[..., y, pb, pc]
+    return b, c
+
+
+def _status(
+    n: int, value_b: float, value_c: float, min_group_size: int, why: str
+) -> tuple[str, str | None]:
+    if not (np.isfinite(value_b) and np.isfinite(value_c)):
+        return "undefined", why
+    if n < min_group_size:
+        return "insufficient_evidence", f"{n} rows, below the minimum group size"
+    return "ok", None
+
+
+class PairedTables:
+    """Joint counts of both models per slice, and their paired bootstrap draws."""
+
+    def __init__(
+        self,
+        base: AuditInputs,
+        candidate: AuditInputs,
+        plan: SlicePlan,
+        bootstrap: int,
+        rng: np.random.Generator,
+    ) -> None:
+        n = base.n_rows
+        codes = [ft.codes for ft in base.features]
+        sizes = [ft.n_groups for ft in base.features]
+        self.cell, _ = cell_codes(codes, sizes, n)
+        n_cells = plan.membership.shape[1]
+        code = (
+            self.cell * 8
+            + base.y_true.astype(np.int64) * 4
+            + base.y_pred.astype(np.int64) * 2
+            + candidate.y_pred.astype(np.int64)
+        )
+        rows = np.bincount(code, minlength=n_cells * 8).reshape(n_cells, 2, 2, 2)
+        self.rows = rows.astype(np.int64)
+        self.membership = plan.membership
+        self.joint = np.tensordot(plan.membership, rows.astype(np.float64), axes=(1, 0))
+        self.n = np.rint(self.joint.sum(axis=(1, 2, 3))).astype(np.int64)
+        self.draws: FloatArray | None = None
+        if bootstrap > 0:
+            counts = draw_counts(self.rows, bootstrap, rng)
+            self.draws = aggregate_draws(
+                counts, self.rows, self.rows.astype(np.float64), plan.membership
+            )
+
+    @staticmethod
+    def base_conf(joint: FloatArray) -> FloatArray:
+        """Base model's confusion ``(..., y_true, y_pred)``."""
+        return np.asarray(joint.sum(axis=-1), dtype=np.float64)
+
+    @staticmethod
+    def candidate_conf(joint: FloatArray) -> FloatArray:
+        """Candidate model's confusion ``(..., y_true, y_pred)``."""
+        return np.asarray(joint.sum(axis=-2), dtype=np.float64)
+
+
+class _Evaluated:
+    """One confusion metric under both models, with draws."""
+
+    def __init__(self, spec: MetricSpec, t: PairedTables) -> None:
+        self.spec = spec
+        self.vb = evaluate_confusion_metric(spec, t.base_conf(t.joint))
+        self.vc = evaluate_confusion_metric(spec, t.candidate_conf(t.joint))
+        self.db: FloatArray | None = None
+        self.dc: FloatArray | None = None
+        if t.draws is not None:
+            self.db = evaluate_confusion_metric(spec, t.base_conf(t.draws))
+            self.dc = evaluate_confusion_metric(spec, t.candidate_conf(t.draws))
+
+
+def _value_ci(
+    spec: MetricSpec, conf: FloatArray, draws: FloatArray | None, alpha: float
+) -> tuple[FloatArray, FloatArray]:
+    s = conf.shape[0]
+    if spec.kind == "proportion":
+        x, n = proportion_parts(spec, conf)
+        lo, hi, _ = proportion_interval(x, n, alpha)
+        return lo, hi
+    if draws is not None:
+        lo, hi, _ = percentile_interval(draws, alpha)
+        return lo, hi
+    return np.full(s, np.nan), np.full(s, np.nan)
+
+
+def confusion_metric_rows(
+    t: PairedTables,
+    plan: SlicePlan,
+    names: list[str],
+    min_group_size: int,
+    alpha: float,
+) -> tuple[list[dict[str, Any]], dict[str, _Evaluated]]:
+    """Metric change rows of the confusion metrics, and their evaluations (for criteria)."""
+    rows: list[dict[str, Any]] = []
+    evaluated: dict[str, _Evaluated] = {}
+    for name in names:
+        spec = metric_registry.get(name)
+        ev = _Evaluated(spec, t)
+        evaluated[name] = ev
+        blo, bhi = _value_ci(spec, t.base_conf(t.joint), ev.db, alpha)
+        clo, chi = _value_ci(spec, t.candidate_conf(t.joint), ev.dc, alpha)
+        change = ev.vc - ev.vb
+        if ev.db is not None and ev.dc is not None:
+            dchange = ev.dc - ev.db
+            lo, hi, _ = percentile_interval(dchange, alpha)
+            zstat, zp = bootstrap_z_test(change, dchange)
+        else:
+            dchange = None
+            lo = hi = zstat = zp = np.full(change.shape, np.nan)
+        b: FloatArray | None = None
+        c: FloatArray | None = None
+        if _mcnemar_eligible(spec):
+            b, c = _discordant(spec, t.joint)
+            stat, p, test = mcnemar_test(b, c)
+        else:
+            stat, p = zstat, zp
+            test = np.full(change.shape, "paired-bootstrap-z" if dchange is not None else "none")
+        for s, sl in enumerate(plan.slices):
+            n = int(t.n[s])
+            status, reason = _status(n, ev.vb[s], ev.vc[s], min_group_size, spec.undefined_when)
+            defined = status != "undefined"
+            has_ci = defined and np.isfinite(lo[s]) and np.isfinite(hi[s])
+            if defined and not has_ci and reason is None:
+                reason = "bootstrap disabled (bootstrap=0)" if dchange is None else None
+            rows.append(
+                {
+                    "metric": name,
+                    "slice": sl.mapping,
+                    "n_base": n,
+                    "n_candidate": n,
+                    "base": f(ev.vb[s]),
+                    "base_ci_low": f(blo[s]),
+                    "base_ci_high": f(bhi[s]),
+                    "candidate": f(ev.vc[s]),
+                    "candidate_ci_low": f(clo[s]),
+                    "candidate_ci_high": f(chi[s]),
+                    "change": f(change[s]) if defined else None,
+                    "change_ci_low": f(lo[s]) if has_ci else None,
+                    "change_ci_high": f(hi[s]) if has_ci else None,
+                    "ci_method": "paired-bootstrap-percentile" if has_ci else "none",
+                    "test": str(test[s]) if defined else "none",
+                    "statistic": f(stat[s]) if defined else None,
+                    "p_value": f(p[s]) if defined else None,
+                    "discordant": {
+                        "base_only": round(float(b[s])),
+                        "candidate_only": round(float(c[s])),
+                    }
+                    if b is not None and c is not None
+                    else None,
+                    "greater_is_better": spec.greater_is_better,
+                    "status": status,
+                    "reason": reason,
+                }
+            )
+    return rows, evaluated
+
+
+def auc_rows(
+    base: AuditInputs,
+    candidate: AuditInputs,
+    t: PairedTables,
+    plan: SlicePlan,
+    min_group_size: int,
+    alpha: float,
+) -> list[dict[str, Any]]:
+    """ROC-AUC change rows: paired DeLong per slice."""
+    assert base.y_score is not None and candidate.y_score is not None
+    z = _z_two_sided(alpha)
+    rows = []
+    for s, sl in enumerate(plan.slices):
+        mask = plan.membership[s][t.cell] > 0
+        res = delong_paired(base.y_true[mask], base.y_score[mask], candidate.y_score[mask])
+        n = int(t.n[s])
+        row: dict[str, Any] = {
+            "metric": "roc_auc_score",
+            "slice": sl.mapping,
+            "n_base": n,
+            "n_candidate": n,
+            "greater_is_better": True,
+        }
+        if res is None:
+            row.update(
+                base=None,
+                base_ci_low=None,
+                base_ci_high=None,
+                candidate=None,
+                candidate_ci_low=None,
+                candidate_ci_high=None,
+                change=None,
+                change_ci_low=None,
+                change_ci_high=None,
+                ci_method="none",
+                test="none",
+                statistic=None,
+                p_value=None,
+                status="undefined",
+                reason="the group lacks two positives and two negatives",
+            )
+            rows.append(row)
+            continue
+        blo, bhi = auc_interval(res.auc_base, res.var_base, alpha)
+        clo, chi = auc_interval(res.auc_candidate, res.var_candidate, alpha)
+        se = res.se_difference
+        stat, p = z_test(res.difference, se)
+        flat = se == 0 and res.difference == 0
+        status, reason = _status(n, res.auc_base, res.auc_candidate, min_group_size, "")
+        row.update(
+            base=res.auc_base,
+            base_ci_low=f(blo),
+            base_ci_high=f(bhi),
+            candidate=res.auc_candidate,
+            candidate_ci_low=f(clo),
+            candidate_ci_high=f(chi),
+            change=res.difference,
+            change_ci_low=f(res.difference - z * se),
+            change_ci_high=f(res.difference + z * se),
+            ci_method="delong-paired (normal)",
+            test="delong-paired-z",
+            statistic=0.0 if flat else f(stat),
+            p_value=1.0 if flat else f(p),
+            status=status,
+            reason=reason,
+        )
+        rows.append(row)
+    return rows
+
+
+def disparity_rows(
+    t: PairedTables,
+    plan: SlicePlan,
+    evaluated: dict[str, _Evaluated],
+    methods: tuple[str, ...],
+    min_group_size: int,
+    alpha: float,
+) -> list[dict[str, Any]]:
+    """Change rows of every criterion computable from the confusion metrics."""
+    insufficient = t.n < min_group_size
+    rows: list[dict[str, Any]] = []
+    for cname in criteria.names():
+        spec = criteria.get(cname)
+        if cname in SKIPPED_CRITERIA or not all(b in evaluated for b in spec.base_metrics):
+            continue
+        bases = [evaluated[b] for b in spec.base_metrics]
+        for fam in plan.families:
+            members = np.asarray(fam.members)
+            eligible = ~insufficient[members]
+            for ev in bases:
+                eligible &= np.isfinite(ev.vb[members]) & np.isfinite(ev.vc[members])
+            included = members[eligible]
+            excluded = [plan.slices[i].mapping for i in members[~eligible]]
+            ref_ok = bool(fam.reference in set(included.tolist()))
+            for method in methods:
+                rows.append(
+                    _disparity(
+                        spec.name, spec.statistic, plan, fam, bases, included, method, ref_ok
+                    )
+                    | {"excluded_groups": excluded}
+                )
+    out = []
+    for row in rows:
+        out.append(_finish_disparity(row, alpha))
+    return out
+
+
+def _disparity(
+    name: str,
+    statistic: str,
+    plan: SlicePlan,
+    fam: Any,
+    bases: list[_Evaluated],
+    included: NDArray[np.int64],
+    method: str,
+    ref_ok: bool,
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "criterion": name,
+        "features": list(fam.features),
+        "method": method,
+        "statistic": statistic,
+    }
+    need = 2 if method == "between_groups" else 1
+    if len(included) < need or (method == "to_reference" and not ref_ok):
+        row["_undefined"] = (
+            "the reference group is too small or its metric is undefined"
+            if method == "to_reference" and len(included) >= need
+            else "fewer than two groups with enough evidence and a defined value under both models"
+        )
+        return row
+    ref = fam.reference
+    out: dict[str, Any] = {}
+    for side, attr, dattr in (("base", "vb", "db"), ("candidate", "vc", "dc")):
+        points, draws, groups = [], [], []
+        for ev in bases:
+            v: FloatArray = getattr(ev, attr)
+            vals = v[included]
+            point = float(_stat(vals[None, :], v[0:1], v[ref : ref + 1], statistic, method)[0])
+            i, j = _worst(vals, float(v[0]), float(v[ref]), statistic, method)
+            g = [plan.slices[int(included[i])].mapping]
+            if j is not None:
+                g.append(plan.slices[int(included[j])].mapping)
+            else:
+                g.append({} if method == "to_overall" else plan.slices[ref].mapping)
+            points.append(point)
+            groups.append(g)
+            d: FloatArray | None = getattr(ev, dattr)
+            if d is not None:
+                draws.append(_stat(d[:, included], d[:, 0], d[:, ref], statistic, method))
+        pick = int(np.argmax(points)) if statistic == "difference" else int(np.argmin(points))
+        out[side] = points[pick]
+        out[f"{side}_groups"] = groups[pick]
+        if draws:
+            stacked = np.stack(draws)
+            with np.errstate(invalid="ignore"):
+                joint = stacked.max(axis=0) if statistic == "difference" else stacked.min(axis=0)
+            out[f"_{side}_draws"] = np.where(np.isnan(stacked).any(axis=0), np.nan, joint)
+    row.update(out)
+    return row
+
+
+def _finish_disparity(row: dict[str, Any], alpha: float) -> dict[str, Any]:
+    empty = {
+        "base": None,
+        "base_ci_low": None,
+        "base_ci_high": None,
+        "candidate": None,
+        "candidate_ci_low": None,
+        "candidate_ci_high": None,
+        "change": None,
+        "change_ci_low": None,
+        "change_ci_high": None,
+        "ci_method": "none",
+        "test": "none",
+        "statistic_value": None,
+        "p_value": None,
+        "status": "ok",
+        "reason": None,
+    }
+    why = row.pop("_undefined", None)
+    db = row.pop("_base_draws", None)
+    dc = row.pop("_candidate_draws", None)
+    if why is not None:
+        return {**empty, **row, "status": "undefined", "reason": why}
+    vb, vc = f(row["base"]), f(row["candidate"])
+    result = {**empty, **row, "base": vb, "candidate": vc}
+    if vb is None or vc is None:
+        result.update(status="undefined", reason="the criterion is undefined (zero denominator)")
+        return result
+    change = vc - vb
+    result["change"] = change
+    if db is None or dc is None:
+        result["reason"] = "bootstrap disabled (bootstrap=0)"
+        return result
+    blo, bhi, _ = percentile_interval(db[:, None], alpha)
+    clo, chi, _ = percentile_interval(dc[:, None], alpha)
+    dchange = (dc - db)[:, None]
+    lo, hi, und = percentile_interval(dchange, alpha)
+    stat, p = bootstrap_z_test(np.array([change]), dchange)
+    result.update(
+        base_ci_low=f(blo[0]),
+        base_ci_high=f(bhi[0]),
+        candidate_ci_low=f(clo[0]),
+        candidate_ci_high=f(chi[0]),
+        change_ci_low=f(lo[0]),
+        change_ci_high=f(hi[0]),
+        ci_method="paired-bootstrap-percentile",
+        test="paired-bootstrap-z",
+        statistic_value=f(stat[0]),
+        p_value=f(p[0]),
+    )
+    if result["change_ci_low"] is None:
+        result["reason"] = "the change is undefined in every bootstrap draw"
+    elif und[0] > 0:
+        result["reason"] = f"undefined in {und[0]:.1%} of bootstrap draws"
+    return result
