@@ -1,6 +1,6 @@
 """Tables of the run store and their versioned migrations.
 
-Why hand-written migrations rather than Alembic: the store has four tables that only ever
+Why hand-written migrations rather than Alembic: the store has a few tables that only ever
 grow, it must upgrade itself when any ``equilens`` command opens it (there is no separate
 deploy step for a file beside a project), and every migration runs in the same transaction as
 the row that records it, on both SQLite and PostgreSQL (both have transactional DDL). A table of
@@ -88,6 +88,29 @@ def _v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[audits, policies, records], checkfirst=False)
 
 
+# Schema version 2 -----------------------------------------------------------------------
+
+#: Alarms raised by ``equilens monitor``; ``alarm_hash`` is the SHA-256 of ``alarm_json``.
+monitor_alarms = Table(
+    "equilens_monitor_alarms",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("monitor_id", String(64), nullable=False, index=True),
+    Column("look", Integer, nullable=False),
+    Column("stored_at", String(40), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("stream_id", Text, nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("retrain", Integer, nullable=False),
+    Column("alarm_hash", String(64), nullable=False),
+    Column("alarm_json", Text, nullable=False),
+)
+
+
+def _v2(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[monitor_alarms], checkfirst=False)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One schema version: its number, a description and the function that applies it."""
@@ -100,6 +123,7 @@ class Migration:
 #: Every migration, in order. Append only.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "audits, policies and the hash chain of records", _v1),
+    Migration(2, "alarms of equilens monitor", _v2),
 )
 
 
