@@ -12,6 +12,7 @@ import pytest
 
 from _data import make_frame
 from equilens._cli.main import main
+from equilens.results._log import FORMAT_VERSION
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def test_audit_writes_log_and_table(
     out = tmp_path / "out"
     assert main(_args(csv, out, "--intersections")) == 0
     log = json.loads((out / "audit.json").read_text())
-    assert log["format_version"] == "1.0"
+    assert log["format_version"] == FORMAT_VERSION
     assert ["race", "sex"] in [f["features"] for f in log["families"]]
     printed = capsys.readouterr().out
     assert "Metrics by group" in printed and "race=a" in printed
