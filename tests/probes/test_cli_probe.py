@@ -189,3 +189,42 @@ def test_model_adapter_spec_file(tmp_path: Path) -> None:
         c for c in log.comparisons if c.metric == "mean_score" and c.slice == {"gender": "female"}
     )
     assert female.difference == pytest.approx(-0.0166, abs=5e-4)
+
+
+def test_probe_log_feeds_report_and_gate(
+    tmp_path: Path, fake_models: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "cf"
+    argv = ["probe", "counterfactual", "--model", f"{fake_models}:she_bonus", "--suite",
+            "profession_gender", "--out", str(out), "--quiet", "--bootstrap", "100",
+            "--top-k", "3"]  # fmt: skip
+    assert main(argv) == 0
+    log = read_log(out / "audit.json")
+    assert log.probes is not None and len(log.probes[0].most_changed) == 3
+    assert (out / "pairs.jsonl").exists() and (out / "failures.jsonl").exists()
+    assert main(["report", str(out / "audit.json"), "--quiet"]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="probes"' in html and log.probes[0].most_changed[0].swapped_text in html
+    assert "Most-changed pairs" in (out / "summary.md").read_text(encoding="utf-8")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "kind: policy\nname: probes\nrules:\n"
+        "  - {id: flips, metric: flip_rate, on: ci_low, op: '>', threshold: 0.05, "
+        "severity: block}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(policy)]) == 0
+    gate = ["gate", str(out / "audit.json"), "--policy", str(policy), "--dry-run", "--quiet"]
+    assert main(gate) == 1  # she_bonus flips decisions for "she"
+    assert "BLOCK" in capsys.readouterr().out
+    policy.write_text(policy.read_text(encoding="utf-8").replace("0.05", "0.9"), encoding="utf-8")
+    assert main(gate) == 0
+
+
+def test_top_k_must_not_be_negative(
+    tmp_path: Path, fake_models: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["probe", "counterfactual", "--model", f"{fake_models}:she_bonus", "--suite",
+            "profession_gender", "--out", str(tmp_path / "x"), "--top-k", "-1"]  # fmt: skip
+    assert main(argv) == 2
+    assert "--top-k must be >= 0" in capsys.readouterr().err

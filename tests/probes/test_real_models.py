@@ -79,7 +79,7 @@ def test_spacy_imdb_gender_gap_on_profession_prompts() -> None:
     rate = comp[("positive_rate", "female")]
     assert rate.test == "mcnemar-exact"
     assert rate.conclusion == "difference_detected"
-    flips = run.log.result("counterfactual_flip_rate", {"gender": "female"})
+    flips = run.log.result("flip_rate", {"gender": "female"})
     assert flips.value == pytest.approx(21 / 400)
     dz = run.log.result("score_shift_effect_size_dz", {"gender": "female"})
     assert dz.value == pytest.approx(-0.784, abs=0.01)
@@ -100,14 +100,14 @@ def test_lexicon_models_ignore_pronouns(name: str) -> None:
         else:
             assert c.difference == 0.0
             assert c.conclusion == "no_difference_detected"
-    assert run.log.result("counterfactual_flip_rate", {"gender": "female"}).value == 0.0
+    assert run.log.result("flip_rate", {"gender": "female"}).value == 0.0
 
 
 def test_spacy_free_text_swap_on_imdb(imdb: object) -> None:
     model = _model("spacy-imdb", "spacy")
     run = probe_texts(model, imdb.texts, gender_swapper(), attribute="gender_swap")  # type: ignore[attr-defined]
     assert run.log.spec_resolved["texts_changed"] == 164
-    flips = run.log.result("counterfactual_flip_rate", {"gender_swap": "swapped"})
+    flips = run.log.result("flip_rate", {"gender_swap": "swapped"})
     assert flips.value == pytest.approx(2 / 164)
     mean = next(c for c in run.log.comparisons if c.metric == "mean_score")
     assert mean.conclusion == "no_difference_detected"

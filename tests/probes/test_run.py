@@ -65,7 +65,7 @@ def test_biased_model_is_detected_with_adjusted_p(suite: object) -> None:
     assert log.multiple_comparisons["size"] == sum(c.p_value is not None for c in log.comparisons)
     dz = log.result("score_shift_effect_size_dz", {"gender": "female"})
     assert dz.status == "undefined"  # constant shift: no spread
-    flips = log.result("counterfactual_flip_rate", {"gender": "female"})
+    flips = log.result("flip_rate", {"gender": "female"})
     assert flips.value is not None and 0 < flips.value < 1
     assert flips.ci_method == "clopper-pearson"
     assert log.families[0].features == ["gender"]
@@ -100,8 +100,8 @@ def test_failures_are_recorded_and_the_rest_kept(suite: object) -> None:
     assert f.error == "ValueError: cannot score this input"
     assert run.log.warnings[0] == "the model failed on 10 of 1200 inputs; they were left out"
     assert any("ValueError: cannot score this input" in w for w in run.log.warnings)
-    female = run.log.result("counterfactual_flip_rate", {"gender": "female"})
-    neutral = run.log.result("counterfactual_flip_rate", {"gender": "neutral"})
+    female = run.log.result("flip_rate", {"gender": "female"})
+    neutral = run.log.result("flip_rate", {"gender": "neutral"})
     assert (female.n, neutral.n) == (390, 400)
 
 

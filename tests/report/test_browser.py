@@ -336,3 +336,115 @@ def test_report_renders_offline_without_errors(report_path: Path, tmp_path: Path
     assert interaction["count"].startswith(f"{interaction['total']} of")
     assert base64.b64decode(pdf["data"])[:4] == b"%PDF"
     assert (ARTIFACTS / "report-top.png").stat().st_size > 10_000
+
+
+#: What a probe report shows once loaded (run inside the page).
+_PROBE_PAGE = """(() => {
+  const visible = (el) => { const r = el.getBoundingClientRect();
+    return r.width > 20 && r.height > 20 && getComputedStyle(el).visibility !== "hidden"; };
+  const charts = Array.from(document.querySelectorAll("#probes svg.chart"));
+  const pairs = document.querySelector("#probes table.pairs");
+  const th = pairs.tHead.rows[0].cells[6];
+  th.click(); th.click();
+  const shifts = Array.from(pairs.tBodies[0].rows).map(
+    r => parseFloat(r.cells[6].getAttribute("data-v")));
+  return JSON.stringify({
+    sections: Array.from(document.querySelectorAll("main > section")).map(s => s.id),
+    charts: charts.length,
+    chartsVisible: charts.filter(visible).length,
+    pairsText: pairs.innerText,
+    pairRows: pairs.tBodies[0].rows.length,
+    sortedDesc: shifts.every((v, i) => i === 0 || shifts[i - 1] >= v),
+    scripts: Array.from(document.scripts).map(s => s.id),
+    images: document.images.length,
+    height: document.documentElement.scrollHeight,
+  });
+})()"""
+
+
+def test_probe_report_renders_offline_without_errors(tmp_path: Path) -> None:
+    """A counterfactual probe's report, with hostile template text, in Chromium."""
+    import numpy as np
+
+    from equilens.probes import run_counterfactual, suite_from_dict
+
+    script, img = "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'
+    suite = suite_from_dict(
+        {
+            "name": "hostile_profession",
+            "attributes": ["gender"],
+            "reference": {"gender": "male"},
+            "variants": [
+                {"group": {"gender": "male"}, "fill": {"pronouns": "male"}},
+                {"group": {"gender": "female"}, "fill": {"pronouns": "female"}},
+                {"group": {"gender": "neutral"}, "fill": {"pronouns": "neutral"}},
+            ],
+            "fillers": {"job": ["nurse", "engineer", "teacher", "driver", "cook", "clerk"]},
+            "templates": [
+                "The {job} said that {subject} would be late.",
+                "The {job} wrote " + script + " before {subject} left.",
+                "The {job} typed " + img + " and {subject} smiled.",
+                "Everyone agreed that {subject} was a good {job}.",
+            ],
+        }
+    )
+
+    def model(texts: list[str]) -> np.ndarray:
+        return np.array(
+            [0.35 + 0.25 * (" she " in t) + 0.1 * (" they " in t) + len(t) % 7 / 40 for t in texts]
+        )
+
+    log = run_counterfactual(model, suite, bootstrap=200, min_pairs=5, model_name="demo-scorer").log
+    path = write_report(log, tmp_path / "probe")["html"]
+    assert CHROMIUM is not None
+    browser = Browser(CHROMIUM, tmp_path / "profile")
+    try:
+        targets = browser.send("Target.getTargets")["targetInfos"]
+        page = next(t for t in targets if t["type"] == "page")
+        session = browser.send(
+            "Target.attachToTarget", {"targetId": page["targetId"], "flatten": True}
+        )["sessionId"]
+        for domain in ("Runtime", "Log", "Page", "Network"):
+            browser.send(f"{domain}.enable", session=session)
+        browser.send(
+            "Network.emulateNetworkConditions",
+            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+            session,
+        )
+        browser.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+            session,
+        )
+        browser.send("Page.navigate", {"url": path.as_uri()}, session)
+        browser.wait_event("Page.loadEventFired")
+        info = _evaluate(browser, session, _PROBE_PAGE)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = browser.send(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": 1280, "height": info["height"], "scale": 1},
+            },
+            session,
+        )
+        (ARTIFACTS / "probe-report.png").write_bytes(base64.b64decode(shot["data"]))
+        requests = [
+            e["params"]["request"]["url"]
+            for e in browser.events
+            if e.get("method") == "Network.requestWillBeSent"
+        ]
+        errors = _console_errors(browser.events)
+    finally:
+        stderr = browser.close()
+    assert errors == [], errors
+    assert "Uncaught" not in stderr
+    assert all(u.startswith(("file:", "data:")) for u in requests), requests
+    assert info["sections"] == ["summary", "probes", "comparisons", "methodology", "run"]
+    assert info["charts"] == 1 and info["chartsVisible"] == 1
+    # The payloads are shown as text: no script ran, no image element exists.
+    assert info["scripts"] == ["equilens-report-js"] and info["images"] == 0
+    assert script in info["pairsText"] and img in info["pairsText"]
+    assert info["pairRows"] == 20 and info["sortedDesc"]
+    assert (ARTIFACTS / "probe-report.png").stat().st_size > 10_000

@@ -13,9 +13,12 @@ object with ``predict_proba``; ``module:attr()`` calls ``attr`` with no argument
 YAML/JSON file with an equilens model-adapter spec (``{kind: spacy, path: ...,
 positive_label: POS}``, optionally under a ``model:`` key), scored through the adapter's
 ``predict_proba``.
-Each run writes ``DIR/audit.json`` (the audit log), ``DIR/pairs.jsonl`` (every pair or item,
-verbatim) and ``DIR/failures.jsonl`` (inputs the model failed on), then prints a summary with
-the most-changed pairs. Exit codes: 0 done, 2 bad input or usage, 3 internal error.
+Each run writes ``DIR/audit.json`` (the audit log: ``results`` and ``comparisons`` rows the
+gate reads, and a ``probes`` record with the statistics per attribute value and the
+``--top-k`` most-changed pairs verbatim, which ``equilens report`` shows in its Probes
+section), ``DIR/pairs.jsonl`` (every pair or item, verbatim) and ``DIR/failures.jsonl``
+(inputs the model failed on), then prints a summary with the most-changed pairs. Exit codes:
+0 done, 2 bad input or usage, 3 internal error.
 """
 
 from __future__ import annotations
@@ -124,6 +127,12 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--confidence", type=float, default=0.95, help="confidence level (0.95)")
     p.add_argument("--batch-size", type=int, default=None, help="texts per model call")
     p.add_argument("--show", type=int, default=10, help="most-changed pairs printed (10)")
+    p.add_argument(
+        "--top-k",
+        type=int,
+        default=20,
+        help="most-changed pairs kept verbatim in audit.json for the report (20)",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -282,6 +291,12 @@ def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], sh
             console.print("  " + escape(str(f)))
 
 
+def _top_k(value: int) -> int:
+    if value < 0:
+        raise InvalidParameterError(f"--top-k must be >= 0, got {value}")
+    return value
+
+
 def _out_dir(out: str) -> Path:
     path = Path(out)
     if path.exists() and not path.is_dir():
@@ -305,6 +320,7 @@ def _run_paired(args: argparse.Namespace, kind: str) -> int:
         "underpowered_gap": args.gap,
         "batch_size": args.batch_size or 64,
         "packages": pkgs,
+        "top_k": _top_k(args.top_k),
     }
     if kind == "identity":
         run = run_identity(model, args.suite, **options)
@@ -350,6 +366,7 @@ def run_stereotype_cmd(args: argparse.Namespace) -> int:
         bootstrap=args.bootstrap,
         batch_size=args.batch_size or 256,
         packages=pkgs,
+        top_k=_top_k(args.top_k),
     )
     out.mkdir(parents=True, exist_ok=True)
     path = write_log(run.log, out / "audit.json")

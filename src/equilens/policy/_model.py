@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from equilens.metrics import COMPARISON_METRICS, criteria, metrics
+from equilens.policy._probe_metrics import canonical_probe_metric, probe_metric_names
 from equilens.policy._template import DEFAULT_MESSAGE, check_template
 
 Severity = Literal["info", "warn", "block"]
@@ -143,7 +144,11 @@ def _canonical(name: str, kind: Target) -> str:
     registry = metrics if kind in ("metric", "comparison") else criteria
     if name in registry:
         return registry.canonical(name)
-    close = difflib.get_close_matches(name, list(registry), n=1, cutoff=0.5)
+    probe = canonical_probe_metric(name, kind) if kind != "criterion" else None
+    if probe is not None:
+        return probe
+    known = list(registry) + (probe_metric_names(kind) if kind != "criterion" else [])
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     what = "metric" if kind != "criterion" else "fairness criterion"
     raise _policy_error(f"unknown {what} '{name}'{hint}")
@@ -220,10 +225,15 @@ class Rule(_Strict):
         main = Condition(on=self.on, op=self.op, threshold=self.threshold)
         return [main, *self.also]
 
-    @field_validator("metric", "comparison")
+    @field_validator("metric")
     @classmethod
     def _known_metric(cls, value: str | None) -> str | None:
         return None if value is None else _canonical(value, "metric")
+
+    @field_validator("comparison")
+    @classmethod
+    def _known_comparison(cls, value: str | None) -> str | None:
+        return None if value is None else _canonical(value, "comparison")
 
     @field_validator("criterion")
     @classmethod
@@ -239,10 +249,13 @@ class Rule(_Strict):
                 + (f" (got {', '.join(given)})" if given else "")
             )
         target = self.target
-        if target == "comparison" and self.comparison not in COMPARISON_METRICS:
+        if target == "comparison" and self.comparison not in (
+            *COMPARISON_METRICS,
+            *probe_metric_names("comparison"),
+        ):
             raise _policy_error(
-                f"audits compare groups on {', '.join(COMPARISON_METRICS)}; "
-                f"not on '{self.comparison}'",
+                f"audits compare groups on {', '.join(COMPARISON_METRICS)} (probes on "
+                f"{', '.join(probe_metric_names('comparison'))}); not on '{self.comparison}'",
                 "comparison",
             )
         allowed = FIELDS[target]

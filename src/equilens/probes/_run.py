@@ -12,13 +12,17 @@ Rows written
 ``MetricResult`` per slice (every attribute value, reference included):
 ``mean_score`` (bootstrap interval over units), ``positive_rate`` (share of units scoring at
 or above the threshold, Clopper-Pearson). Per non-reference slice, on the units paired with
-the reference: ``counterfactual_flip_rate`` (Clopper-Pearson), ``mean_score_shift`` (paired
+the reference: ``flip_rate`` (Clopper-Pearson), ``mean_score_shift`` (paired
 bootstrap) and ``score_shift_effect_size_dz`` (bootstrap).
 
-``Comparison`` per non-reference slice: ``mean_score`` (Wilcoxon signed-rank),
-``positive_rate`` (McNemar, exact binomial for few flips; Cohen's h) and
-``score_increase_rate`` (exact sign test of the share of changed pairs whose score rose,
-against 1/2).
+``Comparison`` per non-reference slice: ``mean_score`` (Wilcoxon signed-rank; its difference
+is the mean score shift, its ``effect_size`` d_z), ``positive_rate`` (McNemar, exact binomial
+for few flips; Cohen's h) and ``score_increase_rate`` (exact sign test of the share of changed
+pairs whose score rose, against 1/2).
+
+The log's ``probes`` holds one :class:`~equilens.results._log.ProbeRecord` with the same
+statistics per attribute value (flip rate and McNemar test, mean shift with Wilcoxon and sign
+tests and d_z, p-values adjusted over the run) and the most-changed pairs verbatim.
 """
 
 from __future__ import annotations
@@ -41,7 +45,22 @@ from numpy.typing import NDArray
 from equilens._version import __version__
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.probes._bias_auc import unintended_bias_aucs
-from equilens.probes._paired import SIGN_TEST, WILCOXON, flip_stats, shift_stats
+from equilens.probes._paired import (
+    SIGN_TEST,
+    WILCOXON,
+    FlipStats,
+    ShiftStats,
+    flip_stats,
+    shift_stats,
+)
+from equilens.probes._record import (
+    DEFAULT_TOP_K,
+    estimate,
+    group_conclusion,
+    model_record,
+    probe_test,
+    word_swaps,
+)
 from equilens.probes._scoring import Failure, score_texts
 from equilens.probes._suite import Suite, load_suite
 from equilens.probes._swap import SwapResult, TermSwapper
@@ -51,6 +70,11 @@ from equilens.results._log import (
     DataFingerprintRecord,
     FamilyRecord,
     MetricResult,
+    ProbeFlip,
+    ProbeGroup,
+    ProbePair,
+    ProbeRecord,
+    ProbeShift,
 )
 from equilens.stats._bootstrap import percentile_interval
 from equilens.stats._corrections import benjamini_hochberg, holm
@@ -121,7 +145,7 @@ class ProbeRun:
 
     def most_changed(self, k: int = 10) -> list[PairRecord]:
         """The ``k`` pairs with the largest absolute score shift (flips first on ties)."""
-        return sorted(self.pairs, key=lambda p: (abs(p.shift), p.flipped), reverse=True)[:k]
+        return most_changed(self.pairs, k)
 
     def write(self, out_dir: str | Path) -> Path:
         """Write ``audit.json``, ``pairs.jsonl`` and ``failures.jsonl`` into ``out_dir``."""
@@ -137,6 +161,26 @@ class ProbeRun:
             for f in self.failures:
                 fh.write(json.dumps(asdict(f), ensure_ascii=False) + "\n")
         return out / "audit.json"
+
+
+def most_changed(pairs: Sequence[PairRecord], k: int) -> list[PairRecord]:
+    """The ``k`` pairs with the largest absolute score shift (flips first on ties)."""
+    return sorted(pairs, key=lambda p: (abs(p.shift), p.flipped), reverse=True)[:k]
+
+
+def _probe_pair(p: PairRecord) -> ProbePair:
+    return ProbePair(
+        slice=dict(p.slice),
+        reference=dict(p.reference),
+        unit=p.unit,
+        original_text=p.reference_text,
+        swapped_text=p.text,
+        swaps=list(p.swaps) or word_swaps(p.reference_text, p.text),
+        original_score=p.reference_score,
+        swapped_score=p.score,
+        shift=p.shift,
+        flipped=p.flipped,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,6 +215,14 @@ def _check_options(
         raise InvalidParameterError(
             f"The 'min_pairs' parameter of {func} must be an int in the range [1, inf). "
             f"Got {min_pairs!r} instead."
+        )
+
+
+def _check_top_k(func: str, top_k: int) -> None:
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
+        raise InvalidParameterError(
+            f"The 'top_k' parameter of {func} must be an int in the range [0, inf). "
+            f"Got {top_k!r} instead."
         )
 
 
@@ -272,6 +324,21 @@ def _families(design: _Design) -> list[_Family]:
     return fams
 
 
+@dataclass(frozen=True)
+class _GroupStats:
+    """The paired statistics of one non-reference value, before p-value adjustment."""
+
+    features: list[str]
+    value: dict[str, str]
+    reference: dict[str, str]
+    n: int
+    status: str
+    reason: str | None
+    flip: FlipStats
+    shift: ShiftStats
+    raw_rows: tuple[int, ...]  # indices of its comparison rows in the raw list
+
+
 def _status(n: int, min_pairs: int) -> tuple[str, str | None]:
     if n == 0:
         return "undefined", "no pairs (every pair had a failed input)"
@@ -299,11 +366,18 @@ def _paired_rows(
     alpha: float,
     min_pairs: int,
     gap: float,
-) -> tuple[list[MetricResult], list[dict[str, Any]], list[FamilyRecord], list[PairRecord]]:
+) -> tuple[
+    list[MetricResult],
+    list[dict[str, Any]],
+    list[FamilyRecord],
+    list[PairRecord],
+    list[_GroupStats],
+]:
     results: list[MetricResult] = []
     raw: list[dict[str, Any]] = []
     families: list[FamilyRecord] = []
     pairs: list[PairRecord] = []
+    groups: list[_GroupStats] = []
     rng = np.random.default_rng(seed)
     for fam in _families(design):
         families.append(
@@ -360,7 +434,7 @@ def _paired_rows(
             results.extend(
                 [
                     MetricResult(
-                        metric="counterfactual_flip_rate",
+                        metric="flip_rate",
                         slice=value,
                         n=n,
                         value=fl.rate,
@@ -438,6 +512,8 @@ def _paired_rows(
                     "test": WILCOXON if n else "none",
                     "statistic": sh.wilcoxon_statistic,
                     "p_value": sh.wilcoxon_p,
+                    "effect_size_name": "d_z",
+                    "effect_size": sh.dz,
                 }
             )
             raw.append(
@@ -460,6 +536,21 @@ def _paired_rows(
                     if p_oth is None or p_ref is None
                     else _f(float(cohens_h(p_oth, p_ref))),
                 }
+            )
+            raw[-1]["effect_size_name"] = "cohens_h" if raw[-1]["cohens_h"] is not None else None
+            raw[-1]["effect_size"] = raw[-1]["cohens_h"]
+            groups.append(
+                _GroupStats(
+                    features=list(fam.features),
+                    value=dict(value),
+                    reference=dict(fam.reference),
+                    n=n,
+                    status=st,
+                    reason=reason,
+                    flip=fl,
+                    shift=sh,
+                    raw_rows=(len(raw) - 2, len(raw) - 1, len(raw)),
+                )
             )
             inc = sh.increase_rate
             raw.append(
@@ -513,7 +604,7 @@ def _paired_rows(
                         swaps=list(swaps),
                     )
                 )
-    return results, raw, families, pairs
+    return results, raw, families, pairs, groups
 
 
 def _finish_comparisons(
@@ -572,10 +663,14 @@ def _build_log(
     timings: dict[str, float],
     extra_packages: Sequence[str],
     extra_results: Sequence[MetricResult] = (),
+    probe: dict[str, Any],
+    model: dict[str, Any],
+    failures: int,
+    top_k: int,
 ) -> tuple[AuditLog, list[PairRecord]]:
     alpha = 1.0 - confidence_level
     t0 = time.perf_counter()
-    results, raw, families, pairs = _paired_rows(
+    results, raw, families, pairs, group_stats = _paired_rows(
         design,
         threshold=threshold,
         bootstrap=bootstrap,
@@ -585,6 +680,18 @@ def _build_log(
         gap=gap,
     )
     comparisons, family = _finish_comparisons(raw, alpha, gap)
+    all_results = [*results, *extra_results]
+    record = ProbeRecord(
+        **probe,
+        model=model,
+        threshold=threshold,
+        units=int(design.scores.shape[0]),
+        pairs=len(pairs),
+        failures=failures,
+        groups=_probe_groups(families, group_stats, comparisons, all_results),
+        most_changed=[_probe_pair(p) for p in most_changed(pairs, top_k)],
+        top_k=top_k,
+    )
     timings["statistics"] = time.perf_counter() - t0
     log = AuditLog(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -602,15 +709,98 @@ def _build_log(
         confidence_level=confidence_level,
         bootstrap_draws=bootstrap,
         families=families,
-        results=[*results, *extra_results],
+        results=all_results,
         disparities=[],
         comparisons=comparisons,
         multiple_comparisons=family,
         warnings=warnings,
         timings=timings,
         packages=package_versions(*extra_packages),
+        model=model,
+        probes=[record],
     )
     return log, pairs
+
+
+_AUC_METRICS = ("subgroup_auc", "bpsn_auc", "bnsp_auc")
+
+
+def _probe_groups(
+    families: Sequence[FamilyRecord],
+    stats: Sequence[_GroupStats],
+    comparisons: Sequence[Comparison],
+    results: Sequence[MetricResult],
+) -> list[ProbeGroup]:
+    """One group per attribute value: the reference first, then each value with its paired
+    statistics and adjusted p-values (comparisons are in the order of the raw rows)."""
+    by_value = {(tuple(g.features), tuple(sorted(g.value.items()))): g for g in stats}
+    rows = {(r.metric, tuple(sorted(r.slice.items()))): r for r in results}
+    out: list[ProbeGroup] = []
+    for fam in families:
+        for value in fam.groups:
+            key = tuple(sorted(value.items()))
+            aucs = {}
+            for m in _AUC_METRICS:
+                est = estimate(rows.get((m, key)))
+                if est is not None:
+                    aucs[m] = est
+            mean = estimate(rows.get(("mean_score", key)))
+            g = by_value.get((tuple(fam.features), key))
+            if g is None:
+                out.append(
+                    ProbeGroup(
+                        slice=dict(value),
+                        reference=dict(fam.reference),
+                        features=list(fam.features),
+                        is_reference=True,
+                        n_pairs=(mean.n or 0) if mean is not None else 0,
+                        status="ok",
+                        mean_score=mean,
+                        aucs=aucs,
+                    )
+                )
+                continue
+            c_mean, c_pos, c_inc = (comparisons[i] for i in g.raw_rows)
+            fl, sh = g.flip, g.shift
+            out.append(
+                ProbeGroup(
+                    slice=dict(value),
+                    reference=dict(fam.reference),
+                    features=list(fam.features),
+                    n_pairs=g.n,
+                    status=g.status,  # type: ignore[arg-type]
+                    reason=g.reason,
+                    conclusion=group_conclusion([c_mean, c_pos, c_inc]),  # type: ignore[arg-type]
+                    mean_score=mean,
+                    flip=ProbeFlip(
+                        rate=fl.rate,
+                        ci_low=fl.ci_low,
+                        ci_high=fl.ci_high,
+                        ci_method="clopper-pearson",
+                        flips=fl.flips,
+                        up=fl.up,
+                        down=fl.down,
+                        test=probe_test(c_pos),
+                    ),
+                    shift=ProbeShift(
+                        mean_reference=sh.mean_reference,
+                        mean_other=sh.mean_other,
+                        mean_shift=sh.mean_shift,
+                        ci_low=sh.ci_low,
+                        ci_high=sh.ci_high,
+                        ci_method="paired-bootstrap-percentile",
+                        wilcoxon=probe_test(c_mean),
+                        sign=probe_test(c_inc),
+                        n_changed=sh.n_nonzero,
+                        n_increase=sh.n_increase,
+                        dz=sh.dz,
+                        dz_ci_low=sh.dz_ci_low,
+                        dz_ci_high=sh.dz_ci_high,
+                    ),
+                    aucs=aucs,
+                )
+            )
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -659,6 +849,7 @@ def run_counterfactual(
     underpowered_gap: float = 0.05,
     batch_size: int = 64,
     packages: Sequence[str] = (),
+    top_k: int = DEFAULT_TOP_K,
 ) -> ProbeRun:
     """Probe ``model`` with a template suite: does its output change with the attribute?
 
@@ -689,6 +880,8 @@ def run_counterfactual(
         Texts per model call.
     packages : sequence of str
         Distributions whose versions are recorded in the log (the model's libraries).
+    top_k : int, default 20
+        Most-changed pairs kept verbatim in the log's probe record (``log.probes``).
 
     Returns
     -------
@@ -696,6 +889,7 @@ def run_counterfactual(
         The audit log, the pairs (for reading the most-changed ones) and the failed inputs.
     """
     _check_options("run_counterfactual", threshold, bootstrap, confidence_level, min_pairs)
+    _check_top_k("run_counterfactual", top_k)
     s = suite if isinstance(suite, Suite) else load_suite(suite)
     design, failures, texts, _, timings, units = _suite_design(model, s, batch_size)
     log, pairs = _build_log(
@@ -713,8 +907,27 @@ def run_counterfactual(
         warnings=[*s.problems, *_failure_warnings(failures, len(texts))],
         timings=timings,
         extra_packages=packages,
+        probe=_suite_probe("counterfactual", s),
+        model=model_record(model, _describe_model(model, model_name), packages),
+        failures=len(failures),
+        top_k=top_k,
     )
     return ProbeRun(log, pairs, failures)
+
+
+def _suite_probe(kind: str, suite: Suite) -> dict[str, Any]:
+    from equilens.probes._suite import SUITES_DIR
+
+    source = suite.source
+    if Path(source).parent == SUITES_DIR:
+        source = f"shipped suite {Path(source).name}"
+    return {
+        "kind": kind,
+        "suite": suite.name,
+        "source": source,
+        "attributes": list(suite.attributes),
+        "score": "model score per text (mean over a variant's texts)",
+    }
 
 
 def _given(
@@ -763,6 +976,7 @@ def run_identity(
     underpowered_gap: float = 0.05,
     batch_size: int = 64,
     packages: Sequence[str] = (),
+    top_k: int = DEFAULT_TOP_K,
 ) -> ProbeRun:
     """Identity-term audit: paired comparisons per identity term plus unintended-bias AUCs.
 
@@ -775,6 +989,7 @@ def run_identity(
     :func:`run_counterfactual`.
     """
     _check_options("run_identity", threshold, bootstrap, confidence_level, min_pairs)
+    _check_top_k("run_identity", top_k)
     s = suite if isinstance(suite, Suite) else load_suite(suite)
     design, failures, texts, labels, timings, units = _suite_design(model, s, batch_size)
     extra: list[MetricResult] = []
@@ -801,6 +1016,10 @@ def run_identity(
         timings=timings,
         extra_packages=packages,
         extra_results=extra,
+        probe=_suite_probe("identity", s),
+        model=model_record(model, _describe_model(model, model_name), packages),
+        failures=len(failures),
+        top_k=top_k,
     )
     return ProbeRun(log, pairs, failures)
 
@@ -891,6 +1110,7 @@ def probe_texts(
     underpowered_gap: float = 0.05,
     batch_size: int = 64,
     packages: Sequence[str] = (),
+    top_k: int = DEFAULT_TOP_K,
 ) -> ProbeRun:
     """Counterfactual probe on free texts: each text against its swapped version.
 
@@ -900,6 +1120,7 @@ def probe_texts(
     :func:`run_counterfactual`.
     """
     _check_options("probe_texts", threshold, bootstrap, confidence_level, min_pairs)
+    _check_top_k("probe_texts", top_k)
     t0 = time.perf_counter()
     swapped: list[SwapResult] = [r for r in swapper.swap_many(list(texts)) if r.changed]
     if not swapped:
@@ -951,6 +1172,16 @@ def probe_texts(
         warnings=_failure_warnings(failures, len(flat)),
         timings={"generate": t1 - t0, "score": t2 - t1},
         extra_packages=packages,
+        probe={
+            "kind": "counterfactual_texts",
+            "suite": None,
+            "source": f"{len(texts)} free texts, {len(swapped)} changed by the swapper",
+            "attributes": [attribute],
+            "score": "model score per text",
+        },
+        model=model_record(model, _describe_model(model, model_name), packages),
+        failures=len(failures),
+        top_k=top_k,
     )
     return ProbeRun(log, pairs, failures)
 

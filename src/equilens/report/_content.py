@@ -44,6 +44,20 @@ METRIC_LABELS: dict[str, str] = {
     "average_precision_score": "Average precision",
     "brier_score_loss": "Brier score",
     "expected_calibration_error": "Calibration error (ECE)",
+    # probes
+    "mean_score": "Mean score",
+    "positive_rate": "Positive rate (score at or above the threshold)",
+    "flip_rate": "Flip rate",
+    "mean_score_shift": "Mean score shift",
+    "score_shift_effect_size_dz": "Effect size d_z of the score shift",
+    "score_increase_rate": "Share of changed pairs whose score rose",
+    "subgroup_auc": "Subgroup AUC",
+    "bpsn_auc": "BPSN AUC",
+    "bnsp_auc": "BNSP AUC",
+    "stereotype_preference_rate": "Stereotype preference rate",
+    "log_likelihood_difference": "Log-likelihood difference",
+    "language_model_score": "Language-model score",
+    "icat_score": "ICAT score",
 }
 
 #: Short names for chart headers and compact tables.
@@ -64,6 +78,19 @@ METRIC_SHORT: dict[str, str] = {
     "average_precision_score": "Avg. precision",
     "brier_score_loss": "Brier",
     "expected_calibration_error": "ECE",
+    "mean_score": "Mean score",
+    "positive_rate": "Positive rate",
+    "flip_rate": "Flip rate",
+    "mean_score_shift": "Score shift",
+    "score_shift_effect_size_dz": "d_z",
+    "score_increase_rate": "Increase share",
+    "subgroup_auc": "Subgroup AUC",
+    "bpsn_auc": "BPSN AUC",
+    "bnsp_auc": "BNSP AUC",
+    "stereotype_preference_rate": "Stereotype pref.",
+    "log_likelihood_difference": "LL difference",
+    "language_model_score": "LM score",
+    "icat_score": "ICAT",
 }
 
 #: One-line meaning of each metric, phrased with "positive" for the positive label.
@@ -86,6 +113,19 @@ METRIC_MEANING: dict[str, str] = {
     "average_precision_score": "area under the precision-recall curve of the score",
     "brier_score_loss": "mean squared gap between score and true outcome (lower is better)",
     "expected_calibration_error": "mean gap between score and observed rate (lower is better)",
+    "mean_score": "mean model score of the texts with this value",
+    "positive_rate": "share of texts scoring at or above the decision threshold",
+    "flip_rate": "share of pairs whose decision changes when only the value is swapped",
+    "mean_score_shift": "mean of the swapped text's score minus the original's",
+    "score_shift_effect_size_dz": "mean score shift divided by the standard deviation of shifts",
+    "score_increase_rate": "among pairs whose score changed, share where it rose",
+    "subgroup_auc": "ROC-AUC within texts mentioning the identity",
+    "bpsn_auc": "ROC-AUC of background positives against the identity's negatives",
+    "bnsp_auc": "ROC-AUC of background negatives against the identity's positives",
+    "stereotype_preference_rate": "share of items where the stereotypical sentence is preferred",
+    "log_likelihood_difference": "mean log-likelihood of the stereotype minus the anti-stereotype",
+    "language_model_score": "share of meaningful options preferred over the unrelated one",
+    "icat_score": "StereoSet's idealized CAT score, lms * min(ss, 1 - ss) / 0.5",
 }
 
 #: Metrics that are shares of cases (shown as percentages, differences in points).
@@ -100,6 +140,11 @@ PROPORTIONS = frozenset(
         "false_negative_rate",
         "true_negative_rate",
         "negative_predictive_value",
+        "positive_rate",
+        "flip_rate",
+        "score_increase_rate",
+        "stereotype_preference_rate",
+        "language_model_score",
     }
 )
 
@@ -384,6 +429,11 @@ class ReportContent:
     def disparities(self, features: list[str]) -> list[Disparity]:
         """Disparity rows of one family."""
         return [d for d in self.log.disparities if d.features == features]
+
+    @property
+    def probe_only(self) -> bool:
+        """Whether the log is a probe run's (no true outcomes or predictions per row)."""
+        return self.log.spec_resolved.get("kind") == "probe"
 
     @property
     def min_group_size(self) -> int | None:

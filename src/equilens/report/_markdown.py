@@ -20,6 +20,7 @@ from equilens.report._content import (
     slice_text,
     slice_values,
 )
+from equilens.report._probe_markdown import probe_lines, probe_title
 from equilens.results._log import AuditLog, MetricResult
 
 #: Characters that start Markdown syntax inline (emphasis, code, links, images, tables,
@@ -85,6 +86,7 @@ def render_markdown(
     max_groups: int = 16,
     max_differences: int = 8,
     max_warnings: int = 5,
+    max_pairs: int = 5,
 ) -> str:
     """Summarise an audit log in GitHub-flavoured Markdown (about 60 lines at most by default).
 
@@ -100,6 +102,8 @@ def render_markdown(
         Rows of the table of detected differences (single-feature groups).
     max_warnings : int
         Warnings from the log that are listed.
+    max_pairs : int
+        Most-changed pairs listed per probe (``log.probes``), verbatim.
 
     Returns
     -------
@@ -108,6 +112,8 @@ def render_markdown(
         confidence intervals, the detected differences and the log's warnings.
     """
     c = ReportContent.from_log(log)
+    if c.probe_only:
+        return _probe_markdown(c, max_groups, max_warnings, max_pairs)
     v = c.vocab
     counts = c.conclusion_counts()
     features = log.spec_resolved.get("sensitive_features")
@@ -246,6 +252,13 @@ def render_markdown(
             f"included; {shown} shown here) are in the HTML report's comparisons table.",
             "",
         ]
+    lines += probe_lines(
+        log.probes or [], md_escape, level=v.level, max_groups=max_groups, max_pairs=max_pairs
+    )
+    return _finish(lines, log, max_warnings)
+
+
+def _finish(lines: list[str], log: AuditLog, max_warnings: int) -> str:
     if log.warnings:
         lines += ["### Warnings", ""]
         lines += [f"- {md_escape(w)}" for w in log.warnings[:max_warnings]]
@@ -257,3 +270,41 @@ def render_markdown(
         "certification of fairness. Full report: report.html.</sub>"
     )
     return "\n".join(lines) + "\n"
+
+
+def _probe_markdown(c: ReportContent, max_groups: int, max_warnings: int, max_pairs: int) -> str:
+    """The summary of a probe-only log: no outcomes or predictions, a table per probe."""
+    log, v = c.log, c.vocab
+    records = log.probes or []
+    if records:
+        title = "; ".join(probe_title(r) for r in records)
+    else:
+        title = f"probe {log.spec_resolved.get('probe', '')} of {log.spec_given.get('model', '')}"
+    counts = c.conclusion_counts()
+    size = log.multiple_comparisons.get("size")
+    lines = [
+        f"## equilens probe: {md_escape(title)}",
+        "",
+        md_escape(
+            f"{log.data.n_rows:,} texts scored · run {log.run_id[:12]} · "
+            f"equilens {log.equilens_version}"
+        ),
+        "",
+        f"**{counts.get('difference_detected', 0)}** differences detected · "
+        f"**{counts.get('no_difference_detected', 0)}** no difference detected · "
+        f"**{counts.get('insufficient_evidence', 0)}** insufficient evidence · "
+        f"**{counts.get('undefined', 0)}** undefined, of {len(log.comparisons)} paired "
+        f"comparisons (Holm-adjusted p < {v.alpha:.2g}"
+        + (f" over {md_escape(size)} tests)." if size else ")."),
+        "",
+    ]
+    if not records:
+        lines += [
+            "This probe log predates probe records (format 1.0); the HTML report lists its "
+            "comparisons.",
+            "",
+        ]
+    lines += probe_lines(
+        records, md_escape, level=v.level, max_groups=max_groups, max_pairs=max_pairs
+    )
+    return _finish(lines, log, max_warnings)

@@ -158,6 +158,9 @@ class DotColumn:
     title: str
     proportion: bool
     bounded: bool
+    reference_line: float | None = None
+    """A value marked by a solid vertical line (e.g. 0 for a shift, 0.5 for a preference
+    rate); the axis always covers it."""
 
 
 def dot_label_width(rows: Sequence[DotRow]) -> float:
@@ -216,6 +219,8 @@ def dot_matrix(
         for row in rows:
             d = row.dots[c]
             values.extend(v for v in (d.value, d.low, d.high) if v is not None)
+        if col.reference_line is not None:
+            values.append(col.reference_line)
         lo, hi = nice_domain(values, col.bounded)
 
         def sx(v: float, lo: float = lo, hi: float = hi, x0: float = x0) -> float:
@@ -243,6 +248,12 @@ def dot_matrix(
                     f'<text x="{_n(x)}" y="{y_bot + 15}" font-size="10" fill="#64748b" '
                     f'text-anchor="{anchor}">{tick}</text>'
                 )
+        if col.reference_line is not None and lo <= col.reference_line <= hi:
+            x = sx(col.reference_line)
+            out.append(
+                f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{y_top}" y2="{y_bot}" stroke="#334155" '
+                f'stroke-width="1.2"/>'
+            )
         overall = next((r.dots[c].value for r in rows if r.kind == "overall"), None)
         if overall is not None and lo <= overall <= hi:
             x = sx(overall)

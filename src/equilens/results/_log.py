@@ -18,7 +18,8 @@ from equilens._version import __version__
 from equilens.exceptions import InvalidInputError, LogFormatError
 
 #: Version of the log format written by this release. Readers accept the same major version.
-FORMAT_VERSION = "1.0"
+#: 1.1 added ``probes`` (probe runs) and ``Comparison.effect_size_name``/``effect_size``.
+FORMAT_VERSION = "1.1"
 
 
 def _finite(value: float | None) -> float | None:
@@ -132,6 +133,12 @@ class Comparison(_Model):
     ]
     """``difference_detected`` when p_holm < alpha; ``insufficient_evidence`` when the group is
     too small or the test could not detect a gap of ``underpowered_gap``."""
+    effect_size_name: str | None = None
+    """Name of the effect size in ``effect_size`` (``d_z`` for paired score shifts,
+    ``cohens_h`` for two proportions, ...); null when none is reported beyond the fields
+    above."""
+    effect_size: Number = None
+    """A standardised effect size of the comparison, named by ``effect_size_name``."""
 
 
 class FamilyRecord(_Model):
@@ -203,6 +210,186 @@ class SliceCurves(_Model):
     """Reliability curve over the non-empty calibration bins; null without scores."""
 
 
+Conclusion = Literal[
+    "difference_detected", "no_difference_detected", "insufficient_evidence", "undefined"
+]
+
+
+class ProbeTest(_Model):
+    """One hypothesis test of a probe group, with its p-values adjusted over the probe run."""
+
+    test: str
+    """mcnemar-exact, mcnemar-chi-square, wilcoxon-signed-rank, sign-test, binomial-exact, or
+    ``none`` when the test could not be run."""
+    statistic: Number = None
+    p_value: Number = None
+    p_holm: Number = None
+    """Holm-adjusted over the run's family of comparisons (``multiple_comparisons``)."""
+    p_bh: Number = None
+    """Benjamini-Hochberg-adjusted over the same family."""
+
+
+class ProbeEstimate(_Model):
+    """A point estimate with its interval."""
+
+    value: Number
+    ci_low: Number = None
+    ci_high: Number = None
+    ci_method: str = "none"
+    n: int | None = None
+    """Units (pairs, items or rows) behind the estimate, when it differs from the group's."""
+
+
+class ProbeFlip(_Model):
+    """Decision flips between the reference and the other member of each pair."""
+
+    rate: Number
+    """Share of pairs whose decision (score >= threshold) differs."""
+    ci_low: Number
+    ci_high: Number
+    ci_method: str
+    """clopper-pearson (exact)."""
+    flips: int
+    up: int
+    """Flips from a negative to a positive decision (reference -> other)."""
+    down: int
+    """Flips from a positive to a negative decision."""
+    test: ProbeTest
+    """McNemar's test on the discordant pairs (exact binomial when they are few)."""
+
+
+class ProbeShift(_Model):
+    """Score shift (other minus reference) over pairs."""
+
+    mean_reference: Number
+    """Mean score of the reference member of the pairs."""
+    mean_other: Number
+    """Mean score of the other member."""
+    mean_shift: Number
+    """Mean of other - reference."""
+    ci_low: Number
+    ci_high: Number
+    ci_method: str
+    """paired-bootstrap-percentile (pairs resampled)."""
+    wilcoxon: ProbeTest
+    """Wilcoxon signed-rank test (zero differences dropped)."""
+    sign: ProbeTest
+    """Exact sign test of the pairs whose score changed."""
+    n_changed: int
+    """Pairs whose score changed."""
+    n_increase: int
+    """Pairs whose score rose."""
+    dz: Number
+    """d_z = mean(diff) / sd(diff); null when the shifts have no spread."""
+    dz_ci_low: Number = None
+    dz_ci_high: Number = None
+
+
+class ProbePreference(_Model):
+    """Stereotype benchmarks: how often the model prefers the stereotypical sentence."""
+
+    rate: Number
+    """Share of items whose stereotypical sentence has the higher log-likelihood."""
+    ci_low: Number
+    ci_high: Number
+    ci_method: str
+    preferred: int
+    """Items where the stereotypical sentence was preferred."""
+    test: ProbeTest
+    """Exact binomial test of the rate against 1/2."""
+    log_likelihood_difference: ProbeEstimate
+    """Mean of LL(stereotype) - LL(anti-stereotype), bootstrap interval."""
+
+
+class ProbeGroup(_Model):
+    """Statistics of one attribute value (or intersection of values) of a probe run."""
+
+    slice: dict[str, str]
+    """Attribute -> value, e.g. ``{"gender": "female"}``; several keys for an intersection;
+    ``{}`` for a stereotype benchmark's overall row."""
+    reference: dict[str, str]
+    """The value it is compared with (the slice itself for a family's reference)."""
+    features: list[str]
+    """The family: one attribute or an intersection."""
+    is_reference: bool = False
+    """Whether this is the family's reference value (no paired statistics)."""
+    n_pairs: int
+    """Pairs (units scored with both values) or benchmark items."""
+    status: Status
+    reason: str | None = None
+    conclusion: Conclusion | None = None
+    """The strongest conclusion of the group's comparisons: ``difference_detected`` when any
+    test detects a difference; null for a reference group."""
+    mean_score: ProbeEstimate | None = None
+    """Mean score of the value over all units (bootstrap interval)."""
+    flip: ProbeFlip | None = None
+    shift: ProbeShift | None = None
+    preference: ProbePreference | None = None
+    aucs: dict[str, ProbeEstimate] = Field(default_factory=dict)
+    """Identity probes: Borkan et al. (2019) ``subgroup_auc``, ``bpsn_auc``, ``bnsp_auc``."""
+
+
+class ProbePair(_Model):
+    """One of the most-changed pairs, verbatim."""
+
+    slice: dict[str, str]
+    """The value of the swapped (other) text."""
+    reference: dict[str, str]
+    """The value of the original (reference) text."""
+    unit: int
+    """The unit (template x fillers, free text, or benchmark item) the pair belongs to."""
+    original_text: str
+    """The reference text (stereotype probes: the stereotypical sentence)."""
+    swapped_text: str
+    """The text with the value swapped (stereotype probes: the anti-stereotypical one)."""
+    swaps: list[str] = Field(default_factory=list)
+    """The swaps that turned the original into the swapped text ("'he' -> 'she' at 4")."""
+    original_score: FiniteFloat
+    swapped_score: FiniteFloat
+    original_output: str | None = None
+    """The model's generated output for the original text (generative probes), else null."""
+    swapped_output: str | None = None
+    shift: FiniteFloat
+    """``swapped_score - original_score``."""
+    flipped: bool | None = None
+    """Whether the decision at the threshold differs (null without a threshold)."""
+
+
+class ProbeRecord(_Model):
+    """One probe run: what was probed, the statistics per value and the most-changed pairs.
+
+    The same statistics are also written as ``results`` and ``comparisons`` rows of the log
+    (metrics ``flip_rate``, ``mean_score_shift``, ...), which the policy gate reads.
+    """
+
+    kind: str
+    """counterfactual, counterfactual_texts (free texts and their swaps), identity or
+    stereotype."""
+    model: dict[str, Any] | None = None
+    """The model probed: name, kind, description and library versions (never secrets)."""
+    suite: str | None = None
+    """Suite or benchmark name (``null`` for free texts)."""
+    source: str | None = None
+    """The suite file or shipped-suite reference, or the texts' description."""
+    attributes: list[str] = Field(default_factory=list)
+    """The attributes varied (``bias_type`` for stereotype benchmarks)."""
+    score: str | None = None
+    """What the score is (P(positive), toxicity, sum of token log-probabilities)."""
+    threshold: Number = None
+    """A score >= threshold is a positive decision (flips); null for stereotype probes."""
+    units: int
+    """Units scored (templates x fillers, texts, or benchmark items)."""
+    pairs: int
+    """Pairs compared over all groups."""
+    failures: int = 0
+    """Inputs the model failed on (left out)."""
+    groups: list[ProbeGroup]
+    most_changed: list[ProbePair] = Field(default_factory=list)
+    """The pairs with the largest absolute score shift, verbatim, largest first."""
+    top_k: int = 0
+    """How many most-changed pairs were kept."""
+
+
 class DataFingerprintRecord(_Model):
     """Which data was audited: row count and a hash per used column."""
 
@@ -250,6 +437,10 @@ class AuditLog(_Model):
     """ROC and calibration curves and confusion counts of the overall population and of each
     group of a single-feature family (intersections are left out to keep logs small); null in
     logs written before this field existed."""
+    probes: list[ProbeRecord] | None = None
+    """Probe runs (counterfactual, identity, stereotype): statistics per attribute value and
+    the most-changed pairs verbatim; null when the log holds no probe (and in logs written
+    before format 1.1)."""
 
     def to_json(self) -> str:
         """The log as indented JSON."""
