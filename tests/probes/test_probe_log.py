@@ -284,3 +284,30 @@ def test_every_probe_row_name_is_known_to_the_validator(biased: AuditLog) -> Non
 def test_top_k_is_validated() -> None:
     with pytest.raises(InvalidParameterError, match="'top_k' parameter of run_counterfactual"):
         run_counterfactual(blind, "profession_gender", top_k=-1)
+
+
+def test_gate_reads_the_effect_size(biased: AuditLog, unbiased: AuditLog) -> None:
+    policy = _policy(
+        "kind: policy\nname: p\nrules:\n  - {id: dz, comparison: mean_score_shift, "
+        "on: abs_effect_size, op: '>', threshold: 0.5, severity: block}\n"
+    )
+    rows = [c for c in biased.comparisons if c.effect_size_name == "d_z"]
+    assert rows and any(abs(c.effect_size) > 0.5 for c in rows if c.effect_size is not None)
+    blocked = decide(biased, policy, today=date(2026, 1, 1))
+    assert blocked.verdict == "block"
+    for o in blocked.rule_outcomes:
+        (row,) = [
+            c
+            for c in biased.comparisons
+            if c.metric == "mean_score" and _label_of(c.slice) == o.group_label
+        ]
+        assert (o.status == "block") == (row.effect_size is not None and abs(row.effect_size) > 0.5)
+    # A model blind to the swap shifts no score: d_z is undefined (zero spread), which the gate
+    # reports as insufficient evidence (a warning), never as a block or a silent pass.
+    blind = decide(unbiased, policy, today=date(2026, 1, 1))
+    assert blind.verdict == "warn"
+    assert {o.status for o in blind.rule_outcomes} <= {"pass", "insufficient_evidence"}
+
+
+def _label_of(mapping: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in mapping.items()) or "overall"

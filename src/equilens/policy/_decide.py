@@ -170,6 +170,8 @@ def _comparison_row(row: Comparison) -> _Row:
         "cohens_h": row.cohens_h,
         "odds_ratio": row.odds_ratio,
         "minimum_detectable_difference": row.minimum_detectable_difference,
+        "effect_size": row.effect_size,
+        "abs_effect_size": None if row.effect_size is None else abs(row.effect_size),
     }
     status = row.status
     if row.conclusion == "undefined" and status == "ok":

@@ -66,6 +66,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "cohens_h",
         "odds_ratio",
         "minimum_detectable_difference",
+        "effect_size",
+        "abs_effect_size",
     ),
 }
 
