@@ -734,7 +734,8 @@ def test_feature_validation() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "shown"), [(0, "0"), (-3, "-3"), (2.5, "2.5"), (True, "True"), ("10", "str")]
+    ("value", "shown"),
+    [(0, "0"), (1, "1"), (-3, "-3"), (2.5, "2.5"), (True, "True"), ("10", "str")],
 )
 def test_max_groups_parameter(value: object, shown: str) -> None:
     msg = _raises(
@@ -748,8 +749,25 @@ def test_max_groups_parameter(value: object, shown: str) -> None:
     )
     assert msg == (
         "The 'max_groups_per_feature' parameter of prepare_inputs must be an int in the range "
-        f"[1, inf). Got {shown} instead."
+        f"[2, inf). Got {shown} instead."
     )
+
+
+def test_max_groups_lower_bound_agrees_with_audit() -> None:
+    import equilens
+    from equilens.engines import compute_statistics
+
+    kwargs = {"y_true": "y", "y_pred": "p"}
+    with pytest.raises(InvalidParameterError, match=r"range \[2, inf\)"):
+        equilens.audit(_df(), sensitive_features="g", max_groups_per_feature=1, **kwargs)
+    with pytest.raises(InvalidParameterError, match=r"range \[2, inf\)"):
+        compute_statistics(_df(), sensitive="g", max_groups_per_feature=1, **kwargs)
+    two = _df().assign(g=["a", "b"] * (len(_df()) // 2) + ["a"] * (len(_df()) % 2))
+    log = equilens.audit(
+        two, sensitive_features="g", max_groups_per_feature=2, bootstrap=0, **kwargs
+    )
+    assert log.results
+    assert prepare_inputs(two, sensitive="g", max_groups_per_feature=2, **kwargs).n_rows == len(two)
 
 
 def test_data_of_unsupported_type() -> None:

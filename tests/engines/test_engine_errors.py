@@ -59,7 +59,7 @@ CASES = {
         {"y": [0, 1, 2, 0, 1, 2], "s": [float("nan")] * 6}, y_score="s"
     ),
     "first-error-is-the-pred": _case(
-        {"p": [0, 1, None, 0, 1, 0]}, sensitive=["g", "t"], max_groups_per_feature=1
+        {"p": [0, 1, None, 0, 1, 0]}, sensitive=["g", "t"], max_groups_per_feature=2
     ),
     "first-error-is-the-score": _case(
         {"s": [2.0] * 6, "w": [-1.0] * 6}, y_score="s", sample_weight="w"

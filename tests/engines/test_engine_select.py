@@ -28,7 +28,7 @@ def test_in_memory_data_goes_to_numpy() -> None:
 def test_parquet_goes_to_duckdb_above_the_row_threshold(
     parquet: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert AUTO_DUCKDB_MIN_ROWS == 2_000_000  # the numpy engine's limit for exact score bins
+    assert AUTO_DUCKDB_MIN_ROWS == 25_000_000  # numpy while the rows surely fit in memory
     assert choose_engine(parquet) == "numpy"
     assert choose_engine(str(parquet)) == "numpy"
     monkeypatch.setattr(select, "AUTO_DUCKDB_MIN_ROWS", 1)
@@ -77,3 +77,17 @@ def test_duckdb_relation_goes_to_duckdb(parquet: Path) -> None:
 def test_without_duckdb_auto_keeps_numpy(parquet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(__import__("sys").modules, "duckdb", None)
     assert choose_engine(parquet.parent) == "numpy"
+
+
+@pytest.mark.parametrize("engine", ["numpy", "duckdb"])
+def test_cli_engine_flag(files: dict[str, Path], tmp_path: Path, engine: str) -> None:
+    import json
+
+    from equilens._cli.main import main
+
+    out = tmp_path / engine
+    args = ["audit", "--data", str(files["parquet"]), "--y-true", "y", "--y-pred", "pred"]
+    args += ["--sensitive", "sex", "--bootstrap", "0", "--quiet", "--out", str(out)]
+    assert main([*args, "--engine", engine]) == 0
+    log = json.loads((out / "audit.json").read_text())
+    assert log["spec_resolved"]["engine"] == engine

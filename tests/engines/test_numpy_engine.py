@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import confusion_matrix
 
-from equilens.engines._numpy import compute_cell_stats
+from equilens.engines._numpy import cell_codes, compute_cell_stats
 from equilens.stats._tables import CellStats
 
 
@@ -136,3 +136,86 @@ def test_merge_rejects_other_features() -> None:
     )
     with pytest.raises(ValueError, match="Cannot merge statistics over features"):
         a.merge(b)
+
+
+def _many_features(n: int, sizes: list[int], seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, s, n).astype(np.int32) for s in sizes]
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        [5, 4, 2],  # lookup table
+        [1000, 1000, 100],  # 1e8 combinations: sorted codes
+        [100] * 10 + [7],  # 7e20 combinations: beyond int64, ranked feature by feature
+    ],
+)
+def test_cells_are_the_sorted_present_combinations(sizes: list[int]) -> None:
+    n = 3000
+    codes = _many_features(n, sizes, seed=len(sizes))
+    y = np.random.default_rng(0).integers(0, 2, n).astype(np.int8)
+    st_ = compute_cell_stats(
+        y_true=y,
+        y_pred=y,
+        feature_names=[f"f{i}" for i in range(len(sizes))],
+        feature_codes=codes,
+        feature_labels=[tuple(f"{j:04d}" for j in range(s)) for s in sizes],
+    )
+    rows = [tuple(int(c[i]) for c in codes) for i in range(n)]
+    expected = sorted(set(rows))
+    assert st_.keys == tuple(tuple(f"{j:04d}" for j in combo) for combo in expected)
+    counts = {combo: 0 for combo in expected}
+    for r in rows:
+        counts[r] += 1
+    np.testing.assert_array_equal(st_.rows.sum(axis=(1, 2)), [counts[c] for c in expected])
+
+
+def test_cell_codes_beyond_int64() -> None:
+    sizes = [2**40, 2**40]  # 2**80 combinations
+    codes = [np.array([2**40 - 1, 0, 2**40 - 1, 5]), np.array([3, 1, 3, 2**40 - 1])]
+    cell, parts = cell_codes(codes, sizes, 4)
+    assert cell.tolist() == [2, 0, 2, 1]
+    assert [p.tolist() for p in parts] == [[0, 5, 2**40 - 1], [1, 2**40 - 1, 3]]
+
+
+def test_merge_orders_numeric_labels_by_value() -> None:
+    # Labels as engines give them for a numeric column: "2" < "10", "<missing>" last.
+    labels = ("2", "10", "<missing>")
+    y = np.array([0, 1, 1, 0])
+    a = _stats(y, y, np.array([0, 1, 0, 1]), labels=labels)
+    b = _stats(y, y, np.array([1, 2, 1, 2]), labels=labels)
+    c = _stats(y[:2], y[:2], np.array([0, 0]), labels=labels)  # "2" only
+    d = _stats(y[:2], y[:2], np.array([1, 1]), labels=labels)  # "10" only
+    assert a.merge(b).keys == (("2",), ("10",), ("<missing>",))
+    assert b.merge(a).keys == (("2",), ("10",), ("<missing>",))
+    assert d.merge(c).keys == (("2",), ("10",))  # no batch orders them: numeric order
+    np.testing.assert_array_equal(a.merge(b).rows.sum(axis=(1, 2)), [2, 4, 2])
+
+
+def test_merge_follows_the_batches_order_of_text_labels() -> None:
+    # Band labels do not sort as text ("<25" < "25-45" < ">=45" is the engines' order).
+    bands = ("<25", "25-45", ">=45")
+    y = np.array([0, 1, 1])
+    a = _stats(y, y, np.array([0, 1, 2]), labels=bands)
+    b = _stats(y[:2], y[:2], np.array([2, 0]), labels=bands)
+    assert a.merge(b).keys == tuple((x,) for x in bands)
+    assert b.merge(a).keys == tuple((x,) for x in bands)
+
+
+def test_merge_orders_later_features_within_each_earlier_group() -> None:
+    y = np.array([0, 1, 1, 0])
+    kw = {"feature_names": ["a", "b"], "feature_labels": [("x", "y"), ("9", "10")]}
+    a = compute_cell_stats(
+        y_true=y.astype(np.int8),
+        y_pred=y.astype(np.int8),
+        feature_codes=[np.array([0, 0, 1, 1], np.int32), np.array([0, 1, 1, 1], np.int32)],
+        **kw,  # type: ignore[arg-type]
+    )
+    b = compute_cell_stats(
+        y_true=y.astype(np.int8),
+        y_pred=y.astype(np.int8),
+        feature_codes=[np.array([1, 1, 1, 1], np.int32), np.array([0, 0, 0, 0], np.int32)],
+        **kw,  # type: ignore[arg-type]
+    )
+    assert a.merge(b).keys == (("x", "9"), ("x", "10"), ("y", "9"), ("y", "10"))

@@ -22,7 +22,9 @@ def register(sub: Any) -> None:
         help="audit predictions from a spec file or a CSV/Parquet file",
         description="Audit predictions: metrics per group and intersection with intervals, "
         "tests, effect sizes and fairness criteria. Either give an audit spec (YAML) or the "
-        "flags --data, --y-true, --y-pred, --sensitive and --out. Writes DIR/audit.json.",
+        "flags --data, --y-true, --y-pred, --sensitive and --out. Writes DIR/audit.json (and "
+        "the report and summary the spec asks for). A spec with a policy: section also runs "
+        "the release gate: exit 1 when the policy blocks, as `equilens gate`.",
     )
     p.add_argument("spec", nargs="?", help="audit spec (YAML); the flags below are a shortcut")
     p.add_argument("--data", help="CSV or Parquet file with one row per case")
@@ -31,6 +33,13 @@ def register(sub: Any) -> None:
     p.add_argument("--y-score", help="column of scores in [0, 1] (enables ROC-AUC, calibration)")
     p.add_argument("--weight", help="column of sample weights")
     p.add_argument("--sensitive", help="sensitive feature columns: A,B[,C]")
+    p.add_argument(
+        "--engine",
+        choices=("auto", "numpy", "duckdb", "spark"),
+        default="auto",
+        help="engine that reads the rows (default auto: by the input's type and size; a spec "
+        "file sets it with engine:)",
+    )
     add_audit_options(p)
     p.add_argument("--out", help="output directory (audit.json is written there)")
     p.set_defaults(handler=run)
@@ -64,6 +73,17 @@ def add_audit_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--metrics", help="comma-separated metrics (default: all)")
     p.add_argument("--confidence", type=float, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        help="when the spec has a policy: run store for the audit and decision (default "
+        "$EQUILENS_STORE, else .equilens/history.db)",
+    )
+    p.add_argument(
+        "--no-store",
+        action="store_true",
+        help="when the spec has a policy: decide and report, but store nothing",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -107,11 +127,28 @@ def run(args: argparse.Namespace) -> int:
     """Run ``equilens audit``."""
     if args.spec:
         from equilens.spec import run_spec
+        from equilens.spec._run import resolve_policy
 
         with progress_printer(args.quiet) as progress:
             spec, log = run_spec(args.spec, progress=progress)
-        write_outputs(log, args.out or spec.outputs.dir, args.quiet, spec.outputs.formats)
-        return 0
+        out_dir = Path(args.out or spec.outputs.dir)
+        write_outputs(log, str(out_dir), args.quiet, spec.outputs.formats)
+        policy = resolve_policy(spec, Path(args.spec))
+        if policy is None:
+            return 0
+        from equilens._cli.gate import apply_policy
+
+        if not args.quiet:
+            sys.stdout.write("\n")
+        return apply_policy(
+            log,
+            policy,
+            junit=out_dir / "gate.junit.xml",
+            markdown=out_dir / "gate.md",
+            json_out=out_dir / "decision.json",
+            store=None if args.no_store else (args.store or ""),
+            quiet=args.quiet,
+        )
     missing = [
         flag
         for flag, value in (
@@ -138,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
             y_score=args.y_score,
             sample_weight=args.weight,
             sensitive_features=sensitive,
+            engine=args.engine,
             progress=progress,
             **audit_kwargs(args),
         )

@@ -7,7 +7,7 @@ Two audits:
   and their intersections.
 * German credit (Statlog, 1,000 applicants): a logistic-regression credit model's approvals
   (out-of-fold predictions of 5-fold cross-validation, seeded), by sex and age band. Needs
-  scikit-learn (``pip install equilens[models]``).
+  scikit-learn (``pip install equilens[sklearn]``).
 """
 
 from __future__ import annotations

@@ -149,7 +149,9 @@ def audit(
         A non-significant comparison whose minimum detectable difference exceeds this gap is
         ``insufficient_evidence``, not "no difference".
     engine:
-        ``auto`` (by input type), or ``numpy`` (in memory).
+        ``auto`` (by the input's type and size, see :func:`equilens.engines.choose_engine`),
+        ``numpy`` (in memory), ``duckdb`` (CSV / Parquet paths, DuckDB relations and frames,
+        out of core) or ``spark`` (a pyspark DataFrame or paths read by Spark).
     progress:
         Called with the name of each step as it starts.
 

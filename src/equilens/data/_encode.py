@@ -418,12 +418,15 @@ class LabelColumn:
             mapping = np.zeros(len(d) + 1, dtype=np.int8)
             mapping[: len(d)] = np.asarray(hit, dtype=bool)
             return self.encoded.take(mapping)
-        scalar = pa.scalar(positive, self.col.type)
+        # Numbers and booleans without nulls (checked): compared in numpy, no bool conversion.
         out: NDArray[np.int8] = empty(len(self.col), np.int8)
         offset = 0
         for chunk in self.col.chunks:
             n = len(chunk)
-            out[offset : offset + n] = pc.equal(chunk, scalar).to_numpy(zero_copy_only=False)
+            value: LabelValue = positive
+            if pa.types.is_boolean(chunk.type):
+                chunk, value = chunk.cast(pa.int8(), memory_pool=POOL), int(positive)
+            np.equal(chunk.to_numpy(), value, out=out[offset : offset + n].view(np.bool_))
             offset += n
         return out
 

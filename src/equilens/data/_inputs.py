@@ -55,11 +55,12 @@ def _param_error(name: str, expected: str, got: object) -> InvalidParameterError
 
 
 def _check_max_groups(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or int(value) < 1:
+    # At least 2, as for audit() and the spec: a feature of one group compares nothing.
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or int(value) < 2:
         shown = value if isinstance(value, int | np.integer | float) else type(value).__name__
         raise InvalidParameterError(
             "The 'max_groups_per_feature' parameter of prepare_inputs must be an int in the "
-            f"range [1, inf). Got {shown} instead."
+            f"range [2, inf). Got {shown} instead."
         )
     return int(value)
 

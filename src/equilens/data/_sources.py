@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from equilens.data._alloc import POOL
@@ -218,6 +217,26 @@ def _path_kind(path: Path) -> str:
     )
 
 
+def _parquet_table(path: Path, names: list[str], dictionary: list[str]) -> pa.Table:
+    """Read ``names`` from one Parquet file (threads over columns), ``dictionary`` as such.
+
+    Read with the file reader into :data:`POOL`, not through ``pyarrow.dataset``, whose import
+    (pandas with it) takes longer than reading a few million rows.
+    """
+    try:
+        from pyarrow._parquet import ParquetReader
+
+        reader = ParquetReader(memory_pool=POOL)
+    except (ImportError, TypeError):  # pragma: no cover - a pyarrow without it: default pool
+        return pq.ParquetFile(path, read_dictionary=dictionary).read(columns=names)
+    reader.open(str(path), read_dictionary=dictionary)
+    try:
+        indices = [reader.column_name_idx(n) for n in names]
+        return reader.read_all(column_indices=indices, use_threads=True)
+    finally:
+        reader.close()
+
+
 def _read_parquet(path: Path, wanted: Sequence[ColumnRequest]) -> Loaded:
     where = str(path)
     try:
@@ -234,9 +253,8 @@ def _read_parquet(path: Path, wanted: Sequence[ColumnRequest]) -> Loaded:
         or pa.types.is_binary(t)
         or pa.types.is_large_binary(t)
     ]
-    fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=stringy))
     try:
-        table = ds.dataset(path, format=fmt).to_table(columns=names, memory_pool=POOL)
+        table = _parquet_table(path, names, stringy)
     except (pa.ArrowException, OSError) as exc:
         raise InvalidInputError(f"Could not read {path} as Parquet: {_first_line(exc)}") from exc
     return _from_arrow_table(table, wanted, where)

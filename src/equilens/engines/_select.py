@@ -12,11 +12,12 @@ relation, for paths the numpy engine cannot read (directories, globs, lists, URL
 files of more than :data:`AUTO_DUCKDB_MIN_ROWS` rows (read from the footer) and for CSV files of
 at least :data:`AUTO_DUCKDB_MIN_BYTES` (if duckdb is installed); ``numpy`` otherwise.
 
-Why there (``bench/bench_engines.py --crossover``, ``docs/design/0002-engines.md``): up to 2M
-rows both engines keep exact score bins, and the numpy engine is faster (0.3 s against 1.4 s
-for the statistics of 2M rows); above, both use the grid, DuckDB is as fast at 5M rows and twice
-as fast at 10M, and its memory stays flat (about 0.7 GiB) while the numpy engine's grows by
-about 110 bytes a row (10 GiB at 100M rows).
+Why there (``bench/bench_core.py``, ``docs/design/0002-engines.md``): the numpy engine counts
+the rows in one blocked pass (about 0.5 s of CPU for the statistics of 10M rows, after pyarrow's
+read), faster than DuckDB's grouped query at any size that fits in memory, and it holds about 40
+bytes a row; DuckDB's memory stays flat (under 1 GiB at 100M rows), so it takes the files that
+might not fit. Both engines make the same score bins for the same rows, so the choice never
+changes the score mode.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from equilens.data import BinSpec, prepare_inputs
 from equilens.engines._base import InputsInfo
 from equilens.engines._duckdb import duckdb_statistics, is_duckdb_relation
 from equilens.engines._files import is_paths
-from equilens.engines._numpy import EXACT_MAX_ROWS, ScoreModeOption, compute_cell_stats
+from equilens.engines._numpy import ScoreModeOption, compute_cell_stats
 from equilens.engines._spark import is_spark_dataframe, spark_statistics
 from equilens.exceptions import InvalidParameterError
 from equilens.stats._tables import CellStats
@@ -51,9 +52,10 @@ __all__ = [
 EngineName = Literal["auto", "numpy", "duckdb", "spark"]
 ENGINES: tuple[str, ...] = ("auto", "numpy", "duckdb", "spark")
 
-#: ``auto`` reads Parquet files of more rows than this with DuckDB (the numpy engine's limit for
-#: exact score bins).
-AUTO_DUCKDB_MIN_ROWS = EXACT_MAX_ROWS
+#: ``auto`` reads Parquet files of more rows than this with DuckDB. Below, pyarrow reads the file
+#: faster than DuckDB aggregates it, and the numpy engine holds about 40 bytes a row (1 GB at
+#: 25M rows); above, DuckDB's flat memory wins.
+AUTO_DUCKDB_MIN_ROWS = 25_000_000
 #: ``auto`` reads CSV files of at least this many bytes with DuckDB (about 2M rows of a
 #: prediction log with a few columns).
 AUTO_DUCKDB_MIN_BYTES = 64 << 20

@@ -655,9 +655,8 @@ def _finish(
             col = res.column(f"k{i}")
             features.append(_binned(spec, col) if spec else _categorical(run, name, col))
     sizes = [len(f.labels) for f in features]
-    cell, combos = cell_codes([f.codes.astype(np.int32) for f in features], sizes, res.num_rows)
-    n_cells = int(combos.size)
-    parts = np.unravel_index(combos, sizes)
+    cell, parts = cell_codes([f.codes for f in features], sizes, res.num_rows)
+    n_cells = int(parts[0].size) if parts else 1
     keys = tuple(
         tuple(features[f].labels[int(parts[f][j])] for f in range(len(sizes)))
         for j in range(n_cells)

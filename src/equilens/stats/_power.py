@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, special
+from scipy import special
 
 from equilens.stats._intervals import _as_float_arrays, _check_alpha, _z_two_sided
 from equilens.stats._significance import cohens_h
@@ -60,6 +60,8 @@ def _standardised_shift(alpha: float, power: float) -> float:
 
     if excess(upper) <= 0.0:
         return upper  # the far tail underflowed: the closed form is exact in floating point
+    from scipy import optimize  # imported when needed
+
     root = optimize.brentq(excess, 0.0, upper, xtol=1e-15, rtol=4.0 * np.finfo(float).eps)
     return float(root)
 

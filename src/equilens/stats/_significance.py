@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import special
 
 from equilens.stats._intervals import _as_float_arrays, _valid_counts
 
@@ -150,6 +150,8 @@ def two_proportion_test(
         cells = [[int(ra[i]), int(rb[i])], [int(rc[i]), int(rd[i])]]
         if sum(cells[0]) == 0 or sum(cells[1]) == 0:
             continue  # a row rounds to zero trials: undefined, stays NaN / "none"
+        from scipy import stats  # imported when needed: it takes longer than an audit
+
         res = stats.fisher_exact(cells)
         statistic[i] = float(res.statistic)
         p_value[i] = float(res.pvalue)
@@ -311,6 +313,8 @@ def mcnemar_test(b: ArrayLike, c: ArrayLike) -> tuple[FloatArray, FloatArray, St
     rb = np.where(exact, np.rint(bf), 0.0)
     rc = np.where(exact, np.rint(cf), 0.0)
     k = np.minimum(rb, rc)
+    from scipy import stats  # imported when needed: it takes longer than an audit
+
     p_exact = np.minimum(np.asarray(stats.binom.cdf(k, rb + rc, 0.5), dtype=np.float64) * 2, 1.0)
 
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -19,6 +19,9 @@ All tables merge by addition once their cell keys and score bins are aligned (:m
 
 from __future__ import annotations
 
+import heapq
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -103,8 +106,8 @@ class CellStats:
     def merge(self, other: CellStats) -> CellStats:
         """Return the statistics of the union of both batches (tables added cell by cell).
 
-        Cells are aligned by key; exact score bins by value (union of the distinct scores);
-        grid bins must be the same grid.
+        Cells are aligned by key, in the engines' order (see :func:`merged_key_order`); exact
+        score bins by value (union of the distinct scores); grid bins must be the same grid.
         """
         if self.features != other.features:
             raise InvalidInputError(
@@ -113,7 +116,7 @@ class CellStats:
             )
         if self.has_scores != other.has_scores:
             raise InvalidInputError("Cannot merge statistics with and without scores")
-        keys = tuple(sorted(set(self.keys) | set(other.keys)))
+        keys = merged_key_order(len(self.features), self.keys, other.keys)
         pos = {k: i for i, k in enumerate(keys)}
         ia = np.array([pos[k] for k in self.keys], dtype=np.int64)
         ib = np.array([pos[k] for k in other.keys], dtype=np.int64)
@@ -150,6 +153,57 @@ class CellStats:
             score_moments=None if moments is None else moments.astype(np.float64),
             calib=None if calib is None else calib.astype(np.float64),
         )
+
+
+_MISSING = "<missing>"  # equilens.data.MISSING_LABEL (not imported: data imports stats)
+
+
+def _fallback_key(label: str) -> tuple[bool, bool, float, str]:
+    """Order of two labels that no batch orders: numbers by value, then text, missing last."""
+    try:
+        value = float(label)
+    except ValueError:
+        return (label == _MISSING, True, 0.0, label)
+    return (False, False, value, label)
+
+
+def merged_key_order(
+    n_features: int, *batches: Sequence[tuple[str, ...]]
+) -> tuple[tuple[str, ...], ...]:
+    """The union of the batches' cell keys, in the order an engine gives the combined rows.
+
+    Engines order each feature's groups by value (numbers numerically, ``"<missing>"`` last)
+    and cells by their groups, first feature slowest; the labels are text, so the value order
+    is read from the batches themselves: two consecutive keys of a batch that agree on the
+    features before ``f`` and differ at ``f`` put that label of ``f`` first. Labels that no
+    batch orders (each seen in a different batch only) fall back to numeric order for numbers,
+    text order otherwise, with ``"<missing>"`` last.
+    """
+    union = set().union(*(set(b) for b in batches))
+    ranks: list[dict[str, int]] = []
+    for f in range(n_features):
+        labels = {k[f] for k in union}
+        after: dict[str, set[str]] = {label: set() for label in labels}
+        before = dict.fromkeys(labels, 0)
+        for keys in batches:
+            for k1, k2 in itertools.pairwise(keys):
+                if k1[:f] == k2[:f] and k1[f] != k2[f] and k2[f] not in after[k1[f]]:
+                    after[k1[f]].add(k2[f])
+                    before[k2[f]] += 1
+        ready = [(_fallback_key(x), x) for x in labels if before[x] == 0]
+        heapq.heapify(ready)
+        order: list[str] = []
+        while ready:
+            _, label = heapq.heappop(ready)
+            order.append(label)
+            for nxt in after[label]:
+                before[nxt] -= 1
+                if before[nxt] == 0:
+                    heapq.heappush(ready, (_fallback_key(nxt), nxt))
+        # Batches that disagree (a cycle) cannot both be engine output; order the rest anyway.
+        order += sorted(labels - set(order), key=_fallback_key)
+        ranks.append({label: i for i, label in enumerate(order)})
+    return tuple(sorted(union, key=lambda k: tuple(ranks[f][k[f]] for f in range(n_features))))
 
 
 def _align_bins(
