@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import date
@@ -84,10 +85,11 @@ def test_junit_block_on_warn_fails_warning_rules(
 def test_markdown_escapes_data(decision: GateDecision) -> None:
     md = to_markdown(decision)
     assert md.startswith("## equilens gate: blocked")
-    for raw in ("<script", "](https", "@everyone", "`c`", "\x07"):
+    for raw in ("<script", "@everyone", "`c`", "\x07"):
         assert raw not in md
-    assert "&lt;script&gt;" in md and "&#64;everyone" in md
-    row = next(line for line in md.splitlines() if "race\\=&lt;script" in line)
+    assert re.search(r"(?<!\\)\]\(", md) is None  # no unescaped link syntax
+    assert "&lt;script&gt;" in md and "@\u200beveryone" in md
+    row = next(line for line in md.splitlines() if "race=&lt;script" in line)
     # The table row keeps its four cells: every pipe from the data is escaped.
     assert row.count("|") - row.count("\\|") == 5
     assert "<details><summary>Passing and not applicable outcomes (3)</summary>" in md
@@ -100,8 +102,10 @@ def test_markdown_escapes_data(decision: GateDecision) -> None:
         ("a_b*c", "a\\_b\\*c"),
         ("<b>&", "&lt;b&gt;&amp;"),
         ("line\nbreak", "line break"),
-        ("www.x.com", "www\\.x\\.com"),
-        ("@team", "&#64;team"),
+        ("www.x.com", "www\\.x.com"),
+        ("see https://x.com/a", "see https\\://x.com/a"),
+        ("@team", "@\u200bteam"),
+        ("bell\x07", "bell\ufffd"),
     ],
 )
 def test_md_escape(text: str, expected: str) -> None:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from equilens._text import md_escape
 from equilens.policy._decision import GateDecision, RuleOutcome, outcome_rank
 
 _XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_MD_PUNCTUATION = frozenset("\\`*_{}[]()#+-.!|~:=")
-_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "@": "&#64;"}
 _STATUS_WORDS = {
     "block": "BLOCK",
     "warn": "WARN",
@@ -35,35 +34,6 @@ MARKDOWN_MAX_ROWS = 40
 def xml_text(text: str) -> str:
     """``text`` with characters that XML 1.0 cannot represent replaced by U+FFFD."""
     return _XML_INVALID.sub("\ufffd", text)
-
-
-def md_escape(text: str) -> str:
-    """Escape untrusted text for Markdown (GitHub-flavoured) as inline plain text.
-
-    Parameters
-    ----------
-    text : str
-        Any string (group labels, reasons, names).
-
-    Returns
-    -------
-    str
-        One line that renders as the literal text: no HTML, links, images, mentions, code
-        spans or table breaks can come out of it.
-    """
-    out: list[str] = []
-    for ch in text:
-        if ch in _HTML_ENTITIES:
-            out.append(_HTML_ENTITIES[ch])
-        elif ch in _MD_PUNCTUATION:
-            out.append("\\" + ch)
-        elif ch in "\r\n\t":
-            out.append(" ")
-        elif ord(ch) < 32 or ord(ch) == 127:
-            out.append("\ufffd")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def _line(outcome: RuleOutcome) -> str:

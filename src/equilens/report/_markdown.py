@@ -7,6 +7,7 @@ code span or a table cell), line breaks become spaces, and ``@`` cannot start a 
 
 from __future__ import annotations
 
+from equilens._text import md_escape
 from equilens.report._content import (
     ReportContent,
     Segment,
@@ -23,36 +24,10 @@ from equilens.report._content import (
 from equilens.report._probe_markdown import probe_lines, probe_title
 from equilens.results._log import AuditLog, MetricResult
 
-#: Characters that start Markdown syntax inline (emphasis, code, links, images, tables,
-#: strikethrough, math, headings, issue references); each is backslash-escaped.
-_MD_PUNCT = frozenset("\\`*_[]!|~$#")
-
-
 _COMPLEMENT = {
     "true_positive_rate": "false_negative_rate",
     "true_negative_rate": "false_positive_rate",
 }
-
-
-def md_escape(text: object) -> str:
-    """Make ``text`` render literally in GitHub-flavoured Markdown (tables included)."""
-    out: list[str] = []
-    for ch in str(text):
-        if ch == "&":
-            out.append("&amp;")
-        elif ch == "<":
-            out.append("&lt;")
-        elif ch == ">":
-            out.append("&gt;")
-        elif ch in "\r\n\t\f\v":
-            out.append(" ")
-        elif ch == "@":
-            out.append("@\u200b")  # a zero-width space after @ stops a mention
-        elif ch in _MD_PUNCT:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def _segments(segs: list[Segment]) -> str:
