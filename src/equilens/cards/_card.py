@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import yaml
 
+from equilens._text import md_escape
 from equilens.cards._meta import CardMeta
 from equilens.cards._names import EQUILENS_TO_HF
 from equilens.cards._page import badge, page, table, unstated, write_text
@@ -46,7 +47,6 @@ from equilens.report._content import (
     slice_text,
 )
 from equilens.report._html import _dot_rows, _impossibility, _value_cell
-from equilens.report._markdown import md_escape
 from equilens.report._svg import DotColumn, dot_label_width, dot_matrix, esc
 from equilens.results._log import AuditLog, Comparison, MetricResult
 from equilens.stats._intervals import newcombe_difference_interval

@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from equilens._text import md_escape
 from equilens.cards._page import page, table, unstated, write_text
 from equilens.data import MISSING_LABEL
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.report._content import fmt_interval, fmt_value
-from equilens.report._markdown import md_escape
 from equilens.report._svg import Dot, DotColumn, DotRow, dot_matrix, esc
 from equilens.stats._intervals import wilson_interval
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from equilens._text import md_escape
 from equilens.compare._finish import fmt_ci, fmt_p
 from equilens.compare._model import DisparityChange, MetricChange, RunComparison
 from equilens.exceptions import InvalidInputError, LogFormatError
-from equilens.report._markdown import md_escape
 
 #: Metrics shown in the per-group tables (every metric is in the JSON).
 KEY_METRICS = (

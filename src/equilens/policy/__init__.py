@@ -6,6 +6,7 @@ warn < block); escalation routes; retraining triggers; and exemptions that expir
 reports whether an audit passes the policy; it does not certify a model as fair.
 """
 
+from equilens._text import md_escape
 from equilens.policy._decide import decide
 from equilens.policy._decision import (
     AppliedExemption,
@@ -24,7 +25,7 @@ from equilens.policy._model import (
     Policy,
     Rule,
 )
-from equilens.policy._render import md_escape, to_junit, to_markdown
+from equilens.policy._render import to_junit, to_markdown
 from equilens.policy._template import PLACEHOLDERS
 
 __all__ = [

@@ -4,8 +4,9 @@
 >>> paths = write_report(log, "out/")  # doctest: +SKIP
 """
 
+from equilens._text import md_escape
 from equilens.report._html import render_html
-from equilens.report._markdown import md_escape, render_markdown
+from equilens.report._markdown import render_markdown
 from equilens.report._write import write_report
 
 __all__ = ["md_escape", "render_html", "render_markdown", "write_report"]
