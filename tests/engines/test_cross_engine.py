@@ -98,6 +98,53 @@ def test_duckdb_info_matches_numpy(rows: pd.DataFrame, files: dict[str, Path]) -
     assert set(got.fingerprint.columns) == set(ref.fingerprint.columns)
 
 
+@pytest.mark.parametrize("spec", [FULL, PLAIN], ids=["full", "plain"])
+@pytest.mark.parametrize("mode", ["auto", "grid"])
+def test_single_pass_and_its_fallback_agree_with_numpy(
+    rows: pd.DataFrame,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    spec: dict[str, Any],
+    mode: str,
+) -> None:
+    """One GROUP BY when the sample foresees every value; two passes when it does not."""
+    from equilens.engines import _sql
+
+    passes: list[bool] = []
+    single_pass = _sql._single_pass
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        out = single_pass(*args, **kwargs)
+        passes.append(out is not None)
+        return out
+
+    monkeypatch.setattr(_sql, "_single_pass", spy)
+    ref = _numpy(rows, spec, mode)
+    got, info = duckdb_statistics(pa.Table.from_pandas(rows), score_mode=mode, **spec)  # type: ignore[arg-type]
+    assert passes == [True]
+    assert_same_stats(ref, got)
+    # A sample of 20 rows sorted so that groups and labels appear only after it: the single
+    # pass sees values the sample did not and hands over to the two-pass path.
+    monkeypatch.setattr(_sql, "GUARD_ROWS", 20)
+    ordered = rows.sort_values(["race", "dept", "y"], na_position="first", kind="stable")
+    path = tmp_path / "ordered.parquet"
+    ordered.to_parquet(path, index=False)
+    passes.clear()
+    again, info_again = duckdb_statistics(path, score_mode=mode, **spec)  # type: ignore[arg-type]
+    assert passes == [False]
+    assert_same_stats(ref, again)
+    assert info_again.fingerprint == info.fingerprint
+    # A sample that foresees everything, but holds only some of the rows: the single pass.
+    shuffled = rows.sample(frac=1.0, random_state=1)
+    shuffled.to_parquet(path, index=False)
+    monkeypatch.setattr(_sql, "GUARD_ROWS", 2000)
+    passes.clear()
+    third, info_third = duckdb_statistics(path, score_mode=mode, **spec)  # type: ignore[arg-type]
+    assert passes[-1] is True
+    assert_same_stats(ref, third)
+    assert info_third.fingerprint == info.fingerprint
+
+
 def test_grid_mode_on_large_data_needs_no_sort(rows: pd.DataFrame, tmp_path: Path) -> None:
     """Above 2M rows ``auto`` is the grid on every engine (here forced with score_mode)."""
     big = pd.concat([rows] * 4, ignore_index=True)

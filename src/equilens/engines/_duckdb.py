@@ -2,8 +2,8 @@
 
 DuckDB scans the files in parallel, keeps only the aggregation state in memory (under
 ``memory_limit``; it spills to ``temp_directory`` beyond that) and never materialises the rows,
-so the memory used depends on the number of groups, not on the number of rows. Two queries run
-(see :mod:`equilens.engines._sql`): a profile row and one ``GROUP BY`` producing every table.
+so the memory used depends on the number of groups, not on the number of rows. One
+``GROUP BY`` over the rows produces every table and check (see :mod:`equilens.engines._sql`).
 
 Accepted data: a path (``.csv``, ``.csv.gz``, ``.parquet``, ``.pq``), a directory of such files
 (``key=value`` folders are read as Hive partitions), a glob pattern, a list of paths, a DuckDB
@@ -94,8 +94,8 @@ class DuckDBDialect(Dialect):
         return "'" + value.replace("'", "''") + "'"
 
     def hash_sum(self, expr: str) -> list[str]:
-        """The exact (128-bit) sum of a UBIGINT hash, as text."""
-        return [f"CAST(sum(CAST({expr} AS HUGEINT)) AS VARCHAR)"]
+        """The exact (128-bit) sum of a UBIGINT hash (read back as a 38-digit decimal)."""
+        return [f"sum(CAST({expr} AS HUGEINT))"]
 
     def hash_total(self, values: list[Any]) -> int:
         """The sum from :meth:`hash_sum`."""

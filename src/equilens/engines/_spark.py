@@ -1,8 +1,9 @@
 """The Spark engine: a pyspark DataFrame (or CSV / Parquet paths) to sufficient statistics.
 
-The rows stay in Spark: two Spark SQL aggregations run on the cluster (see
-:mod:`equilens.engines._sql`), a one-row profile and one ``GROUP BY`` whose result (at most a
-few million small rows, independent of the number of input rows) is collected through Arrow.
+The rows stay in Spark: one Spark SQL aggregation over the rows runs on the cluster (see
+:mod:`equilens.engines._sql`; a sample of 100,000 rows is grouped first), a ``GROUP BY``
+whose result (at most a few million small rows, independent of the number of input rows) is
+collected through Arrow.
 Only the JVM runs on the executors, so workers need neither Python packages nor equilens.
 
 The session: a DataFrame's own session; else the active session; else a new one built with

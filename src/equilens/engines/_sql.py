@@ -1,10 +1,30 @@
-"""The common core of the SQL engines (DuckDB, Spark): three passes over the rows, then numpy.
+"""The common core of the SQL engines (DuckDB, Spark): one pass over the rows, then numpy.
 
 An SQL engine never holds the rows. It runs:
 
-0. **Guard** (a sample: the first 100,000 rows): the row count (is the source empty?) and the
-   approximate number of distinct values of each categorical sensitive column, so a column
-   with millions of values (an id passed by mistake) is never used as a grouping key.
+0. **Guard** (a sample: the first 100,000 rows), one ``GROUP BY`` of the sample's sensitive
+   and label values: the row count (is the source empty?), the number of distinct values of
+   each categorical sensitive column (a column with more than ``2 * max_groups + 16``, an id
+   passed by mistake, is never used as a grouping key), and the values the single pass
+   encodes.
+1. **Single pass** (``GROUP BY key``): ``key`` packs, as digits of one integer, each sensitive
+   column's group (its index among the sample's values, null, or "other"; the band of a
+   binned column), the index of the true and predicted labels among the sample's values (or
+   "other", which includes missing), whether the weight is valid, and the calibration and
+   grid bins of the score (or "invalid" for a missing score or one outside [0, 1]); per group
+   the row count, the sums of ``w`` and ``w**2``, the sums of ``w * s**j`` (j = 1..4), the
+   smallest and largest score and the exact sum of a 64-bit hash of every row (the
+   fingerprint). With G = 16,384 grid bins and C finest cells that is at most about
+   ``4 C (G + 10)`` groups, independent of the number of rows. The labels, the positive label
+   and the groups are read from the digits present. If any row got an "other" or "invalid"
+   digit (a value the sample did not foresee, or data the checks reject), all weights are
+   zero, or the sample does not allow the encoding (more than 64 values of a feature, float
+   or temporal groups, labels that are not bool / int / str, a missing or third label in the
+   sample), the run takes the two-pass path below instead, which reports exactly what
+   ``prepare_inputs`` reports.
+
+The two-pass path:
+
 1. **Profile** (``GROUP BY`` the raw sensitive values, or bands of binned columns; a few
    hundred groups at most): per group a 64-bit hash ``h`` of the group's values, the row
    count, the missing values, minimum and maximum of each label column, the missing /
@@ -13,13 +33,11 @@ An SQL engine never holds the rows. It runs:
    the groups themselves give each feature's exact distinct values and the map from ``h`` to
    the group's values.
 2. **Cells** (``GROUP BY h, k``): ``k`` packs the binary true and predicted labels (known by
-   now), the calibration bin and the score bin into one integer; per group the row count, the
-   sums of ``w`` and ``w**2``, the sums of ``w * s**j`` (j = 1..4) and the smallest and largest
-   score. With G = 16,384 grid bins and C finest cells that is at most about ``4 C (G + 10)``
-   groups, independent of the number of rows. Two integer keys instead of several string
-   keys make this pass 1.5x (DuckDB) to 3.5x (Spark) faster. If two different groups of the
-   profile had the same ``h`` (never seen; detected exactly), the raw values are the keys.
+   now), the calibration bin and the score bin into one integer; per group the same sums as
+   the single pass. If two different groups of the profile had the same ``h`` (never seen;
+   detected exactly), the raw values are the keys.
 
+Both paths group the same rows together, so they give the same tables and fingerprint.
 Everything else (label and positive-label resolution, group labels, finest cells, confusion
 tables, histograms, moments, calibration tables) is computed here with numpy from the small
 grouped tables, with the functions the in-memory path uses, so the labels, keys and tables are
@@ -222,6 +240,11 @@ class _Feature:
     codes: NDArray[np.int64]
 
 
+def _distinct_count(col: pa.ChunkedArray) -> int:
+    """Distinct non-null values of a column."""
+    return int(pc.count_distinct(col, mode="only_valid").as_py())
+
+
 def _combine(values: Sequence[Any], how: str) -> Any:
     """Combine one profile aggregate over its groups (None where no group has a value)."""
     present = [v for v in values if v is not None]
@@ -248,6 +271,8 @@ class _Run:
         self.positive: LabelValue | None = None
         self.label_values: tuple[LabelValue, ...] = ()
         self.hash_total = 0
+        self.sample_rows = 0
+        self.sample: dict[str, pa.ChunkedArray] = {}
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -299,27 +324,42 @@ class _Run:
     # -- pass 0: the guard --------------------------------------------------------------------
 
     def run_guard(self) -> bool:
-        """Count the sample's rows; return whether grouping by the sensitive keys is safe."""
-        sel = _Select()
-        sel.add("count(*)", "n")
+        """Group the sample by its raw values; return whether grouping by sensitive keys is safe.
+
+        One query groups the sample's rows by the groupable sensitive columns and the label
+        columns. It gives the row count (is the source empty?), each column's distinct values in
+        the sample (an id passed by mistake has more than ``2 * max_groups + 16`` of them and is
+        never used as a grouping key) and the values the single-pass plan encodes.
+        """
         names = [n for n in self.roles.sensitive if self.cols[n].kind in _GROUPABLE]
-        for i, name in enumerate(names):
-            sel.add(f"approx_count_distinct({self.q(name)})", f"a{i}")
-        cols = ", ".join(self.q(n) for n in names) or "1 AS one"
-        sample = f"(SELECT {cols} FROM {self.backend.table} LIMIT {GUARD_ROWS}) AS guard_sample"
-        row = self.backend.query(f"SELECT {', '.join(sel.items)} FROM {sample}").to_pylist()[0]
-        if int(row["n"]) == 0:
+        for role in ("y_true", "y_pred"):
+            column = self.roles.targets[role]
+            if self.cols[column].kind in _LABEL_KINDS:
+                names.append(column)
+        names = list(dict.fromkeys(names))
+        keys = ", ".join(f"{self.q(n)} AS s{i}" for i, n in enumerate(names))
+        inner = f"SELECT {keys or '1 AS one'} FROM {self.backend.table} LIMIT {GUARD_ROWS}"
+        group = _group_by(len(names))
+        outer = ", ".join(f"s{i}" for i in range(len(names)))
+        sql = (
+            f"SELECT {outer + ', ' if outer else ''}count(*) AS n "
+            f"FROM ({inner}) AS guard_sample{group}"
+        )
+        table = self.backend.query(sql)
+        n_sample = sum(int(v) for v in table.column("n").to_pylist())
+        if n_sample == 0:
             raise InvalidInputError(
                 f"No rows in {self.backend.where}; an audit needs at least one row"
             )
+        self.sample_rows = n_sample
+        self.sample = {name: table.column(f"s{i}") for i, name in enumerate(names)}
         self.bins = _check_bins(self.roles.bins, list(self.roles.sensitive))
         cap = 2 * self.roles.max_groups + 16
-        for i, name in enumerate(names):
-            if int(row[f"a{i}"]) > cap and name not in self.bins:
-                return False
         for name in self.roles.sensitive:
             kind = self.cols[name].kind
             if kind not in _GROUPABLE or (name in self.bins and kind not in _NUMERIC):
+                return False
+            if name not in self.bins and _distinct_count(self.sample[name]) > cap:
                 return False
         return True
 
@@ -553,8 +593,39 @@ class _CellsQuery:
     exact_scores: bool
 
 
+def _calib_bin(run: _Run, s: str, calib_bins: int) -> str:
+    """SQL: the calibration bin of score ``s`` (inner edges strictly below it)."""
+    inner = np.linspace(0.0, 1.0, calib_bins + 1)[1:-1]
+    cb = " + ".join(f"(CASE WHEN {s} > {run.d.double(e)} THEN 1 ELSE 0 END)" for e in inner)
+    return f"({cb or '0'})"
+
+
+def _grid_bin(run: _Run, s: str, grid_bins: int) -> str:
+    """SQL: the grid bin of score ``s``, as numpy computes it."""
+    g = run.d.double(float(grid_bins))
+    return f"CAST(LEAST(FLOOR({s} * {g}), {grid_bins - 1}) AS INTEGER)"
+
+
+def _cell_aggregates(run: _Run, exact_scores: bool) -> list[str]:
+    """The per-group sums of the cells pass: count, weights, score moments, score range."""
+    aggs = ["count(*) AS n"]
+    weight = run.roles.targets.get("sample_weight")
+    w = None if weight is None else run.as_double(weight)
+    if w is not None:
+        aggs += [f"sum({w}) AS w", f"sum({w} * {w}) AS w2"]
+    score = run.roles.targets.get("y_score")
+    if score is not None:
+        s = run.as_double(score)
+        term = s if w is None else f"{w} * {s}"
+        for j in range(1, 5):
+            aggs.append(f"sum({term}) AS m{j}")
+            term = f"{term} * {s}"
+        if not exact_scores:
+            aggs += [f"min({s}) AS lo", f"max({s}) AS hi"]
+    return aggs
+
+
 def _cells_query(run: _Run, exact_scores: bool, grid_bins: int, calib_bins: int) -> _CellsQuery:
-    d = run.d
     by_hash = run.hash_unique()
     sel = _Select()
     if by_hash:
@@ -563,32 +634,18 @@ def _cells_query(run: _Run, exact_scores: bool, grid_bins: int, calib_bins: int)
         for i, name in enumerate(run.roles.sensitive):
             sel.add(run.key_expr(name), f"k{i}")
     labels = f"({run.label_bit('y_true')} * 2 + {run.label_bit('y_pred')})"
-    aggs = ["count(*) AS n"]
-    weight = run.roles.targets.get("sample_weight")
-    w = None if weight is None else run.as_double(weight)
-    if w is not None:
-        aggs += [f"sum({w}) AS w", f"sum({w} * {w}) AS w2"]
     score = run.roles.targets.get("y_score")
     if score is None:
         sel.add(labels, "k")
     else:
         s = run.as_double(score)
-        inner = np.linspace(0.0, 1.0, calib_bins + 1)[1:-1]
-        cb = " + ".join(f"(CASE WHEN {s} > {d.double(e)} THEN 1 ELSE 0 END)" for e in inner)
-        small = f"({labels} * {calib_bins} + {cb or '0'})"
+        small = f"({labels} * {calib_bins} + {_calib_bin(run, s, calib_bins)})"
         if exact_scores:
             sel.add(small, "k")
             sel.add(s, "sv")
         else:
-            g = d.double(float(grid_bins))
-            sb = f"CAST(LEAST(FLOOR({s} * {g}), {grid_bins - 1}) AS INTEGER)"
-            sel.add(f"({small} * {grid_bins} + {sb})", "k")
-        term = s if w is None else f"{w} * {s}"
-        for j in range(1, 5):
-            aggs.append(f"sum({term}) AS m{j}")
-            term = f"{term} * {s}"
-        if not exact_scores:
-            aggs += [f"min({s}) AS lo", f"max({s}) AS hi"]
+            sel.add(f"({small} * {grid_bins} + {_grid_bin(run, s, grid_bins)})", "k")
+    aggs = _cell_aggregates(run, exact_scores)
     n_keys = len(sel.items)
     sql = f"SELECT {', '.join(sel.items + aggs)} FROM {run.backend.table}{_group_by(n_keys)}"
     return _CellsQuery(sql, by_hash, exact_scores)
@@ -631,29 +688,46 @@ def _binned(spec: BinSpec, col: pa.ChunkedArray) -> _Feature:
     return _Feature(labels, codes)
 
 
+def _exact_sum(col: pa.ChunkedArray) -> int:
+    """The exact sum of a column of integers (or of integers as decimals or text)."""
+    if pa.types.is_integer(col.type) or pa.types.is_decimal(col.type):
+        return int(pc.sum(col).as_py() or 0)
+    return sum(int(v) for v in col.to_pylist() if v is not None)
+
+
 def _column(res: pa.Table, name: str) -> NDArray[np.float64]:
     return np.asarray(res.column(name).to_numpy(), dtype=np.float64)
+
+
+def _cell_features(run: _Run, res: pa.Table, query: _CellsQuery) -> list[_Feature]:
+    """Each feature's group labels and group code per row of the cells pass's result."""
+    if query.by_hash:
+        assert run.groups is not None
+        row = _index_of(res.column("h"), run.groups.column("h").combine_chunks())
+        return [_Feature(f.labels, f.codes[row]) for f in run.features]
+    features = []
+    for i, name in enumerate(run.roles.sensitive):
+        spec = run.bins.get(name)
+        col = res.column(f"k{i}")
+        features.append(_binned(spec, col) if spec else _categorical(run, name, col))
+    return features
 
 
 def _finish(
     run: _Run,
     res: pa.Table,
-    query: _CellsQuery,
+    features: list[_Feature],
+    k: NDArray[np.int64],
+    exact_scores: bool,
     score_mode: ScoreModeOption,
     grid_bins: int,
     calib_bins: int,
 ) -> tuple[CellStats, list[tuple[str, ...]]]:
-    """The grouped rows -> CellStats and each feature's group labels."""
-    if query.by_hash:
-        assert run.groups is not None
-        row = _index_of(res.column("h"), run.groups.column("h").combine_chunks())
-        features = [_Feature(f.labels, f.codes[row]) for f in run.features]
-    else:
-        features = []
-        for i, name in enumerate(run.roles.sensitive):
-            spec = run.bins.get(name)
-            col = res.column(f"k{i}")
-            features.append(_binned(spec, col) if spec else _categorical(run, name, col))
+    """The grouped rows -> CellStats and each feature's group labels.
+
+    ``k`` packs each row's true and predicted label bits, calibration bin and (on the grid)
+    score bin, as the cells pass does; ``features`` give each row's group codes.
+    """
     sizes = [len(f.labels) for f in features]
     cell, parts = cell_codes([f.codes for f in features], sizes, res.num_rows)
     n_cells = int(parts[0].size) if parts else 1
@@ -662,10 +736,9 @@ def _finish(
         for j in range(n_cells)
     )
 
-    k = np.asarray(res.column("k").to_numpy(), dtype=np.int64)
     has_scores = "y_score" in run.roles.targets
     sb = np.zeros(0, dtype=np.int64)
-    if has_scores and not query.exact_scores:
+    if has_scores and not exact_scores:
         sb, k = k % grid_bins, k // grid_bins
     cb = np.zeros(0, dtype=np.int64)
     if has_scores:
@@ -691,7 +764,7 @@ def _finish(
             w,
             (cb, calib_bins),
             (sb, grid_bins),
-            query.exact_scores,
+            exact_scores,
             score_mode,
         )
     stats = CellStats(
@@ -770,6 +843,197 @@ def _score_kwargs(
         "score_moments": moments,
         "calib": calib,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# the single pass: profile and cells in one GROUP BY
+
+
+#: Most distinct values (in the guard sample) of a categorical sensitive column that the single
+#: pass encodes in SQL (one comparison per value and row); columns with more take two passes.
+FUSED_MAX_VALUES = 64
+_FUSED_KINDS: frozenset[ColumnKind] = frozenset({"bool", "int", "str"})
+_KEY_LIMIT = 1 << 62
+
+
+@dataclass(frozen=True)
+class _Digit:
+    """One digit of the single pass's packed key: ``expr`` gives 0 .. ``base - 1``.
+
+    ``bad`` is the digit's value for a row the checks would reject or the sample did not
+    foresee (a third label, a new group, a missing label, an invalid score or weight); None
+    where every value is good.
+    """
+
+    expr: str
+    base: int
+    bad: int | None
+
+
+@dataclass(frozen=True)
+class _FusedPlan:
+    """What the single pass groups by, from the guard sample's values."""
+
+    labels: dict[str, list[Any]]  # role -> the sample's label values (digit = index)
+    groups: list[pa.Array | None]  # categorical: sample values then a null; binned: None
+    digits: list[_Digit]  # sensitive features, labels, weight (if any), score (if any)
+
+
+def _case_digit(run: _Run, name: str, values: list[Any], kind: ValueKind, null: bool) -> str:
+    """SQL: the index of the column's value in ``values``; then null (if ``null``); else other."""
+    c = run.q(name)
+    whens = [f"WHEN {c} = {run.literal(v, kind)} THEN {i}" for i, v in enumerate(values)]
+    other = len(values)
+    if null:
+        whens.append(f"WHEN {c} IS NULL THEN {other}")
+        other += 1
+    return f"(CASE {' '.join(whens)} ELSE {other} END)"
+
+
+def _fused_plan(
+    run: _Run, exact_scores: bool, grid_bins: int, calib_bins: int
+) -> _FusedPlan | None:
+    """The single pass's key, or None when the sample says the data need the two-pass path."""
+    roles = run.roles
+    digits: list[_Digit] = []
+    groups: list[pa.Array | None] = []
+    for name in roles.sensitive:
+        kind = run.cols[name].kind
+        spec = run.bins.get(name)
+        if spec is not None:
+            bands = len(spec.band_labels)
+            digits.append(_Digit(f"COALESCE({run.key_expr(name)}, {bands})", bands + 1, None))
+            groups.append(None)
+            continue
+        if kind not in _FUSED_KINDS or name not in run.sample:
+            return None
+        values = pc.unique(run.sample[name].combine_chunks()).drop_null()
+        if len(values) > min(roles.max_groups, FUSED_MAX_VALUES):
+            return None
+        expr = _case_digit(run, name, values.to_pylist(), _LABEL_KINDS[kind], null=True)
+        digits.append(_Digit(expr, len(values) + 2, len(values) + 1))
+        groups.append(pa.concat_arrays([values, pa.nulls(1, values.type)]))
+    labels: dict[str, list[Any]] = {}
+    for role in ("y_true", "y_pred"):
+        name = roles.targets[role]
+        kind = run.cols[name].kind
+        if kind not in _FUSED_KINDS or name not in run.sample:
+            return None
+        col = run.sample[name]
+        if col.null_count:
+            return None
+        found = pc.unique(col.combine_chunks()).to_pylist()
+        if len(found) > 2 or (kind == "str" and "" in found):
+            return None
+        labels[role] = found
+        expr = _case_digit(run, name, found, _LABEL_KINDS[kind], null=False)
+        digits.append(_Digit(expr, len(found) + 1, len(found)))
+    weight = roles.targets.get("sample_weight")
+    if weight is not None:
+        if run.cols[weight].kind not in _NUMERIC:
+            return None
+        w = run.as_double(weight)
+        ok = f"{w} >= 0 AND {w} < {run.d.double(float('inf'))}"
+        digits.append(_Digit(f"(CASE WHEN {ok} THEN 0 ELSE 1 END)", 2, 1))
+    score = roles.targets.get("y_score")
+    if score is not None:
+        if run.cols[score].kind not in _NUMERIC:
+            return None
+        s = run.as_double(score)
+        bins = _calib_bin(run, s, calib_bins)
+        size = calib_bins
+        if not exact_scores:
+            bins = f"{bins} * {grid_bins} + {_grid_bin(run, s, grid_bins)}"
+            size *= grid_bins
+        expr = f"(CASE WHEN {s} >= 0 AND {s} <= 1 THEN {bins} ELSE {size} END)"
+        digits.append(_Digit(expr, size + 1, size))
+    if int(np.prod([float(dg.base) for dg in digits])) >= _KEY_LIMIT:
+        return None
+    return _FusedPlan(labels, groups, digits)
+
+
+def _fused_query(run: _Run, plan: _FusedPlan, exact_scores: bool) -> str:
+    key = f"CAST({plan.digits[0].expr} AS BIGINT)"
+    for dg in plan.digits[1:]:
+        key = f"({key}) * {dg.base} + {dg.expr}"
+    sel = _Select()
+    sel.add(key, "key")
+    aggs = _cell_aggregates(run, exact_scores)
+    score = run.roles.targets.get("y_score")
+    if exact_scores and score is not None:
+        sel.add(run.as_double(score), "sv")
+    row_hash = run.d.row_hash([run.q(n) for n in run.used_columns()])
+    aggs += [f"{expr} AS fp{j}" for j, expr in enumerate(run.d.hash_sum(row_hash))]
+    n_keys = len(sel.items)
+    return f"SELECT {', '.join(sel.items + aggs)} FROM {run.backend.table}{_group_by(n_keys)}"
+
+
+def _single_pass(
+    run: _Run, exact_scores: bool, score_mode: ScoreModeOption, grid_bins: int, calib_bins: int
+) -> tuple[pa.Table, list[_Feature], NDArray[np.int64]] | None:
+    """Profile and cells in one query; None when the data need the two-pass path.
+
+    The key packs each row's sensitive groups (indices into the sample's values, or bands),
+    label values, weight and score validity and score bins. A row the sample did not foresee
+    or the checks would reject gets a ``bad`` digit and sends the run to the two-pass path,
+    which then reports exactly what ``prepare_inputs`` reports.
+    """
+    plan = _fused_plan(run, exact_scores, grid_bins, calib_bins)
+    if plan is None:
+        return None
+    res = run.backend.query(_fused_query(run, plan, exact_scores))
+    key = np.asarray(res.column("key").to_numpy(), dtype=np.int64)
+    values: list[NDArray[np.int64]] = []
+    for dg in reversed(plan.digits):
+        values.append(key % dg.base)
+        key = key // dg.base
+    values.reverse()
+    for dg, v in zip(plan.digits, values, strict=True):
+        if dg.bad is not None and bool(np.any(v == dg.bad)):
+            return None
+    n_sens = len(run.roles.sensitive)
+    weighted = "sample_weight" in run.roles.targets
+    if weighted and float(np.sum(_column(res, "w"))) == 0.0:
+        return None  # all weights zero: the two-pass path raises prepare_inputs' error
+    n_rows = int(pc.sum(res.column("n")).as_py() or 0)
+    has_scores = "y_score" in run.roles.targets
+    if has_scores and not exact_scores and score_mode == "auto" and n_rows <= EXACT_MAX_ROWS:
+        return _single_pass(run, True, score_mode, grid_bins, calib_bins)
+    run.stats = {"n": n_rows}
+    parts = [c for c in res.column_names if c.startswith("fp")]
+    run.hash_total = run.d.hash_total([_exact_sum(res.column(c)) for c in parts])
+    bits: dict[str, NDArray[np.int64]] = {}
+    for j, role in enumerate(("y_true", "y_pred")):
+        name = run.roles.targets[role]
+        found = plan.labels[role]
+        present = np.unique(values[n_sens + j])
+        label = run.describe(name, role)
+        kind = _LABEL_KINDS[run.cols[name].kind]
+        run.labels[role] = _Label(name, label, kind, tuple(sorted(_py(found[i]) for i in present)))
+    run.positive, run.label_values = _resolve_positive(
+        run.labels["y_true"].as_column(), run.labels["y_pred"].as_column(), run.roles.positive
+    )
+    for j, role in enumerate(("y_true", "y_pred")):
+        table = np.array([1 if _py(v) == run.positive else 0 for v in plan.labels[role]] + [0])
+        bits[role] = table[values[n_sens + j]]
+    k = bits["y_true"] * 2 + bits["y_pred"]
+    if has_scores:
+        k = k * (plan.digits[-1].base - 1) + values[-1]
+    features: list[_Feature] = []
+    for i, name in enumerate(run.roles.sensitive):
+        present, row = np.unique(values[i], return_inverse=True)
+        spec = run.bins.get(name)
+        group_values = plan.groups[i]
+        if spec is not None:
+            bands = len(spec.band_labels)
+            col = pa.array(present, type=pa.int64(), mask=present == bands)
+            feature = _binned(spec, pa.chunked_array([col]))
+        else:
+            assert group_values is not None
+            col = group_values.take(pa.array(present, type=pa.int64()))
+            feature = _categorical(run, name, pa.chunked_array([col]))
+        features.append(_Feature(feature.labels, feature.codes[row.reshape(-1)]))
+    return res, features, k.astype(np.int64)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -871,13 +1135,23 @@ def sql_statistics(
     _check_present(available, roles.wanted, backend.where)
     run = _Run(backend, roles, cols)
     grouped = run.run_guard()
-    run.run_profile(grouped)
-    run.run_checks()
+    small = run.sample_rows < GUARD_ROWS  # the sample holds every row
+    exact_scores = score_mode == "exact" or (score_mode == "auto" and small)
+    fused = _single_pass(run, exact_scores, score_mode, grid_bins, calib_bins) if grouped else None
+    if fused is not None:
+        res, features, k = fused
+        exact_scores = "sv" in res.column_names
+    else:
+        run.run_profile(grouped)
+        run.run_checks()
+        n_rows = int(run.stat("n"))
+        exact_scores = score_mode == "exact" or (score_mode == "auto" and n_rows <= EXACT_MAX_ROWS)
+        query = _cells_query(run, exact_scores, grid_bins, calib_bins)
+        res = backend.query(query.sql)
+        features = _cell_features(run, res, query)
+        k = np.asarray(res.column("k").to_numpy(), dtype=np.int64)
     n_rows = int(run.stat("n"))
-    exact_scores = score_mode == "exact" or (score_mode == "auto" and n_rows <= EXACT_MAX_ROWS)
-    query = _cells_query(run, exact_scores, grid_bins, calib_bins)
-    res = backend.query(query.sql)
-    stats, labels = _finish(run, res, query, score_mode, grid_bins, calib_bins)
+    stats, labels = _finish(run, res, features, k, exact_scores, score_mode, grid_bins, calib_bins)
     assert run.positive is not None
     info = InputsInfo(
         n_rows=n_rows,
