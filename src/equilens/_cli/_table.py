@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from equilens.results._log import AuditLog, MetricResult
+
+if TYPE_CHECKING:  # rich is imported when something is printed (not by `audit --quiet`)
+    from rich.console import Console
 
 KEY_METRICS = {
     "selection_rate": "selection rate",
@@ -50,6 +51,8 @@ def progress_printer(quiet: bool) -> Iterator[Callable[[str], None] | None]:
     if quiet or not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console
+
     console = Console(stderr=True)
     with console.status("auditing...") as status:
 
@@ -61,6 +64,9 @@ def progress_printer(quiet: bool) -> Iterator[Callable[[str], None] | None]:
 
 def print_summary(log: AuditLog, console: Console | None = None) -> None:
     """Per-group key metrics with intervals, disparities and detected differences."""
+    from rich.console import Console
+    from rich.table import Table
+
     if console is None:
         # Logs and CI output are not terminals: give tables all the room they need (a table
         # is only as wide as its content) instead of squashing columns into 80.

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from equilens.audit._intervals import draw_interval
 from equilens.audit._slice_metrics import Evaluated
 from equilens.results._log import Comparison
 from equilens.slicing._plan import SlicePlan
-from equilens.stats._bootstrap import percentile_interval
 from equilens.stats._corrections import benjamini_hochberg, holm
 from equilens.stats._intervals import (
     newcombe_difference_interval,
@@ -151,8 +151,8 @@ def _family_metric(
         with np.errstate(divide="ignore", invalid="ignore"):
             rr = ev.draws[:, g] / ev.draws[:, r]
         rr = np.where(np.isfinite(rr), rr, np.nan)
-        d_lo, d_hi, _ = percentile_interval(dd, alpha)
-        r_lo, r_hi, _ = percentile_interval(rr, alpha)
+        d_lo, d_hi, _ = draw_interval(dd, alpha)
+        r_lo, r_hi, _ = draw_interval(rr, alpha)
         ci_method = "bootstrap-percentile"
     rows: list[dict[str, Any]] = []
     for k, gi in enumerate(g.tolist()):

@@ -13,11 +13,11 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from equilens.audit._intervals import draw_interval
 from equilens.audit._slice_metrics import Evaluated
 from equilens.metrics._spec import CriterionSpec
 from equilens.results._log import Disparity
 from equilens.slicing._plan import Family, SlicePlan
-from equilens.stats._bootstrap import percentile_interval
 
 FloatArray = NDArray[np.float64]
 METHODS = ("between_groups", "to_overall", "to_reference")
@@ -162,7 +162,7 @@ def _one(
         with np.errstate(invalid="ignore"):
             joint = stacked.max(axis=0) if spec.statistic == "difference" else stacked.min(axis=0)
         joint = np.where(np.isnan(stacked).any(axis=0), np.nan, joint)
-        lo_a, hi_a, und = percentile_interval(joint[:, None], alpha)
+        lo_a, hi_a, und = draw_interval(joint[:, None], alpha)
         lo, hi, undefined = float(lo_a[0]), float(hi_a[0]), float(und[0])
         parametric = any(ev.draws_kind == "parametric" for ev in bases)
         ci_method = "parametric-bootstrap (delong)" if parametric else "bootstrap-percentile"

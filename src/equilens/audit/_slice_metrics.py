@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from equilens.audit._intervals import draw_interval
 from equilens.metrics._scores import (
     auc_binning_bound,
     auc_interval,
@@ -26,7 +27,7 @@ from equilens.metrics._spec import (
     evaluate_confusion_metric,
     proportion_parts,
 )
-from equilens.stats._bootstrap import aggregate_draws, draw_counts, percentile_interval
+from equilens.stats._bootstrap import aggregate_draws, draw_counts
 from equilens.stats._intervals import proportion_interval
 from equilens.stats._tables import CellStats
 
@@ -148,7 +149,7 @@ def evaluate_metric(
                 ev.method = np.where(ok, meth, "none").astype(object)
                 return ev
         if draws is not None:
-            ev.lo, ev.hi, ev.undefined_draws = percentile_interval(draws, alpha)
+            ev.lo, ev.hi, ev.undefined_draws = draw_interval(draws, alpha)
             ev.method = np.full(s, "bootstrap-percentile", dtype=object)
         else:
             ev.no_ci_reason = "bootstrap disabled (bootstrap=0)"
@@ -209,7 +210,7 @@ def _evaluate_score_metric(spec: MetricSpec, t: SliceTables, alpha: float) -> Ev
                 t.calib_draws[:, :, 0, :, :], t.calib_draws[:, :, 1, :, :]
             )
             ev.draws = draws
-            ev.lo, ev.hi, ev.undefined_draws = percentile_interval(draws, alpha)
+            ev.lo, ev.hi, ev.undefined_draws = draw_interval(draws, alpha)
             ev.method = np.full(s, "bootstrap-percentile", dtype=object)
         else:
             ev.no_ci_reason = "bootstrap disabled (bootstrap=0)"

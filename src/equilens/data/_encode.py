@@ -121,13 +121,33 @@ def numeric_view(arr: pa.Array) -> NDArray[Any]:
     return np.frombuffer(buf, dtype=dtype, count=len(arr), offset=arr.offset * dtype.itemsize)
 
 
-def _bincount(codes: NDArray[np.integer[Any]], minlength: int) -> NDArray[np.int64]:
-    """``np.bincount`` in blocks: same result, without an 8-bytes-per-row temporary."""
-    counts = np.zeros(minlength, dtype=np.int64)
-    for start in range(0, len(codes), BLOCK_ROWS):
-        block = np.bincount(codes[start : start + BLOCK_ROWS], minlength=minlength)
-        counts[: len(block)] += block
-    return counts
+def _int64_array(values: NDArray[Any]) -> pa.Array:
+    """An Arrow int64 array of ``values`` (``pyarrow.array`` imports pandas; this does not)."""
+    arr = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(arr), [None, pa.py_buffer(arr)])
+
+
+def _bits(buf: pa.Buffer | None, offset: int, n: int, *, absent: bool) -> NDArray[np.bool_]:
+    """``n`` bits of an Arrow bitmap from bit ``offset``; ``absent`` if there is no bitmap."""
+    if buf is None:
+        return np.full(n, absent, dtype=bool)
+    bits = np.unpackbits(np.frombuffer(buf, dtype=np.uint8), bitorder="little")
+    return bits[offset : offset + n].astype(bool)
+
+
+def _null_mask(arr: pa.Array) -> NDArray[np.bool_]:
+    """Per row: is it null (from the validity bitmap, without pandas)."""
+    if not arr.null_count:
+        return np.zeros(len(arr), dtype=bool)
+    return ~_bits(arr.buffers()[0], arr.offset, len(arr), absent=True)
+
+
+def _bool_values(arr: pa.Array | pa.ChunkedArray) -> NDArray[np.bool_]:
+    """The values of a boolean Arrow array without nulls, as numpy (without pandas)."""
+    if isinstance(arr, pa.ChunkedArray):
+        parts = [_bool_values(c) for c in arr.chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    return _bits(arr.buffers()[1], arr.offset, len(arr), absent=False)
 
 
 @dataclass(frozen=True)
@@ -148,42 +168,61 @@ class _Encoded:
     def missing_entries(self) -> NDArray[np.bool_]:
         """Per dictionary entry: is it a missing value (null, NaN or empty string)."""
         d = self.dictionary
-        miss = pc.is_null(d, nan_is_null=True)
+        miss = _bool_values(pc.is_null(d, nan_is_null=True))
         if _is_stringy(d.type):
-            miss = pc.or_kleene(miss, pc.equal(d, pa.scalar("", d.type)))
-        return np.array(miss.to_pylist(), dtype=bool)
+            try:  # lengths of null entries are garbage, but those are missing already
+                miss |= numeric_view(pc.binary_length(d)) == 0
+            except pa.ArrowNotImplementedError:  # string_view
+                miss |= np.array([v == "" for v in d.to_pylist()], dtype=bool)
+        return miss
 
     def take(self, mapping: NDArray[Any]) -> NDArray[Any]:
         """Map every row through ``mapping`` (one entry per dictionary entry, then the null).
 
         Chunks are mapped straight into one output array, without concatenating the indices.
+        Where ``mapping`` is the identity (the dictionary is already in label order) the
+        indices are copied as they are, without a lookup.
         """
         k = len(self.dictionary)
         out = empty(self.n_rows, mapping.dtype)
+        identity = mapping.dtype.kind in "iu" and bool(np.array_equal(mapping[:k], np.arange(k)))
         offset = 0
         for chunk in self.chunks:
             n = len(chunk)
             target = out[offset : offset + n]
-            if chunk.null_count:
-                idx = chunk.fill_null(0).to_numpy(zero_copy_only=False)
-                np.take(mapping, idx, out=target, mode="clip")
-                nulls = np.asarray(chunk.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-                target[nulls] = mapping[k]
+            idx = numeric_view(chunk)  # null rows hold arbitrary indices: overwritten below
+            if identity and not chunk.null_count:
+                target[:] = idx
             else:
-                np.take(mapping, numeric_view(chunk), out=target, mode="clip")
+                np.take(mapping, idx, out=target, mode="clip")
+            if chunk.null_count:
+                target[_null_mask(chunk)] = mapping[k]
             offset += n
         return out
 
     def used_entries(self) -> NDArray[np.bool_]:
-        """Per dictionary entry: does any row use it (a pass over the rows if not known)."""
+        """Per dictionary entry: does any row use it.
+
+        Known without looking at the rows after :func:`_encode`; otherwise the rows are
+        counted block by block, stopping as soon as every entry has been seen (usually after
+        the first block).
+        """
         k = len(self.dictionary)
-        if self.from_encode:
-            return np.ones(k, dtype=bool)
-        counts = np.zeros(k + 1, dtype=np.int64)
+        used = np.zeros(k, dtype=bool) if not self.from_encode else np.ones(k, dtype=bool)
+        if self.from_encode or k == 0:
+            return used
         for chunk in self.chunks:
-            idx = numeric_view(chunk.cast(pa.int64()).fill_null(k))
-            counts += _bincount(idx, minlength=k + 1)
-        return counts[:k] > 0
+            idx = numeric_view(chunk)
+            nulls = _null_mask(chunk) if chunk.null_count else None
+            for start in range(0, len(idx), BLOCK_ROWS):
+                block = idx[start : start + BLOCK_ROWS]
+                if nulls is not None:
+                    block = block[~nulls[start : start + BLOCK_ROWS]]
+                counts = np.bincount(block.astype(np.intp, copy=False), minlength=k)
+                used |= counts[:k] > 0
+                if used.all():
+                    return used
+        return used
 
 
 def _encode(col: pa.ChunkedArray) -> _Encoded:
@@ -213,8 +252,9 @@ def _labels_and_mapping(
     null slot get code ``len(labels)``, the missing group) and, per position, whether its
     value formats as the literal missing label (and so joins the missing group).
     """
-    order = np.asarray(pc.array_sort_indices(values).to_numpy(), dtype=np.int64)
-    sorted_values = values.take(pa.array(order, type=pa.int64())).to_pylist()
+    sort_indices = pc.array_sort_indices(values)
+    order = numeric_view(sort_indices).astype(np.int64)
+    sorted_values = values.take(sort_indices).to_pylist()
     single = pa.types.is_float32(values.type) or pa.types.is_float16(values.type)
     code_of_label: dict[str, int] = {}
     codes_of_positions = np.empty(len(positions), dtype=np.int64)
@@ -279,29 +319,17 @@ def encode_categorical(
     enc = _encode(col)
     k = len(enc.dictionary)
     miss = enc.missing_entries()
-    valid = ~miss
+    # Only an input dictionary can hold entries no row uses; those get no group.
+    used = enc.used_entries()
+    valid = ~miss & used
     if int(valid.sum()) > max_groups:
-        # Only an input dictionary can hold unused entries; count the used ones.
-        valid &= enc.used_entries()
-        if int(valid.sum()) > max_groups:
-            raise _too_many_groups(label, int(valid.sum()), max_groups)
+        raise _too_many_groups(label, int(valid.sum()), max_groups)
     positions = np.flatnonzero(valid)
-    values = enc.dictionary.take(pa.array(positions, type=pa.int64()))
+    values = enc.dictionary.take(_int64_array(positions))
     labels, mapping, literal_missing = _labels_and_mapping(values, positions, k)
     codes = enc.take(mapping)
-    missing_code = len(labels)
-    if enc.from_encode:
-        has_missing = enc.null_rows or bool(miss.any()) or bool(literal_missing.any())
-    else:
-        counts = _bincount(codes, minlength=missing_code + 1)
-        has_missing = bool(counts[missing_code] > 0)
-        unused = counts[:missing_code] == 0
-        if unused.any():
-            keep = np.flatnonzero(~unused)
-            remap = np.full(missing_code + 1, len(keep), dtype=np.int32)
-            remap[keep] = np.arange(len(keep), dtype=np.int32)
-            labels = [labels[i] for i in keep]
-            codes = remap[codes]
+    # Some row is missing if it is null or uses a missing (or literally "<missing>") entry.
+    has_missing = enc.null_rows or bool((miss & used).any()) or bool(literal_missing.any())
     if has_missing:
         labels.append(MISSING_LABEL)
     return Feature(name, codes, tuple(labels), "categorical")
@@ -329,7 +357,10 @@ def _to_float64(col: pa.ChunkedArray, *, copy: bool = False) -> NDArray[np.float
             chunk = chunk.dictionary_decode()
         if chunk.type != pa.float64():
             chunk = chunk.cast(pa.float64())
-        out[offset : offset + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+        values = numeric_view(chunk)
+        if chunk.null_count:
+            values = np.where(_null_mask(chunk), np.nan, values)
+        out[offset : offset + len(chunk)] = values
         offset += len(chunk)
     return out
 
@@ -497,8 +528,7 @@ def label_column(col: pa.ChunkedArray, label: str) -> LabelColumn:
     if pa.types.is_dictionary(col.type) or kind == "str":
         return _label_from_dictionary(col, label, kind)
     if col.null_count or (kind == "float" and pc.any(pc.is_nan(col)).as_py()):
-        mask = np.asarray(pc.is_null(col, nan_is_null=True).to_numpy(), dtype=bool)
-        raise _missing_error(label, mask)
+        raise _missing_error(label, _bool_values(pc.is_null(col, nan_is_null=True)))
     if kind in ("int", "bool"):
         mm = pc.min_max(col)
         lo, hi = _py(mm["min"]), _py(mm["max"])
@@ -522,7 +552,7 @@ def _label_from_dictionary(col: pa.ChunkedArray, label: str, kind: ValueKind) ->
     if enc.null_rows or np.any(used & miss):
         raise _missing_error(label, enc.take(np.append(miss, True)).astype(bool))
     positions = np.flatnonzero(used)
-    values = enc.dictionary.take(pa.array(positions, type=pa.int64()))
+    values = enc.dictionary.take(_int64_array(positions))
     if len(values) > 2:
         raise _too_many(label, _smallest(values), len(values))
     distinct = tuple(sorted(_py(v) for v in values))
