@@ -68,6 +68,7 @@ def test_policy_section_gates_and_stores(
     assert (out / "gate.md").is_file() and (out / "gate.junit.xml").is_file()
     with RunStore(str(store)) as opened:
         (record,) = opened.records()
+        assert record.verdict == verdict
         assert opened.verify().ok
 
 

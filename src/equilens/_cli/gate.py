@@ -193,9 +193,7 @@ def apply_policy(
         from equilens.store import RunStore
 
         with RunStore(store or None) as opened:
-            record = opened.record(
-                log, actor=actor_name(actor), decision=decision, policy=policy
-            )
+            record = opened.record(log, actor=actor_name(actor), decision=decision, policy=policy)
             where = repr(opened)
         if not quiet:
             sys.stdout.write(
