@@ -37,7 +37,7 @@ from equilens.adapters._base import (
     one_line,
     resolve_path,
 )
-from equilens.adapters._inputs import as_table, as_texts
+from equilens.adapters._inputs import as_texts, feature_table
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 
 __all__ = ["CallableAdapter", "resolve_callable"]
@@ -261,16 +261,7 @@ class CallableAdapter(BaseAdapter):
         """A DataFrame of the feature columns, or the list of texts."""
         if self.input_kind == "text":
             return as_texts(data, column=self.text_column, adapter=self.kind)
-        table = as_table(data, adapter=self.kind)
-        if self.features is None:
-            return table
-        missing = [c for c in self.features if c not in table.columns]
-        if missing:
-            raise InvalidInputError(
-                f"Found no column(s) {missing} in the data; the callable model reads "
-                f"{self.features}."
-            )
-        return table[self.features]
+        return feature_table(data, self.features, adapter=self.kind, reader="the callable model")
 
     def _call(self, task: Task, inputs: Any, *extra: Any) -> Sequence[Any]:
         if task not in self._fns:

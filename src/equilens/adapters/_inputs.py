@@ -34,6 +34,24 @@ def as_table(data: Any, *, adapter: str) -> pd.DataFrame:
     )
 
 
+def feature_table(
+    data: Any, features: Sequence[str] | None, *, adapter: str, reader: str
+) -> pd.DataFrame:
+    """The columns of ``data`` a tabular model reads (all of them when ``features`` is None).
+
+    ``reader`` names the model in the error for missing columns ("the ONNX model").
+    """
+    table = as_table(data, adapter=adapter)
+    if features is None:
+        return table
+    missing = [c for c in features if c not in table.columns]
+    if missing:
+        raise InvalidInputError(
+            f"Found no column(s) {missing} in the data; {reader} reads {features}."
+        )
+    return table[list(features)]
+
+
 def as_texts(data: Any, *, column: str, adapter: str) -> list[str]:
     """A list of str from a sequence of texts, or from the ``column`` of a table."""
     if isinstance(data, str):

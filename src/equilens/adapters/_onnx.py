@@ -27,7 +27,7 @@ from equilens.adapters._base import (
     one_line,
     resolve_path,
 )
-from equilens.adapters._inputs import as_table
+from equilens.adapters._inputs import feature_table
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 
 __all__ = ["OnnxAdapter"]
@@ -175,15 +175,7 @@ class OnnxAdapter(BaseAdapter):
 
     def prepare_inputs(self, data: Any) -> pd.DataFrame:
         """The feature columns the model reads."""
-        table = as_table(data, adapter=self.kind)
-        if self.features is None:
-            return table
-        missing = [c for c in self.features if c not in table.columns]
-        if missing:
-            raise InvalidInputError(
-                f"Found no column(s) {missing} in the data; the ONNX model reads {self.features}."
-            )
-        return table[self.features]
+        return feature_table(data, self.features, adapter=self.kind, reader="the ONNX model")
 
     def _feeds(self, inputs: pd.DataFrame) -> dict[str, Any]:
         if self._matrix:

@@ -31,7 +31,7 @@ from equilens.adapters._base import (
     one_line,
     resolve_path,
 )
-from equilens.adapters._inputs import as_table
+from equilens.adapters._inputs import feature_table
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 
 __all__ = ["SklearnAdapter"]
@@ -196,15 +196,7 @@ class SklearnAdapter(BaseAdapter):
 
     def prepare_inputs(self, data: Any) -> pd.DataFrame:
         """The model's feature columns, in the order it was fitted on."""
-        table = as_table(data, adapter=self.kind)
-        if self.features is None:
-            return table
-        missing = [c for c in self.features if c not in table.columns]
-        if missing:
-            raise InvalidInputError(
-                f"Found no column(s) {missing} in the data; the model reads {self.features}."
-            )
-        return table[self.features]
+        return feature_table(data, self.features, adapter=self.kind, reader="the model")
 
     def _frame(self, inputs: Any) -> Any:
         # A model fitted on an array (no feature names) warns when given a DataFrame.

@@ -169,6 +169,32 @@ def _sensitive_arrays(sensitive: object) -> dict[str, object]:
     return named
 
 
+def _named_columns(
+    targets: Mapping[str, object], sensitive: object
+) -> tuple[dict[str, str], list[str]]:
+    """Role -> column name and the sensitive names, when ``data`` holds the columns.
+
+    Every role must be a column name, and no column may serve two roles. Shared by
+    :func:`prepare_inputs` and the engines that read the rows themselves, so both give the
+    same messages.
+    """
+    role_names: dict[str, str] = {}
+    for role, value in targets.items():
+        if not isinstance(value, str):
+            raise _param_error(role, "a column name (str) when data is given", value)
+        role_names[role] = value
+    names = _sensitive_names(sensitive)
+    by_column: dict[str, str] = {}
+    for role, column in role_names.items():
+        if column in by_column:
+            raise InvalidParameterError(
+                f"Column {column!r} is given as both {by_column[column]} and {role}; y_true, "
+                "y_pred, y_score and sample_weight each need their own column."
+            )
+        by_column[column] = role
+    return role_names, names
+
+
 def _load(
     data: object,
     targets: dict[str, object],
@@ -200,20 +226,7 @@ def _load(
             raise InvalidInputError("No rows in the input arrays; an audit needs at least one row")
         return Loaded(arrays, n_rows, "the input arrays", in_memory=True), role_names, list(named)
 
-    role_names = {}
-    for role, value in targets.items():
-        if not isinstance(value, str):
-            raise _param_error(role, "a column name (str) when data is given", value)
-        role_names[role] = value
-    names = _sensitive_names(sensitive)
-    by_column: dict[str, str] = {}
-    for role, column in role_names.items():
-        if column in by_column:
-            raise InvalidParameterError(
-                f"Column {column!r} is given as both {by_column[column]} and {role}; y_true, "
-                "y_pred, y_score and sample_weight each need their own column."
-            )
-        by_column[column] = role
+    role_names, names = _named_columns(targets, sensitive)
     wanted = [ColumnRequest(c, r) for r, c in role_names.items()]
     wanted += [ColumnRequest(n, "sensitive") for n in names]
     return load_columns(data, wanted, max_groups=max_groups), role_names, names

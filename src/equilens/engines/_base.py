@@ -15,11 +15,9 @@ from equilens.data import BinSpec, DataFingerprint, LabelValue
 from equilens.data._inputs import (
     _check_max_groups,
     _check_positive_label,
-    _param_error,
-    _sensitive_names,
+    _named_columns,
 )
 from equilens.data._sources import ColumnRequest
-from equilens.exceptions import InvalidParameterError
 
 __all__ = ["ColumnRoles", "InputsInfo", "column_roles"]
 
@@ -112,20 +110,7 @@ def column_roles(
         given["y_score"] = y_score
     if sample_weight is not None:
         given["sample_weight"] = sample_weight
-    targets: dict[str, str] = {}
-    for role, value in given.items():
-        if not isinstance(value, str):
-            raise _param_error(role, "a column name (str) when data is given", value)
-        targets[role] = value
-    names = _sensitive_names(sensitive)
-    by_column: dict[str, str] = {}
-    for role, column in targets.items():
-        if column in by_column:
-            raise InvalidParameterError(
-                f"Column {column!r} is given as both {by_column[column]} and {role}; y_true, "
-                "y_pred, y_score and sample_weight each need their own column."
-            )
-        by_column[column] = role
+    targets, names = _named_columns(given, sensitive)
     return ColumnRoles(
         targets=targets,
         sensitive=tuple(names),
