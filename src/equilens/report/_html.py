@@ -52,6 +52,7 @@ from equilens.report._svg import (
     HeatCell,
     RowKind,
     Series,
+    conclusion_tiles,
     dot_label_width,
     dot_matrix,
     esc,
@@ -429,18 +430,7 @@ def _summary(c: ReportContent) -> str:
         "The report describes measured differences and their uncertainty; it does not certify "
         "a model as fair or unfair.</p>"
     )
-    tiles = [
-        ("det", "difference_detected", "differences detected"),
-        ("nod", "no_difference_detected", "no difference detected"),
-        ("ins", "insufficient_evidence", "insufficient evidence"),
-        ("und", "undefined", "undefined"),
-    ]
-    out.append('<div class="tiles">')
-    for cls, key, text in tiles:
-        out.append(
-            f'<div class="tile {cls}"><b>{counts.get(key, 0):,}</b><span>{text}</span></div>'
-        )
-    out.append("</div>")
+    out.append(conclusion_tiles(counts))
     size_text = f" (Holm correction over {family_size} tests)" if family_size else ""
     out.append(
         f'<p class="note">Of {total:,} group-versus-reference comparisons{esc(size_text)}; '

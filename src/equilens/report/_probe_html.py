@@ -31,6 +31,7 @@ from equilens.report._svg import (
     DotRow,
     DotStyle,
     RowKind,
+    conclusion_tiles,
     dot_label_width,
     dot_matrix,
     esc,
@@ -596,18 +597,7 @@ def probe_summary(c: ReportContent) -> str:
         "describes measured sensitivity on these texts; it does not certify a model as fair "
         "or unfair.</p>"
     )
-    tiles = [
-        ("det", "difference_detected", "differences detected"),
-        ("nod", "no_difference_detected", "no difference detected"),
-        ("ins", "insufficient_evidence", "insufficient evidence"),
-        ("und", "undefined", "undefined"),
-    ]
-    out.append('<div class="tiles">')
-    for cls, key, text in tiles:
-        out.append(
-            f'<div class="tile {cls}"><b>{counts.get(key, 0):,}</b><span>{text}</span></div>'
-        )
-    out.append("</div>")
+    out.append(conclusion_tiles(counts))
     size = log.multiple_comparisons.get("size")
     out.append(
         f'<p class="note">Of {sum(counts.values()):,} {what} compared'

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -524,3 +524,25 @@ def line_chart(
         )
     out.append("</svg>")
     return "".join(out)
+
+
+_TILES = (
+    ("det", "difference_detected", "differences detected"),
+    ("nod", "no_difference_detected", "no difference detected"),
+    ("ins", "insufficient_evidence", "insufficient evidence"),
+    ("und", "undefined", "undefined"),
+)
+
+
+def conclusion_tiles(counts: Mapping[str, int]) -> str:
+    """The row of tiles counting comparisons by conclusion (audit and probe reports)."""
+    return "".join(
+        [
+            '<div class="tiles">',
+            *(
+                f'<div class="tile {cls}"><b>{counts.get(key, 0):,}</b><span>{text}</span></div>'
+                for cls, key, text in _TILES
+            ),
+            "</div>",
+        ]
+    )
