@@ -127,3 +127,20 @@ def test_invalid_yaml_and_missing_spec(
 def test_shipped_example_spec_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
     root = pathlib.Path(__file__).resolve().parents[2]
     assert main(["validate", str(root / "examples" / "compas" / "audit.yaml")]) == 0
+
+
+@pytest.mark.parametrize(
+    ("formats", "files"),
+    [
+        ("[json]", {"audit.json"}),
+        ("[json, markdown]", {"audit.json", "summary.md"}),
+        ("[json, html, markdown]", {"audit.json", "report.html", "summary.md"}),
+    ],
+)
+def test_outputs_are_the_formats_asked_for(
+    spec_dir: pathlib.Path, monkeypatch: pytest.MonkeyPatch, formats: str, files: set[str]
+) -> None:
+    monkeypatch.chdir(spec_dir)
+    spec = _write(spec_dir, GOOD.replace("formats: [json]", f"formats: {formats}"))
+    assert main(["audit", str(spec), "--quiet"]) == 0
+    assert {p.name for p in (spec_dir / "results").iterdir()} == files

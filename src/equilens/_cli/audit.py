@@ -113,8 +113,7 @@ def write_outputs(
     if {"html", "markdown"} & set(formats):
         from equilens.report import write_report
 
-        paths = write_report(log, out_dir, include_log=False)
-        written.update({k: v for k, v in paths.items() if k in formats})
+        written.update(write_report(log, out_dir, include_log=False, formats=formats))
     if not quiet:
         print_summary(log)
         for kind, path in written.items():

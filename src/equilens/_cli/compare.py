@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -16,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from equilens._cli._options import split_list
+from equilens._files import write_text_atomic
 from equilens.exceptions import InvalidParameterError
 
 _STYLE = {"widened": "bold red", "worse": "red", "narrowed": "green", "better": "green"}
@@ -79,14 +79,6 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--quiet", action="store_true", help="print only the headline")
     p.set_defaults(handler=run)
-
-
-def _write(path: str, text: str) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
 
 
 def _joined(args: argparse.Namespace) -> Any:
@@ -226,11 +218,11 @@ def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False) if sys.stdout.isatty() else Console(width=200)
     _print(result, console, args.quiet)
     if args.json_out:
-        _write(args.json_out, result.to_json() + "\n")
+        write_text_atomic(args.json_out, result.to_json() + "\n")
     if args.markdown:
-        _write(args.markdown, render_markdown(result))
+        write_text_atomic(args.markdown, render_markdown(result))
     if args.html:
-        _write(args.html, render_html(result))
+        write_text_atomic(args.html, render_html(result))
     if args.fail_on_regression and result.regressions:
         sys.stderr.write(
             f"equilens: {len(result.regressions)} disparity change(s) widened significantly "

@@ -18,6 +18,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from equilens._files import write_text_atomic
 from equilens.exceptions import InvalidParameterError
 from equilens.policy import GateDecision, Policy, decide, load_policy, to_junit, to_markdown
 from equilens.policy._decision import outcome_rank
@@ -88,14 +89,6 @@ def _as_of(value: str | None) -> date | None:
         raise InvalidParameterError(
             f"--as-of expects a date as YYYY-MM-DD, got '{value}'"
         ) from None
-
-
-def _write(path: str, text: str) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
 
 
 def print_decision(decision: GateDecision, console: Console, *, quiet: bool = False) -> None:
@@ -184,11 +177,11 @@ def apply_policy(
     console = Console(highlight=False)
     print_decision(decision, console, quiet=quiet)
     if junit:
-        _write(str(junit), to_junit(decision))
+        write_text_atomic(junit, to_junit(decision))
     if markdown:
-        _write(str(markdown), to_markdown(decision))
+        write_text_atomic(markdown, to_markdown(decision))
     if json_out:
-        _write(str(json_out), decision.to_json() + "\n")
+        write_text_atomic(json_out, decision.to_json() + "\n")
     if store is not None:
         from equilens.store import RunStore
 

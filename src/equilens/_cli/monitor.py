@@ -20,7 +20,8 @@ from rich.table import Table
 from rich.text import Text
 
 from equilens._cli._options import parse_bins, split_list
-from equilens._cli.gate import _as_of, _write, actor_name
+from equilens._cli.gate import _as_of, actor_name
+from equilens._files import write_text_atomic
 from equilens.exceptions import InvalidParameterError
 
 _SEVERITY_STYLE = {"block": "bold red", "warn": "yellow", "info": "cyan"}
@@ -241,7 +242,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     if stored and not args.quiet:
         sys.stdout.write(stored + "\n")
     if args.json_out:
-        _write(args.json_out, look.model_dump_json(indent=1) + "\n")
+        write_text_atomic(args.json_out, look.model_dump_json(indent=1) + "\n")
     return 1 if result.blocking else 0
 
 
@@ -305,5 +306,5 @@ def run_status(args: argparse.Namespace) -> int:
         group = "overall" if u.feature is None else f"{u.feature}={u.group}"
         console.print(Text(f"not monitored: {u.metric} | {group}: {u.reason}", style="dim"))
     if args.json_out:
-        _write(args.json_out, json.dumps(state.model_dump(mode="json"), indent=1) + "\n")
+        write_text_atomic(args.json_out, json.dumps(state.model_dump(mode="json"), indent=1) + "\n")
     return 0

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from equilens._files import write_text_atomic
 from equilens.report._html import _CSS, _JS
 from equilens.report._svg import esc
-from equilens.report._write import _write_text
 
 #: Styles the cards add to the report's: verdict badges and "not stated" markers.
 _EXTRA_CSS = """
@@ -102,6 +102,5 @@ def page(
 
 
 def write_text(path: Path, text: str) -> Path:
-    """Write ``text`` atomically (the report writer's helper)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return _write_text(path, text)
+    """Write ``text`` atomically."""
+    return write_text_atomic(path, text)

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
+from equilens._files import write_text_atomic
 from equilens.exceptions import InvalidParameterError
 from equilens.report._html import render_html
 from equilens.report._markdown import render_markdown
 from equilens.results._log import AuditLog, write_log
 
 
-def _write_text(path: Path, text: str) -> Path:
-    """Write ``text`` atomically (a crash never leaves a half-written file)."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
-
-
 def write_report(
-    log: AuditLog, out_dir: str | Path, *, include_log: bool = True
+    log: AuditLog,
+    out_dir: str | Path,
+    *,
+    include_log: bool = True,
+    formats: Collection[str] = ("html", "markdown"),
 ) -> dict[str, Path]:
     """Write the HTML report, the Markdown summary and (by default) the log into ``out_dir``.
 
@@ -32,6 +30,8 @@ def write_report(
     include_log : bool, default True
         Also write the log itself as ``audit.json``, so the directory holds the source of
         every figure in the report.
+    formats : collection of str, default ("html", "markdown")
+        Which of the HTML report and the Markdown summary to write.
 
     Returns
     -------
@@ -42,10 +42,11 @@ def write_report(
     if out.exists() and not out.is_dir():
         raise InvalidParameterError(f"The report directory {out} exists and is not a directory.")
     out.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "html": _write_text(out / "report.html", render_html(log)),
-        "markdown": _write_text(out / "summary.md", render_markdown(log)),
-    }
+    paths: dict[str, Path] = {}
+    if "html" in formats:
+        paths["html"] = write_text_atomic(out / "report.html", render_html(log))
+    if "markdown" in formats:
+        paths["markdown"] = write_text_atomic(out / "summary.md", render_markdown(log))
     if include_log:
         paths["log"] = write_log(log, out / "audit.json")
     return paths

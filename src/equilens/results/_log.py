@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from equilens._files import write_text_atomic
 from equilens._version import __version__
 from equilens.exceptions import InvalidInputError, LogFormatError
 
@@ -468,12 +469,7 @@ class AuditLog(_Model):
 
 def write_log(log: AuditLog, path: str | Path) -> Path:
     """Write ``log`` as JSON atomically (a crash never leaves a half-written file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(log.to_json(), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text_atomic(path, log.to_json())
 
 
 def read_log(path: str | Path) -> AuditLog:
