@@ -96,7 +96,11 @@ def resolve_policy(spec: AuditSpec, spec_path: Path) -> Policy | None:
 
 def validate_spec(path: str | Path) -> AuditSpec:
     """Load a spec, validate it (policy included) and check its columns against the data."""
-    spec_path = Path(path)
+    return _validated(Path(path))[0]
+
+
+def _validated(spec_path: Path) -> tuple[AuditSpec, Any]:
+    """The validated spec and its data source (a shipped dataset is loaded once)."""
     spec, located = load_spec(spec_path)
     resolve_policy(spec, spec_path)
     data, name = resolve_data(spec, spec_path.parent)
@@ -106,7 +110,7 @@ def validate_spec(path: str | Path) -> AuditSpec:
         raise InvalidInputError(
             f"{spec_path}:{line}: columns.y_pred is missing; give a y_pred column or a 'model'"
         )
-    return spec
+    return spec, data
 
 
 def run_spec(
@@ -114,8 +118,7 @@ def run_spec(
 ) -> tuple[AuditSpec, AuditLog]:
     """Validate and run a spec file; returns the spec and the audit log."""
     spec_path = Path(path)
-    spec = validate_spec(spec_path)
-    data, _ = resolve_data(spec, spec_path.parent)
+    spec, data = _validated(spec_path)
     y_pred, y_score = spec.columns.y_pred, spec.columns.y_score
     model_record: dict[str, Any] | None = None
     if _uses_model(spec):
