@@ -11,12 +11,15 @@ intersections), binary ``y`` and ``pred`` (int8) and a float64 ``score`` in (0, 
 on ``y`` and on the groups. 100M rows take about 1 GB on disk.
 
 Each measurement is ``equilens.audit(path, engine=E, bootstrap=1000, intersections=True)`` with
-scores, run in its own subprocess. Peak memory is the largest resident set of the whole
-process tree (the Spark JVM included), sampled from ``/proc`` every 50 ms. The Spark child
-starts its own ``local[2]`` session (1 GiB driver) first; that start is timed separately.
-fairlearn's MetricFrame (selection rate, TPR, FPR, accuracy, ROC-AUC over the same 40
-intersections) runs on growing row counts until one exceeds the time cap (240 s), with
-``n_boot=1000`` and with point estimates only; the largest size it finished is printed.
+scores, run in its own subprocess. The file is read once before the runs (so no engine pays
+for a cold page cache), and ``--repeat`` rounds (default 2) alternate the engines; the targets
+use each engine's fastest run, and the slowest Spark run is printed next to it. Peak memory
+is the largest resident set of the whole process tree (the Spark JVM included), sampled from
+``/proc`` every 50 ms. The Spark child starts its own ``local[2]`` session (1 GiB driver)
+first; that start is timed separately. fairlearn's MetricFrame (selection rate, TPR, FPR,
+accuracy, ROC-AUC over the same 40 intersections) runs on growing row counts until one
+exceeds the time cap (240 s), with ``n_boot=1000`` and with point estimates only; the largest
+size it finished is printed.
 
 Targets (issue 7, on a 2-core machine): DuckDB audits 100M rows in under 60 s with a peak under
 2 GiB; Spark in local mode within 5x of DuckDB. This is a benchmark, not a test: it prints
@@ -303,37 +306,67 @@ def _fmt_s(x: float | None) -> str:
     return "-" if x is None else f"{x:,.1f} s"
 
 
-def bench_engines(sizes: list[int], engines: list[str], draws: int, cap: float) -> dict[int, Any]:
-    """Time and measure every engine on every size; print a table."""
+def _warm(path: Path) -> None:
+    """Read the file once, so no engine pays for a cold page cache."""
+    with path.open("rb") as fh:
+        while fh.read(64 * MIB):
+            pass
+
+
+def _print_run(engine: str, r: dict[str, Any]) -> None:
+    if "error" in r:
+        print(f"  {engine:8s} {r['error']}", flush=True)
+        return
+    extra = ""
+    if "session_seconds" in r:
+        extra = f" (+ {r['session_seconds']:.1f} s to start the session)"
+    print(
+        f"  {engine:8s} audit {_fmt_s(r['seconds'])} (statistics "
+        f"{_fmt_s(r['statistics_seconds'])}){extra}; peak "
+        f"{_fmt_bytes(r['peak_tree_bytes'])}; score bins {r['score_mode']}, "
+        f"AUC error bound {r['max_auc_error_bound']}; load {r['load']:.1f}",
+        flush=True,
+    )
+
+
+def bench_engines(
+    sizes: list[int], engines: list[str], draws: int, cap: float, repeat: int
+) -> dict[int, Any]:
+    """Time and measure every engine on every size, ``repeat`` rounds; print each run.
+
+    The file is read once first (warm page cache for every engine) and the rounds alternate
+    the engines, so slow spells of a shared machine hit all of them. Each engine's entry is
+    its fastest run, with every run's seconds under ``runs``.
+    """
     results: dict[int, Any] = {}
     for rows in sizes:
         t0 = time.perf_counter()
         path = ensure_dataset(rows)
         made = time.perf_counter() - t0
         size = path.stat().st_size
+        _warm(path)
         print(f"\n{rows:,} rows: {path.name} ({size / MIB:,.0f} MiB; ready in {made:.0f} s)")
+        runs: dict[str, list[dict[str, Any]]] = {e: [] for e in engines}
+        for _ in range(repeat):
+            for engine in engines:
+                if engine == "numpy" and rows * 90 > _mem_available():
+                    need = rows * 90 / GIB
+                    r = {"error": f"skipped: needs about {need:.0f} GiB of free memory"}
+                else:
+                    spec = {"engine": engine, "path": str(path), "draws": draws, "rows": rows}
+                    load = os.getloadavg()[0]
+                    r = run_child(spec, cap)
+                    r["load"] = load
+                runs[engine].append(r)
+                _print_run(engine, r)
         results[rows] = {}
-        for engine in engines:
-            if engine == "numpy" and rows * 90 > _mem_available():
-                results[rows][engine] = {
-                    "error": f"skipped: needs about {rows * 90 / GIB:.0f} GiB of free memory"
-                }
-            else:
-                spec = {"engine": engine, "path": str(path), "draws": draws, "rows": rows}
-                results[rows][engine] = run_child(spec, cap)
-            r = results[rows][engine]
-            if "error" in r:
-                print(f"  {engine:8s} {r['error']}")
+        for engine, done in runs.items():
+            ok = [r for r in done if "seconds" in r]
+            if not ok:
+                results[rows][engine] = done[-1]
                 continue
-            extra = ""
-            if "session_seconds" in r:
-                extra = f" (+ {r['session_seconds']:.1f} s to start the session)"
-            print(
-                f"  {engine:8s} audit {_fmt_s(r['seconds'])} (statistics "
-                f"{_fmt_s(r['statistics_seconds'])}){extra}; peak "
-                f"{_fmt_bytes(r['peak_tree_bytes'])}; score bins {r['score_mode']}, "
-                f"AUC error bound {r['max_auc_error_bound']}"
-            )
+            best = min(ok, key=lambda r: float(r["seconds"]))
+            results[rows][engine] = {**best, "runs": [float(r["seconds"]) for r in ok]}
     return results
 
 
@@ -390,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--engines", default="numpy,duckdb,spark", help="comma-separated engines")
     p.add_argument("--draws", type=int, default=DRAWS, help="bootstrap draws (default 1000)")
     p.add_argument("--cap", type=float, default=600.0, help="time cap per run, seconds")
+    p.add_argument("--repeat", type=int, default=2, help="rounds per engine (default 2)")
     p.add_argument("--fairlearn-cap", type=float, default=240.0, help="time cap per MetricFrame")
     p.add_argument("--no-fairlearn", action="store_true", help="skip fairlearn")
     p.add_argument("--crossover", action="store_true", help="only numpy vs duckdb by size")
@@ -407,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = args.rows or [10_000_000, 100_000_000]
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    results = bench_engines(sizes, engines, args.draws, args.cap)
+    results = bench_engines(sizes, engines, args.draws, args.cap, max(1, args.repeat))
     if not args.no_fairlearn:
         print("\nfairlearn MetricFrame (pandas in memory), growing sizes:")
         bench_fairlearn(dataset_path(max(sizes)), args.draws, args.fairlearn_cap)
@@ -415,14 +449,18 @@ def main(argv: list[str] | None = None) -> int:
     duck, spark = largest.get("duckdb", {}), largest.get("spark", {})
     print(f"\nTargets at {max(sizes):,} rows:")
     if "seconds" in duck:
-        ok_t = duck["seconds"] < TARGET_DUCKDB_SECONDS
+        ok_t = max(duck["runs"]) < TARGET_DUCKDB_SECONDS
         ok_m = duck["peak_tree_bytes"] < TARGET_DUCKDB_BYTES
         print(f"  DuckDB under {TARGET_DUCKDB_SECONDS:.0f} s: {'PASS' if ok_t else 'FAIL'}")
         print(f"  DuckDB peak under 2 GiB: {'PASS' if ok_m else 'FAIL'}")
         if "seconds" in spark:
             ratio = spark["seconds"] / duck["seconds"]
+            worst = max(spark["runs"]) / min(duck["runs"])
             verdict = "PASS" if ratio <= TARGET_SPARK_RATIO else "FAIL"
-            print(f"  Spark within {TARGET_SPARK_RATIO:.0f}x of DuckDB: {ratio:.1f}x {verdict}")
+            print(
+                f"  Spark within {TARGET_SPARK_RATIO:.0f}x of DuckDB (fastest runs): {ratio:.1f}x "
+                f"{verdict} (slowest Spark run over fastest DuckDB run: {worst:.1f}x)"
+            )
     return 0
 
 

@@ -46,8 +46,9 @@ __all__ = ["SparkDialect", "is_spark_dataframe", "spark_statistics"]
 
 ENGINE = "spark"
 #: SQL settings used while the engine's queries run (the previous values are restored): the
-#: grouping pass has about a million groups, where Spark's first-level "fast" hash map (64K
-#: entries) only adds a second lookup per row; without it the pass is about 1.4x faster.
+#: grouping pass has a hundred thousand groups or more, where Spark's first-level "fast" hash
+#: map (64K entries) only adds a second lookup per row; without it the pass is faster (1.4x
+#: with a million groups).
 QUERY_CONF = {"spark.sql.codegen.aggregate.map.twolevel.enabled": "false"}
 #: In local mode, also read one file split per core: each task's partial aggregation then
 #: emits its groups once, instead of once per 128 MB split (about 1.2x faster at 100M rows).
@@ -97,9 +98,12 @@ class SparkDialect(Dialect):
 
     Summing the limbs separately keeps every sum below 2**63 up to 2**41 rows, so the sums
     never overflow (Spark's ANSI mode would raise on overflow) and need no DECIMAL arithmetic.
+    The single pass groups 8 grid bins per group (8x fewer groups for Spark's hash map to
+    probe; about 1.45x faster at 100M rows).
     """
 
     name = ENGINE
+    grid_pivot = 8
 
     def quote(self, name: str) -> str:
         """Quote an identifier."""

@@ -15,13 +15,14 @@ An SQL engine never holds the rows. It runs:
    the row count, the sums of ``w`` and ``w**2``, the sums of ``w * s**j`` (j = 1..4), the
    smallest and largest score and the exact sum of a 64-bit hash of every row (the
    fingerprint). With G = 16,384 grid bins and C finest cells that is at most about
-   ``4 C (G + 10)`` groups, independent of the number of rows. The labels, the positive label
-   and the groups are read from the digits present. If any row got an "other" or "invalid"
-   digit (a value the sample did not foresee, or data the checks reject), all weights are
-   zero, or the sample does not allow the encoding (more than 64 values of a feature, float
-   or temporal groups, labels that are not bool / int / str, a missing or third label in the
-   sample), the run takes the two-pass path below instead, which reports exactly what
-   ``prepare_inputs`` reports.
+   ``4 C (G + 10)`` groups, independent of the number of rows (``Dialect.grid_pivot`` bins per
+   group on Spark, each counted in its own column; see :func:`_unpivot`). The labels, the
+   positive label and the groups are read from the digits present. If any row got an
+   "other" or "invalid" digit (a value the sample did not foresee, or data the checks
+   reject), all weights are zero, or the sample does not allow the encoding (more than 64
+   values of a feature, float or temporal groups, labels that are not bool / int / str, a
+   missing or third label in the sample), the run takes the two-pass path below instead,
+   which reports exactly what ``prepare_inputs`` reports.
 
 The two-pass path:
 
@@ -136,6 +137,12 @@ class Dialect(ABC):
     """The few places where DuckDB and Spark SQL differ."""
 
     name: ClassVar[str]
+    #: Grid bins per group of the single pass (1: one group per grid bin). With P > 1 the pass
+    #: groups P neighbouring grid bins together and counts each of them in its own column (a
+    #: P-times smaller hash table, which is what Spark's aggregation spends its time probing);
+    #: bins are then exact only where a whole group holds one score value (see
+    #: :func:`_unpivot`).
+    grid_pivot: ClassVar[int] = 1
 
     @abstractmethod
     def quote(self, name: str) -> str:
@@ -273,6 +280,7 @@ class _Run:
         self.hash_total = 0
         self.sample_rows = 0
         self.sample: dict[str, pa.ChunkedArray] = {}
+        self.sample_scores: tuple[FloatArray, FloatArray] | None = None
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -337,10 +345,20 @@ class _Run:
             if self.cols[column].kind in _LABEL_KINDS:
                 names.append(column)
         names = list(dict.fromkeys(names))
-        keys = ", ".join(f"{self.q(n)} AS s{i}" for i, n in enumerate(names))
+        key_list = [f"{self.q(n)} AS s{i}" for i, n in enumerate(names)]
+        outer_list = [f"s{i}" for i in range(len(names))]
+        score = self.roles.targets.get("y_score")
+        with_scores = (
+            self.d.grid_pivot > 1 and score is not None and self.cols[score].kind in _NUMERIC
+        )
+        if with_scores:
+            assert score is not None
+            key_list.append(f"{self.as_double(score)} AS sv")
+            outer_list.append("sv")
+        keys = ", ".join(key_list)
         inner = f"SELECT {keys or '1 AS one'} FROM {self.backend.table} LIMIT {GUARD_ROWS}"
-        group = _group_by(len(names))
-        outer = ", ".join(f"s{i}" for i in range(len(names)))
+        group = _group_by(len(outer_list))
+        outer = ", ".join(outer_list)
         sql = (
             f"SELECT {outer + ', ' if outer else ''}count(*) AS n "
             f"FROM ({inner}) AS guard_sample{group}"
@@ -353,6 +371,8 @@ class _Run:
             )
         self.sample_rows = n_sample
         self.sample = {name: table.column(f"s{i}") for i, name in enumerate(names)}
+        if with_scores:
+            self.sample_scores = (_column(table, "sv"), _column(table, "n"))
         self.bins = _check_bins(self.roles.bins, list(self.roles.sensitive))
         cap = 2 * self.roles.max_groups + 16
         for name in self.roles.sensitive:
@@ -825,7 +845,8 @@ def _score_tables(
     bin_hi = np.full(g, -np.inf)
     np.minimum.at(bin_lo, sb, lo)
     np.maximum.at(bin_hi, sb, hi)
-    occupied = np.bincount(sb, weights=n, minlength=g) > 0
+    occ = _column(res, "occ") if "occ" in res.column_names else n
+    occupied = np.bincount(sb, weights=occ, minlength=g) > 0
     exact = occupied & (bin_lo == bin_hi)
     centers = (np.arange(g) + 0.5) / g
     values = np.where(exact, bin_lo, centers)
@@ -877,6 +898,7 @@ class _FusedPlan:
     labels: dict[str, list[Any]]  # role -> the sample's label values (digit = index)
     groups: list[pa.Array | None]  # categorical: sample values then a null; binned: None
     digits: list[_Digit]  # sensitive features, labels, weight (if any), score (if any)
+    pivot: int = 1  # grid bins per group of the score digit (Dialect.grid_pivot on the grid)
 
 
 def _case_digit(run: _Run, name: str, values: list[Any], kind: ValueKind, null: bool) -> str:
@@ -890,6 +912,36 @@ def _case_digit(run: _Run, name: str, values: list[Any], kind: ValueKind, null: 
     return f"(CASE {' '.join(whens)} ELSE {other} END)"
 
 
+#: Largest share of the guard sample's scores that may sit in grid bins whose exactness the
+#: pivoted single pass would not see (see :func:`_grid_pivot`).
+PIVOT_MAX_LOST = 0.01
+
+
+def _grid_pivot(run: _Run, grid_bins: int) -> int:
+    """Grid bins per group of the single pass: the dialect's pivot, or 1 where it costs exactness.
+
+    A pivoted pass only sees a grid bin as exact (one score value) when its whole group of
+    ``pivot`` bins holds one value. Scores with repeated values a little apart (e.g. rounded
+    to 4 decimals) would lose exact bins, so the guard sample decides: if more than
+    :data:`PIVOT_MAX_LOST` of its scores are in bins holding two or more rows of one value
+    whose group holds other values, the pass groups by grid bin. Continuous scores (few
+    ties) and coarse discrete ones (one value per group) are pivoted.
+    """
+    pivot = run.d.grid_pivot
+    if pivot <= 1 or grid_bins % pivot or run.sample_scores is None:
+        return 1
+    scores, counts = run.sample_scores
+    ok = (scores >= 0) & (scores <= 1)  # NaN compares false
+    values, inverse = np.unique(scores[ok], return_inverse=True)
+    n = np.bincount(inverse.reshape(-1), weights=counts[ok], minlength=values.size)
+    fine = np.minimum(np.floor(values * float(grid_bins)), grid_bins - 1).astype(np.int64)
+    distinct = np.bincount(fine, minlength=grid_bins)
+    rows = np.bincount(fine, weights=n, minlength=grid_bins)
+    group_distinct = np.bincount(fine // pivot, minlength=grid_bins // pivot)
+    lost = (distinct == 1) & (rows >= 2) & (np.repeat(group_distinct, pivot) > 1)
+    return 1 if float(rows[lost].sum()) > PIVOT_MAX_LOST * float(n.sum()) else pivot
+
+
 def _fused_plan(
     run: _Run, exact_scores: bool, grid_bins: int, calib_bins: int
 ) -> _FusedPlan | None:
@@ -897,6 +949,7 @@ def _fused_plan(
     roles = run.roles
     digits: list[_Digit] = []
     groups: list[pa.Array | None] = []
+    pivot = 1
     for name in roles.sensitive:
         kind = run.cols[name].kind
         spec = run.bins.get(name)
@@ -943,16 +996,24 @@ def _fused_plan(
         bins = _calib_bin(run, s, calib_bins)
         size = calib_bins
         if not exact_scores:
-            bins = f"{bins} * {grid_bins} + {_grid_bin(run, s, grid_bins)}"
-            size *= grid_bins
+            pivot = _grid_pivot(run, grid_bins)
+            grid = _grid_bin(run, s, grid_bins)
+            if pivot > 1:
+                grid = f"CAST(FLOOR({grid} / {pivot}) AS INTEGER)"
+            bins = f"{bins} * {grid_bins // pivot} + {grid}"
+            size *= grid_bins // pivot
+            # the key must also fit once unpivoted (one digit per grid bin)
+            fine = calib_bins * grid_bins + 1
+            if int(np.prod([float(dg.base) for dg in digits])) * fine >= _KEY_LIMIT:
+                return None
         expr = f"(CASE WHEN {s} >= 0 AND {s} <= 1 THEN {bins} ELSE {size} END)"
         digits.append(_Digit(expr, size + 1, size))
     if int(np.prod([float(dg.base) for dg in digits])) >= _KEY_LIMIT:
         return None
-    return _FusedPlan(labels, groups, digits)
+    return _FusedPlan(labels, groups, digits, pivot)
 
 
-def _fused_query(run: _Run, plan: _FusedPlan, exact_scores: bool) -> str:
+def _fused_query(run: _Run, plan: _FusedPlan, exact_scores: bool, grid_bins: int) -> str:
     key = f"CAST({plan.digits[0].expr} AS BIGINT)"
     for dg in plan.digits[1:]:
         key = f"({key}) * {dg.base} + {dg.expr}"
@@ -962,10 +1023,64 @@ def _fused_query(run: _Run, plan: _FusedPlan, exact_scores: bool) -> str:
     score = run.roles.targets.get("y_score")
     if exact_scores and score is not None:
         sel.add(run.as_double(score), "sv")
+    if plan.pivot > 1 and score is not None:
+        grid = _grid_bin(run, run.as_double(score), grid_bins)
+        weight = run.roles.targets.get("sample_weight")
+        unit = "1" if weight is None else run.as_double(weight)
+        aggs += [
+            f"sum(CASE WHEN {grid} % {plan.pivot} = {j} THEN {unit} ELSE 0 END) AS c{j}"
+            for j in range(plan.pivot)
+        ]
     row_hash = run.d.row_hash([run.q(n) for n in run.used_columns()])
     aggs += [f"{expr} AS fp{j}" for j, expr in enumerate(run.d.hash_sum(row_hash))]
     n_keys = len(sel.items)
     return f"SELECT {', '.join(sel.items + aggs)} FROM {run.backend.table}{_group_by(n_keys)}"
+
+
+def _unpivot(
+    run: _Run,
+    res: pa.Table,
+    values: list[NDArray[np.int64]],
+    pivot: int,
+    grid_bins: int,
+) -> tuple[pa.Table, list[NDArray[np.int64]]]:
+    """A pivoted single-pass result as one row per occupied grid bin (the unpivoted layout).
+
+    Each pivoted group (``pivot`` neighbouring grid bins) becomes one row per bin whose count
+    (weight) column ``c{j}`` is non-zero, plus always the bin of the group's smallest score
+    (the anchor). Group totals (row count when weighted, ``w2``, moments, fingerprint) go to
+    the anchor row and zero elsewhere, so every sum over rows is unchanged; ``lo`` / ``hi``
+    are the group's on every row, so a bin is flagged exact only where every group in it
+    holds a single score value (never wrongly, sometimes conservatively; the AUC error bound
+    covers the rest). ``occ`` marks the rows that hold data.
+    """
+    weighted = "sample_weight" in run.roles.targets
+    counts = np.column_stack([_column(res, f"c{j}") for j in range(pivot)])
+    lo = _column(res, "lo")
+    anchor = np.minimum(np.floor(lo * float(grid_bins)), grid_bins - 1).astype(np.int64) % pivot
+    keep = counts != 0
+    keep[np.arange(res.num_rows), anchor] = True
+    rows, sub = np.nonzero(keep)
+    first = pa.array(sub == anchor[rows])
+    take = pa.array(rows)
+    out: dict[str, pa.Array] = {}
+    for name in res.column_names:
+        if name == "key" or (name[0] == "c" and name[1:].isdigit()):
+            continue
+        col = res.column(name).take(take).combine_chunks()
+        if name in ("lo", "hi") or (name == "w" and weighted):
+            out[name] = col
+        elif name == "n" and not weighted:
+            out[name] = pa.array(np.rint(counts[rows, sub]).astype(np.int64))
+        else:
+            out[name] = pc.if_else(first, col, pa.scalar(0).cast(col.type))
+    if weighted:
+        out["w"] = pa.array(counts[rows, sub].astype(np.float64))
+    out["occ"] = pa.array(np.ones(rows.size, dtype=np.int64))
+    score = values[-1][rows]
+    per_calib = grid_bins // pivot
+    fine = (score // per_calib) * grid_bins + (score % per_calib) * pivot + sub
+    return pa.table(out), [v[rows] for v in values[:-1]] + [fine]
 
 
 def _single_pass(
@@ -981,7 +1096,7 @@ def _single_pass(
     plan = _fused_plan(run, exact_scores, grid_bins, calib_bins)
     if plan is None:
         return None
-    res = run.backend.query(_fused_query(run, plan, exact_scores))
+    res = run.backend.query(_fused_query(run, plan, exact_scores, grid_bins))
     key = np.asarray(res.column("key").to_numpy(), dtype=np.int64)
     values: list[NDArray[np.int64]] = []
     for dg in reversed(plan.digits):
@@ -991,6 +1106,8 @@ def _single_pass(
     for dg, v in zip(plan.digits, values, strict=True):
         if dg.bad is not None and bool(np.any(v == dg.bad)):
             return None
+    if plan.pivot > 1:
+        res, values = _unpivot(run, res, values, plan.pivot, grid_bins)
     n_sens = len(run.roles.sensitive)
     weighted = "sample_weight" in run.roles.targets
     if weighted and float(np.sum(_column(res, "w"))) == 0.0:
@@ -1018,7 +1135,7 @@ def _single_pass(
         bits[role] = table[values[n_sens + j]]
     k = bits["y_true"] * 2 + bits["y_pred"]
     if has_scores:
-        k = k * (plan.digits[-1].base - 1) + values[-1]
+        k = k * (calib_bins * (1 if exact_scores else grid_bins)) + values[-1]
     features: list[_Feature] = []
     for i, name in enumerate(run.roles.sensitive):
         present, row = np.unique(values[i], return_inverse=True)
