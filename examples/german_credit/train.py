@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pandas as pd
 import skops.io as sio
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
@@ -49,9 +50,11 @@ NUMERIC = [
 ]
 
 
-def train(path: Path = MODEL_PATH) -> Path:
-    """Fit the pipeline on all 1,000 applicants and save it to ``path`` (skops format)."""
-    df = load_german_credit()
+FEATURES = CATEGORICAL + NUMERIC
+
+
+def fit_pipeline(df: pd.DataFrame) -> Pipeline:
+    """The fitted pipeline: one-hot categorical, standardised numeric, logistic regression."""
     prep = ColumnTransformer(
         [
             ("categorical", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
@@ -59,7 +62,12 @@ def train(path: Path = MODEL_PATH) -> Path:
         ]
     )
     model = Pipeline([("prep", prep), ("clf", LogisticRegression(max_iter=1000))])
-    model.fit(df[CATEGORICAL + NUMERIC], df["credit"])
+    return model.fit(df[FEATURES], df["credit"])
+
+
+def train(path: Path = MODEL_PATH) -> Path:
+    """Fit the pipeline on all 1,000 applicants and save it to ``path`` (skops format)."""
+    model = fit_pipeline(load_german_credit())
     path.parent.mkdir(parents=True, exist_ok=True)
     sio.dump(model, path)
     untrusted = sio.get_untrusted_types(file=path)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import http.server
+import importlib.util
 import json
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pandas as pd
@@ -16,27 +18,20 @@ import pytest
 
 from equilens.data import load_german_credit
 
-CATEGORICAL = [
-    "status",
-    "credit_history",
-    "purpose",
-    "savings",
-    "present_employment",
-    "other_debtors",
-    "property",
-    "installment_plans",
-    "housing",
-    "job",
-]
-NUMERIC = [
-    "duration",
-    "credit_amount",
-    "installment_rate",
-    "present_residence_since",
-    "age",
-    "number_of_existing_credits",
-    "number_of_people_liable_for",
-]
+#: The shipped example's training script: the tests fit the same model.
+TRAIN_SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "german_credit" / "train.py"
+
+
+@pytest.fixture(scope="session")
+def german_example() -> ModuleType:
+    """``examples/german_credit/train.py`` as a module (needs the sklearn extra)."""
+    pytest.importorskip("sklearn", reason="the sklearn extra is not installed")
+    pytest.importorskip("skops", reason="skops (sklearn extra) is not installed")
+    spec = importlib.util.spec_from_file_location("german_credit_train", TRAIN_SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")
@@ -45,26 +40,13 @@ def german() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def german_features() -> list[str]:
-    return CATEGORICAL + NUMERIC
+def german_features(german_example: ModuleType) -> list[str]:
+    return list(german_example.FEATURES)
 
 
 @pytest.fixture(scope="session")
-def german_pipeline(german: pd.DataFrame) -> Any:
-    pytest.importorskip("sklearn", reason="the sklearn extra is not installed")
-    from sklearn.compose import ColumnTransformer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    prep = ColumnTransformer(
-        [
-            ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
-            ("num", StandardScaler(), NUMERIC),
-        ]
-    )
-    pipe = Pipeline([("prep", prep), ("clf", LogisticRegression(max_iter=1000))])
-    return pipe.fit(german[CATEGORICAL + NUMERIC], german["credit"])
+def german_pipeline(german_example: ModuleType, german: pd.DataFrame) -> Any:
+    return german_example.fit_pipeline(german)
 
 
 @pytest.fixture(scope="session")
