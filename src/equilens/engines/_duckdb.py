@@ -34,7 +34,7 @@ from equilens.engines._base import ColumnRoles, InputsInfo, column_roles
 from equilens.engines._files import CSV_NULL_VALUES, FileSet, csv_column_types, is_paths
 from equilens.engines._files import resolve_files as _resolve_files
 from equilens.engines._numpy import ScoreModeOption
-from equilens.engines._sql import ColumnInfo, ColumnKind, Dialect, sql_statistics
+from equilens.engines._sql import BackendBase, ColumnInfo, ColumnKind, Dialect, sql_statistics
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.stats._tables import CellStats
 
@@ -150,7 +150,7 @@ def _import_duckdb() -> Any:
         ) from exc
 
 
-class _Backend:
+class _Backend(BackendBase):
     """Runs the engine's SQL on one DuckDB relation named :attr:`table`."""
 
     def __init__(
@@ -160,30 +160,9 @@ class _Backend:
         where: str,
         columns: list[ColumnInfo],
     ) -> None:
+        super().__init__(ENGINE, where, DuckDBDialect(), _VIEW, columns)
         self._duckdb = duckdb
         self._run = run
-        self._where = where
-        self._columns = columns
-        self._dialect = DuckDBDialect()
-
-    @property
-    def engine(self) -> str:
-        return ENGINE
-
-    @property
-    def where(self) -> str:
-        return self._where
-
-    @property
-    def dialect(self) -> Dialect:
-        return self._dialect
-
-    @property
-    def table(self) -> str:
-        return _VIEW
-
-    def columns(self) -> list[ColumnInfo]:
-        return list(self._columns)
 
     def query(self, sql: str) -> pa.Table:
         duckdb = self._duckdb

@@ -38,7 +38,7 @@ from equilens.engines._files import (
     resolve_files,
 )
 from equilens.engines._numpy import ScoreModeOption
-from equilens.engines._sql import ColumnInfo, ColumnKind, Dialect, sql_statistics
+from equilens.engines._sql import BackendBase, ColumnInfo, ColumnKind, Dialect, sql_statistics
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.stats._tables import CellStats
 
@@ -210,43 +210,22 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     return tuple(out)
 
 
-class _Backend:
+class _Backend(BackendBase):
     """Runs the engine's SQL on a temporary view of the rows."""
 
     def __init__(self, spark: Any, frame: Any, where: str, views: Sequence[str] = ()) -> None:
-        self._spark = spark
-        self._views = list(views)
-        self._where = where
-        self._view = f"equilens_rows_{uuid.uuid4().hex}"
-        self._errors = _user_errors()
-        frame.createOrReplaceTempView(self._view)
-        self._views.append(self._view)
-        self._columns = []
+        view = f"equilens_rows_{uuid.uuid4().hex}"
+        columns = []
         for f in frame.schema.fields:
             name = f.dataType.simpleString()
-            self._columns.append(
+            columns.append(
                 ColumnInfo(f.name, column_kind(f.dataType), _ARROW_NAMES.get(name, name))
             )
-        self._dialect = SparkDialect()
-
-    @property
-    def engine(self) -> str:
-        return ENGINE
-
-    @property
-    def where(self) -> str:
-        return self._where
-
-    @property
-    def dialect(self) -> Dialect:
-        return self._dialect
-
-    @property
-    def table(self) -> str:
-        return self._view
-
-    def columns(self) -> list[ColumnInfo]:
-        return list(self._columns)
+        super().__init__(ENGINE, where, SparkDialect(), view, columns)
+        self._spark = spark
+        self._errors = _user_errors()
+        frame.createOrReplaceTempView(view)
+        self._views = [*views, view]
 
     def query(self, sql: str) -> pa.Table:
         conf = self._spark.conf

@@ -88,6 +88,7 @@ from equilens.stats._tables import CellStats, FloatArray, ScoreBins
 __all__ = [
     "FINGERPRINT_SCHEME",
     "Backend",
+    "BackendBase",
     "ColumnInfo",
     "ColumnKind",
     "Dialect",
@@ -215,6 +216,41 @@ class _Select:
         alias = alias or f"e{len(self.items)}"
         self.items.append(f"{expr} AS {alias}")
         return alias
+
+
+class BackendBase:
+    """What every backend holds: engine name, how messages name the source, dialect, relation.
+
+    Subclasses add :meth:`Backend.query` and :meth:`Backend.first_index`.
+    """
+
+    def __init__(
+        self, engine: str, where: str, dialect: Dialect, table: str, columns: list[ColumnInfo]
+    ) -> None:
+        self._engine = engine
+        self._where = where
+        self._dialect = dialect
+        self._table = table
+        self._columns = list(columns)
+
+    @property
+    def engine(self) -> str:
+        return self._engine
+
+    @property
+    def where(self) -> str:
+        return self._where
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._dialect
+
+    @property
+    def table(self) -> str:
+        return self._table
+
+    def columns(self) -> list[ColumnInfo]:
+        return list(self._columns)
 
 
 def _count_if(condition: str) -> str:
