@@ -31,7 +31,13 @@ import pyarrow as pa
 from equilens.data import BinSpec
 from equilens.data._sources import _first_line
 from equilens.engines._base import ColumnRoles, InputsInfo, column_roles
-from equilens.engines._files import CSV_NULL_VALUES, FileSet, csv_column_types, is_paths
+from equilens.engines._files import (
+    CSV_NULL_VALUES,
+    FileSet,
+    csv_column_types,
+    csv_sql_type,
+    is_paths,
+)
 from equilens.engines._files import resolve_files as _resolve_files
 from equilens.engines._numpy import ScoreModeOption
 from equilens.engines._sql import BackendBase, ColumnInfo, ColumnKind, Dialect, sql_statistics
@@ -197,21 +203,16 @@ def _list_sql(dialect: DuckDBDialect, values: Sequence[str]) -> str:
     return "[" + ", ".join(dialect.string(v) for v in values) + "]"
 
 
-def _duckdb_csv_type(t: pa.DataType) -> str:
-    """The DuckDB type reading a CSV column as pyarrow inferred it."""
-    if pa.types.is_boolean(t):
-        return "BOOLEAN"
-    if pa.types.is_integer(t):
-        return "BIGINT"
-    if pa.types.is_floating(t):
-        return "DOUBLE"
-    if pa.types.is_date(t):
-        return "DATE"
-    if pa.types.is_timestamp(t):
-        return "TIMESTAMP"
-    if pa.types.is_time(t):
-        return "TIME"
-    return "VARCHAR"
+#: DuckDB's names of the types of CSV columns.
+_CSV_TYPES = {
+    "bool": "BOOLEAN",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "time": "TIME",
+    "string": "VARCHAR",
+}
 
 
 def _describe(con: Any, where: str, duckdb: Any) -> list[ColumnInfo]:
@@ -235,7 +236,7 @@ def _open_files(con: Any, duckdb: Any, files: FileSet, roles: ColumnRoles) -> _B
             source = f"read_csv({_list_sql(d, paths)}, header = true)"
         else:
             header, types = csv_column_types(files.files[0], roles.wanted, where)
-            typed = {name: _duckdb_csv_type(t) for name, t in types.items()}
+            typed = {name: csv_sql_type(t, _CSV_TYPES) for name, t in types.items()}
             struct = ", ".join(
                 f"{d.string(name)}: {d.string(typed.get(name, 'VARCHAR'))}" for name in header
             )

@@ -9,7 +9,7 @@ engine reading a CSV file sees the same types, and so the same labels and groups
 from __future__ import annotations
 
 import glob
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -210,3 +210,25 @@ def csv_column_types(
         t = schema.field(name).type
         types[name] = t.value_type if pa.types.is_dictionary(t) else t
     return header, types
+
+
+_CSV_CLASSES = (
+    ("bool", pa.types.is_boolean),
+    ("int", pa.types.is_integer),
+    ("float", pa.types.is_floating),
+    ("date", pa.types.is_date),
+    ("timestamp", pa.types.is_timestamp),
+    ("time", pa.types.is_time),
+)
+
+
+def csv_sql_type(t: pa.DataType, names: Mapping[str, str]) -> str:
+    """The SQL type that reads a CSV column as pyarrow inferred it.
+
+    ``names`` maps ``bool``, ``int``, ``float``, ``date``, ``timestamp``, ``time`` and
+    ``string`` to the engine's type names; a class it lacks is read as ``string``.
+    """
+    for cls, test in _CSV_CLASSES:
+        if test(t):
+            return names.get(cls, names["string"])
+    return names["string"]

@@ -34,6 +34,7 @@ from equilens.engines._files import (
     CSV_NULL_VALUES,
     FileSet,
     csv_column_types,
+    csv_sql_type,
     is_paths,
     resolve_files,
 )
@@ -261,18 +262,15 @@ class _Backend(BackendBase):
                 continue
 
 
-def _spark_csv_type(t: pa.DataType) -> str:
-    if pa.types.is_boolean(t):
-        return "BOOLEAN"
-    if pa.types.is_integer(t):
-        return "BIGINT"
-    if pa.types.is_floating(t):
-        return "DOUBLE"
-    if pa.types.is_date(t):
-        return "DATE"
-    if pa.types.is_timestamp(t):
-        return "TIMESTAMP"
-    return "STRING"
+#: Spark's names of the types of CSV columns (times of day are read as strings).
+_CSV_TYPES = {
+    "bool": "BOOLEAN",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "string": "STRING",
+}
 
 
 def _read_files(
@@ -303,7 +301,7 @@ def _read_files(
     select = []
     for name, t in types.items():
         c = d.quote(name)
-        target = _spark_csv_type(t)
+        target = csv_sql_type(t, _CSV_TYPES)
         value = c if target == "STRING" else f"CAST({c} AS {target})"
         select.append(f"CASE WHEN {c} IN ({nulls}) THEN NULL ELSE {value} END AS {c}")
     return spark.sql(f"SELECT {', '.join(select)} FROM {view}"), [view]
