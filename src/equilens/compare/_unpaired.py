@@ -85,20 +85,8 @@ def _metric_row(b: MetricResult, c: MetricResult, alpha: float) -> dict[str, Any
             p_value=f(p),
         )
         return row
-    if b.ci_low is None or b.ci_high is None or c.ci_low is None or c.ci_high is None:
+    if not _mover_change(row, b, c, alpha, "intervals", "statistic"):
         row["reason"] = row["reason"] or "a log has no interval for this metric"
-        return row
-    _, lo, hi, stat, p = mover_difference(
-        c.value, c.ci_low, c.ci_high, b.value, b.ci_low, b.ci_high, alpha
-    )
-    row.update(
-        change_ci_low=f(lo),
-        change_ci_high=f(hi),
-        ci_method="mover (independent samples, from the logs' intervals)",
-        test="z (implied by the mover interval)",
-        statistic=f(stat),
-        p_value=f(p),
-    )
     return row
 
 
@@ -135,21 +123,41 @@ def _disparity_row(b: Disparity, c: Disparity, alpha: float) -> dict[str, Any]:
         row["reason"] = b.reason if b.value is None else c.reason
         return row
     row["change"] = c.value - b.value
-    if b.ci_low is None or b.ci_high is None or c.ci_low is None or c.ci_high is None:
+    if not _mover_change(row, b, c, alpha, "bootstrap intervals", "statistic_value"):
         row["reason"] = "a log has no interval for this criterion"
-        return row
+    return row
+
+
+def _mover_change(
+    row: dict[str, Any],
+    b: MetricResult | Disparity,
+    c: MetricResult | Disparity,
+    alpha: float,
+    intervals: str,
+    statistic_key: str,
+) -> bool:
+    """Fill ``row``'s change interval and z-test by MOVER from the two logs' intervals.
+
+    ``intervals`` names them in ``ci_method``; the test statistic goes under
+    ``statistic_key``. False (``row`` untouched) when a log has no interval.
+    """
+    if b.ci_low is None or b.ci_high is None or c.ci_low is None or c.ci_high is None:
+        return False
+    assert b.value is not None and c.value is not None
     _, lo, hi, stat, p = mover_difference(
         c.value, c.ci_low, c.ci_high, b.value, b.ci_low, b.ci_high, alpha
     )
     row.update(
-        change_ci_low=f(lo),
-        change_ci_high=f(hi),
-        ci_method="mover (independent samples, from the logs' bootstrap intervals)",
-        test="z (implied by the mover interval)",
-        statistic_value=f(stat),
-        p_value=f(p),
+        {
+            "change_ci_low": f(lo),
+            "change_ci_high": f(hi),
+            "ci_method": f"mover (independent samples, from the logs' {intervals})",
+            "test": "z (implied by the mover interval)",
+            statistic_key: f(stat),
+            "p_value": f(p),
+        }
     )
-    return row
+    return True
 
 
 def unpaired_rows(
