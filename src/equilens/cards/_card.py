@@ -417,6 +417,23 @@ def front_matter(log: AuditLog, meta: CardMeta | None = None, **kwargs: Any) -> 
 # Markdown
 
 
+def _data_items(log: AuditLog, meta: CardMeta, c: ReportContent, fingerprint: str) -> list[_Item]:
+    """The evaluation data's facts (Markdown and HTML cards; ``fingerprint`` labels the digest)."""
+    ed = meta.evaluation_data
+    cols = log.spec_resolved.get("columns")
+    colmap = cols if isinstance(cols, dict) else {}
+    columns = ", ".join(f"{k}: {v}" for k, v in colmap.items() if isinstance(v, str))
+    return [
+        _Item("Data set", ed.name),
+        _Item("Description", ed.description),
+        _Item("Source", ed.source),
+        _Item("Rows audited", f"{log.data.n_rows:,}"),
+        _Item(fingerprint, log.data.digest or "not recorded"),
+        _Item("Columns", columns or None),
+        _Item("Positive label", c.vocab.positive),
+    ]
+
+
 def _md_items(items: list[_Item]) -> list[str]:
     return [
         f"- **{md_escape(i.label)}:** "
@@ -555,26 +572,11 @@ def render_card_markdown(
             )
     # evaluation data
     ed = meta.evaluation_data
-    cols = log.spec_resolved.get("columns")
-    colmap = cols if isinstance(cols, dict) else {}
     out += [
         "",
         "## Evaluation data",
         "",
-        *_md_items(
-            [
-                _Item("Data set", ed.name),
-                _Item("Description", ed.description),
-                _Item("Source", ed.source),
-                _Item("Rows audited", f"{log.data.n_rows:,}"),
-                _Item("Fingerprint (BLAKE2b digest)", log.data.digest or "not recorded"),
-                _Item(
-                    "Columns",
-                    ", ".join(f"{k}: {v}" for k, v in colmap.items() if isinstance(v, str)) or None,
-                ),
-                _Item("Positive label", v.positive),
-            ]
-        ),
+        *_md_items(_data_items(log, meta, c, "Fingerprint (BLAKE2b digest)")),
         "",
         "**Filters and preprocessing (as stated)**",
         "",
@@ -839,24 +841,9 @@ def render_card_html(
     )
     sec.append(_html_metrics(c))
     ed = meta.evaluation_data
-    cols = log.spec_resolved.get("columns")
-    colmap = cols if isinstance(cols, dict) else {}
     sec.append(
         '<section id="data"><h2>Evaluation data</h2><div class="cols"><div>'
-        + _html_items(
-            [
-                _Item("Data set", ed.name),
-                _Item("Description", ed.description),
-                _Item("Source", ed.source),
-                _Item("Rows audited", f"{log.data.n_rows:,}"),
-                _Item("Fingerprint", log.data.digest or "not recorded"),
-                _Item(
-                    "Columns",
-                    ", ".join(f"{k}: {v}" for k, v in colmap.items() if isinstance(v, str)) or None,
-                ),
-                _Item("Positive label", c.vocab.positive),
-            ]
-        )
+        + _html_items(_data_items(log, meta, c, "Fingerprint"))
         + "<h3>Filters and preprocessing (as stated)</h3>"
         + _html_list([*ed.filters, *ed.preprocessing])
         + "</div><div><h3>Column hashes</h3>"
