@@ -662,6 +662,11 @@ def _grid_bin(run: _Run, s: str, grid_bins: int) -> str:
     return f"CAST(LEAST(FLOOR({s} * {g}), {grid_bins - 1}) AS INTEGER)"
 
 
+def _grid_index(scores: FloatArray, grid_bins: int) -> NDArray[np.int64]:
+    """The grid bin of scores in [0, 1], as :func:`_grid_bin` computes it in SQL."""
+    return np.minimum(np.floor(scores * float(grid_bins)), grid_bins - 1).astype(np.int64)
+
+
 def _cell_aggregates(run: _Run, exact_scores: bool) -> list[str]:
     """The per-group sums of the cells pass: count, weights, score moments, score range."""
     aggs = ["count(*) AS n"]
@@ -871,7 +876,7 @@ def _score_tables(
             hist = np.bincount(cl * k + inverse, weights=w, minlength=size * k)
             bins = ScoreBins("exact", values.astype(np.float64), np.ones(k, dtype=bool))
             return _score_kwargs(bins, hist.reshape(n_cells, 2, k), moments, calib)
-        sb = np.minimum((scores * grid_bins).astype(np.int64), grid_bins - 1)
+        sb = _grid_index(scores, grid_bins)
         lo = hi = scores
     else:
         lo, hi = _column(res, "lo"), _column(res, "hi")
@@ -970,7 +975,7 @@ def _grid_pivot(run: _Run, grid_bins: int) -> int:
     ok = (scores >= 0) & (scores <= 1)  # NaN compares false
     values, inverse = np.unique(scores[ok], return_inverse=True)
     n = np.bincount(inverse.reshape(-1), weights=counts[ok], minlength=values.size)
-    fine = np.minimum(np.floor(values * float(grid_bins)), grid_bins - 1).astype(np.int64)
+    fine = _grid_index(values, grid_bins)
     distinct = np.bincount(fine, minlength=grid_bins)
     rows = np.bincount(fine, weights=n, minlength=grid_bins)
     group_distinct = np.bincount(fine // pivot, minlength=grid_bins // pivot)
@@ -1093,7 +1098,7 @@ def _unpivot(
     weighted = "sample_weight" in run.roles.targets
     counts = np.column_stack([_column(res, f"c{j}") for j in range(pivot)])
     lo = _column(res, "lo")
-    anchor = np.minimum(np.floor(lo * float(grid_bins)), grid_bins - 1).astype(np.int64) % pivot
+    anchor = _grid_index(lo, grid_bins) % pivot
     keep = counts != 0
     keep[np.arange(res.num_rows), anchor] = True
     rows, sub = np.nonzero(keep)
