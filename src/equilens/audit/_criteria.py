@@ -1,4 +1,4 @@
-"""Fairness criteria: disparities of group metrics within each family, with bootstrap intervals.
+"""Fairness criteria: disparities of group metrics within each family, with simultaneous intervals.
 
 Groups below the minimum group size, or where a base metric is undefined, are left out of the
 summary and listed in ``excluded_groups`` (the largest-minus-smallest gap of many groups is
@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from equilens.audit._intervals import draw_interval
+from equilens.audit._criteria_intervals import criterion_bounds
 from equilens.audit._slice_metrics import Evaluated
 from equilens.metrics._spec import CriterionSpec
 from equilens.results._log import Disparity
@@ -115,7 +115,7 @@ def _one(
             reason=why,
         )
     combine = np.max if spec.statistic == "difference" else np.min
-    points, draw_stats = [], []
+    points: list[float] = []
     worst_groups: list[dict[str, str]] = []
     best_point = None
     for ev in bases:
@@ -144,34 +144,15 @@ def _one(
                 worst_groups.append({})
             else:
                 worst_groups.append(plan.slices[fam.reference].mapping)
-        if ev.draws is not None:
-            d = ev.draws[:, included]
-            draw_stats.append(
-                _stat(d, ev.draws[:, 0], ev.draws[:, fam.reference], spec.statistic, method)
-            )
-        else:
-            draw_stats.append(np.full(0, np.nan))
     value = float(combine(points))
-    lo: float | None = None
-    hi: float | None = None
-    undefined: float | None = None
+    bounds = criterion_bounds(bases, included, fam.reference, spec.statistic, method, alpha)
+    lo = hi = None
     ci_method = "none"
     reason: str | None = None
-    if draw_stats and all(d.size for d in draw_stats):
-        stacked = np.stack(draw_stats)  # (bases, B)
-        with np.errstate(invalid="ignore"):
-            joint = stacked.max(axis=0) if spec.statistic == "difference" else stacked.min(axis=0)
-        joint = np.where(np.isnan(stacked).any(axis=0), np.nan, joint)
-        lo_a, hi_a, und = draw_interval(joint[:, None], alpha)
-        lo, hi, undefined = float(lo_a[0]), float(hi_a[0]), float(und[0])
-        parametric = any(ev.draws_kind == "parametric" for ev in bases)
-        ci_method = "parametric-bootstrap (delong)" if parametric else "bootstrap-percentile"
-        if not np.isfinite(lo):
-            lo = hi = None
-            ci_method = "none"
-            reason = "the criterion is undefined in every bootstrap draw"
-    else:
-        reason = "bootstrap disabled (bootstrap=0)"
+    if isinstance(bounds, str):
+        reason = bounds
+    elif np.isfinite(value):
+        lo, hi, ci_method = bounds
     four_fifths: Literal["pass", "fail"] | None = None
     if spec.name == "disparate_impact_ratio" or (
         spec.statistic == "ratio" and spec.base_metrics == ("selection_rate",)
@@ -186,6 +167,5 @@ def _one(
         status="ok" if np.isfinite(value) else "undefined",
         reason=reason if np.isfinite(value) else "the criterion is undefined (zero denominator)",
         groups=worst_groups,
-        undefined_draws=undefined,
         four_fifths_rule=four_fifths if np.isfinite(value) else None,
     )
