@@ -64,7 +64,9 @@ class SliceTables:
         conf_draws = None
         if draws > 0:
             counts = draw_counts(stats.rows, draws, rng)
-            conf_draws = aggregate_draws(counts, stats.rows, stats.wsum, membership)
+            conf_draws = aggregate_draws(
+                counts, stats.rows, stats.wsum, membership, stats.wsq, rng
+            )
         tables = cls(
             rows=rows,
             wsum=up(stats.wsum),

@@ -5,9 +5,12 @@ as ``Multinomial(n_cell, cell proportions)``, so each draw costs a few numbers p
 a pass over the rows. Strata are the finest cells (the full intersection of the sensitive
 features): their sizes stay fixed, as in a stratified row bootstrap.
 
-Weights: rows are resampled, not weight mass. Each resampled row carries the mean weight of its
-(cell, category), so a draw's weighted count is ``count* x mean weight``. With unit weights this
-is the plain row bootstrap.
+Weights: rows are resampled, not weight mass. Given the drawn count ``k`` of a (cell, category),
+the total weight of its ``k`` resampled rows is drawn from a gamma distribution with the mean and
+variance of a sum of ``k`` weights drawn from that category's weights (both known from the sums
+of weights and of squared weights, ``wsum`` and ``wsq``). Giving every resampled row its
+category's mean weight would lose the weights' variance (coverage 0.6 at a design effect of 5).
+With unit weights this is the plain row bootstrap.
 """
 
 from __future__ import annotations
@@ -41,17 +44,37 @@ def aggregate_draws(
     rows: NDArray[np.int64],
     totals: FloatArray,
     membership: FloatArray,
+    squares: FloatArray | None = None,
+    rng: np.random.Generator | None = None,
 ) -> FloatArray:
     """Turn drawn row counts into per-slice totals of a per-row quantity.
 
     ``totals`` has the shape of ``rows`` and holds the original sum of the quantity (weights,
-    or weight x score) per cell and category; each resampled row carries that category's mean.
-    Returns ``(B, S, *cats)``.
+    or weight x score) per cell and category. Without ``squares`` each resampled row carries
+    that category's mean. With ``squares`` (the sum of the squared quantity, e.g. ``wsq``) and
+    ``rng``, the total of the ``k`` resampled rows of a category is drawn from a gamma
+    distribution with the mean ``k m`` and variance ``k v`` of a sum of ``k`` rows drawn from
+    the category's values (``m``, ``v`` their mean and variance), so the bootstrap carries the
+    variation of the weights; a category whose values are all equal (unit weights) keeps
+    ``k m`` exactly. Returns ``(B, S, *cats)``.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.where(rows > 0, totals / np.maximum(rows, 1), 0.0)
     draws = counts.shape[0]
-    flat = counts.reshape(draws, rows.shape[0], -1) * mean.reshape(1, rows.shape[0], -1)
+    n_cells = rows.shape[0]
+    n = np.maximum(rows, 1).reshape(1, n_cells, -1)
+    mean = np.where(rows.reshape(1, n_cells, -1) > 0, totals.reshape(1, n_cells, -1) / n, 0.0)
+    k = counts.reshape(draws, n_cells, -1).astype(np.float64)
+    flat = k * mean
+    if squares is not None and rng is not None:
+        var = np.where(rows.reshape(1, n_cells, -1) > 0, squares.reshape(1, n_cells, -1) / n, 0.0)
+        var = var - mean * mean
+        varies = var > 1e-12 * mean * mean
+        if varies.any():
+            # Gamma(shape k m^2 / v, scale v / m): mean k m, variance k v (exact for k = 0).
+            with np.errstate(divide="ignore", invalid="ignore"):
+                shape = np.where(varies, k * mean * mean / np.where(varies, var, 1.0), 0.0)
+                scale = np.where(varies, var / np.where(mean > 0, mean, 1.0), 1.0)
+            drawn = rng.gamma(shape, np.broadcast_to(scale, shape.shape))
+            flat = np.where(varies, drawn, flat)
     out = np.einsum("sc,bck->bsk", membership, flat, optimize=True)
     return np.asarray(out.reshape(draws, membership.shape[0], *rows.shape[1:]), dtype=np.float64)
 
