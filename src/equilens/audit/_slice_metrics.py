@@ -16,6 +16,7 @@ from equilens.metrics._scores import (
     brier_from_moments,
     delong_variance_from_hist,
     expected_calibration_error,
+    expected_calibration_error_interval,
     roc_auc_from_hist,
 )
 from equilens.metrics._spec import (
@@ -206,15 +207,25 @@ def _evaluate_score_metric(spec: MetricSpec, t: SliceTables, alpha: float) -> Ev
         )
     if spec.name == "expected_calibration_error":
         value = expected_calibration_error(t.calib[:, 0, :, 1:], t.calib[:, 1, :, 1:])
-        ev = Evaluated(spec, value, _nan(s), _nan(s), np.full(s, "none", dtype=object))
-        if t.calib_draws is not None:
-            draws = expected_calibration_error(
+        n_all = t.n.astype(np.float64)
+        lo, hi = expected_calibration_error_interval(
+            t.calib[:, 0, :, 1:],
+            t.calib[:, 1, :, 1:],
+            t.calib[:, :, :, 0].sum(axis=1),
+            alpha,
+            design_effect=np.where(n_all > 0, n_all / np.maximum(t.effective_n(ALL), 1e-300), 1.0),
+        )
+        ok = np.isfinite(value) & np.isfinite(lo)
+        ev = Evaluated(
+            spec,
+            value,
+            np.where(ok, lo, np.nan),
+            np.where(ok, hi, np.nan),
+            np.where(ok, "simultaneous per-bin clopper-pearson (Bonferroni)", "none").astype(object),
+        )
+        if t.calib_draws is not None:  # for the criteria's standard errors
+            ev.draws = expected_calibration_error(
                 t.calib_draws[:, :, 0, :, :], t.calib_draws[:, :, 1, :, :]
             )
-            ev.draws = draws
-            ev.lo, ev.hi, ev.undefined_draws = draw_interval(draws, alpha)
-            ev.method = np.full(s, "bootstrap-percentile", dtype=object)
-        else:
-            ev.no_ci_reason = "bootstrap disabled (bootstrap=0)"
         return ev
     raise ValueError(f"unknown score metric {spec.name}")

@@ -40,6 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from equilens.exceptions import InvalidInputError, InvalidParameterError
+from equilens.stats._intervals import clopper_pearson_interval
 
 __all__ = [
     "ScoreStats",
@@ -53,6 +54,7 @@ __all__ = [
     "delong_test_independent",
     "delong_variance_from_hist",
     "expected_calibration_error",
+    "expected_calibration_error_interval",
     "roc_auc_from_hist",
     "roc_curve_from_hist",
     "score_stats_from_arrays",
@@ -624,6 +626,79 @@ def expected_calibration_error(calib_neg: ArrayLike, calib_pos: ArrayLike) -> Fl
     with np.errstate(divide="ignore", invalid="ignore"):
         ece = np.abs(w_pos - s_sum).sum(axis=-1) / w
     return np.asarray(np.where(w > 0, ece, np.nan), dtype=np.float64)
+
+
+def expected_calibration_error_interval(
+    calib_neg: ArrayLike,
+    calib_pos: ArrayLike,
+    rows: ArrayLike,
+    alpha: float = 0.05,
+    design_effect: ArrayLike | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Confidence interval of the expected calibration error that is valid at perfect calibration.
+
+    The plug-in ECE is biased upward (about 0.1 at n = 100 for a perfectly calibrated score), so
+    a bootstrap percentile interval around it never covers 0. Instead, conditional on the
+    scores, each non-empty bin ``m`` gets a Clopper-Pearson interval ``[l_m, u_m]`` for its
+    share of positives at level ``1 - alpha / K`` (``K`` non-empty bins, Bonferroni), hence an interval
+    ``[l_m - sbar_m, u_m - sbar_m]`` for its gap, and ``|gap_m|`` lies between the interval's
+    distance from 0 and its largest absolute value. Summing with the bin weights ``W_m / W``
+    bounds the ECE: all bins hold at once with probability at least ``1 - alpha``, so the
+    interval covers the ECE (0 for a calibrated score) at least that often, and it always
+    contains the plug-in estimate. It is conservative (wide at small n). Clopper-Pearson, not
+    Wilson: at ``alpha / K`` and a handful of rows in an extreme bin, Wilson's bound misses.
+
+    Parameters
+    ----------
+    calib_neg, calib_pos : array_like, shape (..., M, 2)
+        ``[sum w, sum w s]`` per calibration bin for negatives and positives.
+    rows : array_like, shape (..., M)
+        Rows per bin (both labels).
+    alpha : float, default 0.05
+        One minus the confidence level.
+    design_effect : array_like, shape (...), optional
+        Kish's design effect of the weights (``n sum w^2 / (sum w)^2``); each bin's effective
+        size is its rows divided by it. Default 1 (unweighted).
+
+    Returns
+    -------
+    lo, hi : ndarray, shape (...)
+        ``NaN`` where the total weight is zero.
+    """
+    a = _check_alpha(alpha, "expected_calibration_error_interval")
+    cn, cp = _calib_pair(calib_neg, calib_pos, "expected_calibration_error_interval")
+    n_rows = _as_float(rows)
+    if n_rows.shape != cn.shape[:-1]:
+        raise InvalidInputError(
+            "expected_calibration_error_interval needs rows of shape (..., M). "
+            f"Got {n_rows.shape} for tables of shape {cn.shape}."
+        )
+    deff = np.ones(cn.shape[:-2]) if design_effect is None else _as_float(design_effect)
+    w_bin = cn[..., 0] + cp[..., 0]
+    w = w_bin.sum(axis=-1)
+    filled = (w_bin > 0) & (n_rows > 0)
+    n_eff = np.where(filled, n_rows / np.maximum(deff, 1.0)[..., None], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(filled, cp[..., 0] / w_bin, 0.0)
+        mean_s = np.where(filled, (cn[..., 1] + cp[..., 1]) / w_bin, 0.0)
+    k = filled.sum(axis=-1)
+    lo_bin = np.zeros_like(share)
+    hi_bin = np.zeros_like(share)
+    for count in np.unique(k[k > 0]):
+        at = (k == count)[..., None] & filled
+        lo_s, hi_s = clopper_pearson_interval(share[at] * n_eff[at], n_eff[at], a / float(count))
+        lo_bin[at], hi_bin[at] = np.minimum(lo_s, share[at]), np.maximum(hi_s, share[at])
+    g_lo, g_hi = lo_bin - mean_s, hi_bin - mean_s
+    near = np.where(g_lo > 0, g_lo, np.where(g_hi < 0, -g_hi, 0.0))
+    far = np.maximum(np.abs(g_lo), np.abs(g_hi))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = np.where(filled, w_bin * near, 0.0).sum(axis=-1) / w
+        hi = np.where(filled, w_bin * far, 0.0).sum(axis=-1) / w
+    ok = w > 0
+    return (
+        np.asarray(np.where(ok, lo, np.nan), dtype=np.float64),
+        np.asarray(np.where(ok, np.minimum(hi, 1.0), np.nan), dtype=np.float64),
+    )
 
 
 def calibration_curve_from_table(
