@@ -114,9 +114,11 @@ def test_equalized_odds_between_races_is_pinned(demo_dir: Path) -> None:
         and d.method == "between_groups"
     ]
     assert row.value == pytest.approx(0.376522, abs=1e-6)
-    # Bootstrap interval: seeded, so reproducible to the last digit on one platform; allow
-    # for BLAS/numpy differences in the last decimals.
-    assert (row.ci_low, row.ci_high) == pytest.approx((0.3270, 0.5580), abs=2e-3)
+    # Simultaneous interval (Bonferroni over the TPR and FPR pairs of the race groups, MOVER /
+    # Newcombe per pair): closed form, so pinned to rounding. The old percentile bootstrap,
+    # (0.327, 0.558), did not cover parity when groups were identical (issue 11).
+    assert row.ci_method.startswith("simultaneous pairwise MOVER")
+    assert (row.ci_low, row.ci_high) == pytest.approx((0.236608, 0.650206), abs=1e-6)
 
 
 def test_summary_leads_with_the_race_error_rate_gap(demo_dir: Path) -> None:

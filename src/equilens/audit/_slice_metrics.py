@@ -221,7 +221,7 @@ def _evaluate_score_metric(spec: MetricSpec, t: SliceTables, alpha: float) -> Ev
             value,
             np.where(ok, lo, np.nan),
             np.where(ok, hi, np.nan),
-            np.where(ok, "simultaneous per-bin clopper-pearson (Bonferroni)", "none").astype(object),
+            np.where(ok, "bias-bounded (half-normal)", "none").astype(object),
         )
         if t.calib_draws is not None:  # for the criteria's standard errors
             ev.draws = expected_calibration_error(

@@ -40,7 +40,6 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.stats._intervals import clopper_pearson_interval
 
 __all__ = [
     "ScoreStats",
@@ -628,6 +627,12 @@ def expected_calibration_error(calib_neg: ArrayLike, calib_pos: ArrayLike) -> Fl
     return np.asarray(np.where(w > 0, ece, np.nan), dtype=np.float64)
 
 
+#: Draws of |N(0, 1)| per calibration bin for the quantile of the ECE's error bound (fixed, so
+#: the interval is a deterministic function of the statistics).
+_HALF_NORMAL_DRAWS = 4000
+_HALF_NORMAL_SEED = 20191
+
+
 def expected_calibration_error_interval(
     calib_neg: ArrayLike,
     calib_pos: ArrayLike,
@@ -638,15 +643,22 @@ def expected_calibration_error_interval(
     """Confidence interval of the expected calibration error that is valid at perfect calibration.
 
     The plug-in ECE is biased upward (about 0.1 at n = 100 for a perfectly calibrated score), so
-    a bootstrap percentile interval around it never covers 0. Instead, conditional on the
-    scores, each non-empty bin ``m`` gets a Clopper-Pearson interval ``[l_m, u_m]`` for its
-    share of positives at level ``1 - alpha / K`` (``K`` non-empty bins, Bonferroni), hence an interval
-    ``[l_m - sbar_m, u_m - sbar_m]`` for its gap, and ``|gap_m|`` lies between the interval's
-    distance from 0 and its largest absolute value. Summing with the bin weights ``W_m / W``
-    bounds the ECE: all bins hold at once with probability at least ``1 - alpha``, so the
-    interval covers the ECE (0 for a calibrated score) at least that often, and it always
-    contains the plug-in estimate. It is conservative (wide at small n). Clopper-Pearson, not
-    Wilson: at ``alpha / K`` and a handful of rows in an extreme bin, Wilson's bound misses.
+    a bootstrap percentile interval around it never covers 0. Conditional on the scores, the
+    target is ``ECE = sum_m p_m |mu_m - sbar_m|`` (``p_m = W_m / W`` the bin's weight share,
+    ``mu_m`` the mean probability of a positive in the bin, ``sbar_m`` its mean score; 0 for a
+    calibrated score). With ``ybar_m`` the bin's observed share of positives, the triangle
+    inequality gives, whatever the ``mu_m``::
+
+        |ECE_hat - ECE| <= T = sum_m p_m |ybar_m - mu_m|
+
+    and ``ybar_m - mu_m`` is approximately ``N(0, v_m)``, so ``T`` is a weighted sum of
+    half-normals. With ``q`` its ``1 - alpha / 2`` quantile, ``[max(0, ECE_hat - q),
+    min(1, ECE_hat + q)]`` covers the ECE with probability at least about ``1 - alpha`` for any
+    calibration curve, and at perfect calibration its lower bound is 0 with probability about
+    ``1 - alpha / 2`` (then ``T = ECE_hat``). ``v_m = pt (1 - pt) / n_m`` with the
+    Agresti-Coull share ``pt = (n_m ybar_m + z^2 / 2) / (n_m + z^2)`` (never 0 in a bin with
+    few rows and no positives) and ``n_m`` the bin's effective rows; ``q`` comes from a fixed
+    set of half-normal draws, so the interval is a deterministic function of the tables.
 
     Parameters
     ----------
@@ -663,7 +675,7 @@ def expected_calibration_error_interval(
     Returns
     -------
     lo, hi : ndarray, shape (...)
-        ``NaN`` where the total weight is zero.
+        ``NaN`` where the total weight is zero. The plug-in ECE always lies between them.
     """
     a = _check_alpha(alpha, "expected_calibration_error_interval")
     cn, cp = _calib_pair(calib_neg, calib_pos, "expected_calibration_error_interval")
@@ -677,28 +689,23 @@ def expected_calibration_error_interval(
     w_bin = cn[..., 0] + cp[..., 0]
     w = w_bin.sum(axis=-1)
     filled = (w_bin > 0) & (n_rows > 0)
-    n_eff = np.where(filled, n_rows / np.maximum(deff, 1.0)[..., None], 0.0)
+    n_eff = np.where(filled, n_rows / np.maximum(deff, 1.0)[..., None], 1.0)
+    z2 = _z(a) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(filled, cp[..., 0] / w_bin, 0.0)
-        mean_s = np.where(filled, (cn[..., 1] + cp[..., 1]) / w_bin, 0.0)
-    k = filled.sum(axis=-1)
-    lo_bin = np.zeros_like(share)
-    hi_bin = np.zeros_like(share)
-    for count in np.unique(k[k > 0]):
-        at = (k == count)[..., None] & filled
-        lo_s, hi_s = clopper_pearson_interval(share[at] * n_eff[at], n_eff[at], a / float(count))
-        lo_bin[at], hi_bin[at] = np.minimum(lo_s, share[at]), np.maximum(hi_s, share[at])
-    g_lo, g_hi = lo_bin - mean_s, hi_bin - mean_s
-    near = np.where(g_lo > 0, g_lo, np.where(g_hi < 0, -g_hi, 0.0))
-    far = np.maximum(np.abs(g_lo), np.abs(g_hi))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lo = np.where(filled, w_bin * near, 0.0).sum(axis=-1) / w
-        hi = np.where(filled, w_bin * far, 0.0).sum(axis=-1) / w
-    ok = w > 0
-    return (
-        np.asarray(np.where(ok, lo, np.nan), dtype=np.float64),
-        np.asarray(np.where(ok, np.minimum(hi, 1.0), np.nan), dtype=np.float64),
+        tilde = (n_eff * share + z2 / 2.0) / (n_eff + z2)
+        scale = np.where(filled, w_bin / w[..., None] * np.sqrt(tilde * (1 - tilde) / n_eff), 0.0)
+    half = np.abs(
+        np.random.default_rng(_HALF_NORMAL_SEED).standard_normal(
+            (_HALF_NORMAL_DRAWS, cn.shape[-2])
+        )
     )
+    scale = np.where(np.isfinite(scale), scale, 0.0)
+    q = np.quantile(scale @ half.T, 1.0 - a / 2.0, axis=-1)
+    ece = expected_calibration_error(cn, cp)
+    lo = np.maximum(ece - q, 0.0)
+    hi = np.minimum(ece + q, 1.0)
+    return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
 
 
 def calibration_curve_from_table(
