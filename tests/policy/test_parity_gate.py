@@ -8,14 +8,16 @@ audit's level (5%), so the block rate of parity models must stay within that.
 
 from __future__ import annotations
 
+import pathlib
+
 import numpy as np
 import pytest
 
 from equilens import audit
 from equilens.policy import decide, load_policy
 
-from .conftest import SHIPPED_POLICY
 
+SHIPPED_POLICY = pathlib.Path(__file__).resolve().parents[2] / "examples/policies/prelaunch-standard.yaml"
 REPS = 150
 NOMINAL = 0.05
 
