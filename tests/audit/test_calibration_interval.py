@@ -19,8 +19,9 @@ from equilens.metrics._scores import (
 )
 from equilens.policy import decide, load_policy
 
-
-SHIPPED_POLICY = pathlib.Path(__file__).resolve().parents[2] / "examples/policies/prelaunch-standard.yaml"
+SHIPPED_POLICY = (
+    pathlib.Path(__file__).resolve().parents[2] / "examples/policies/prelaunch-standard.yaml"
+)
 M = 10
 ALPHA = 0.05
 
@@ -88,7 +89,9 @@ def test_size_at_perfect_calibration(n: int) -> None:
     lo, _ = expected_calibration_error_interval(cn, cp, rows, ALPHA)
     size = float((lo > 0).mean())
     se = np.sqrt(ALPHA / 2 * (1 - ALPHA / 2) / reps)
-    print(f"n={n}: ECE lower bound > 0 in {size:.4f} (MC se {se:.4f}); > 0.05 in {(lo > 0.05).mean()}")
+    print(
+        f"n={n}: ECE lower bound > 0 in {size:.4f} (MC se {se:.4f}); > 0.05 in {(lo > 0.05).mean()}"
+    )
     assert size <= ALPHA / 2 + 2 * se
     assert (lo > 0.05).mean() == 0.0
 
@@ -136,3 +139,38 @@ def test_shipped_calibration_rule_does_not_fire_on_a_calibrated_model_at_n_100()
         fired += decide(log, policy).rule_status("calibration-overall") == "warn"
     print(f"calibration-overall fired in {fired}/{reps} calibrated audits at n=100")
     assert fired / reps <= ALPHA
+
+
+@pytest.mark.slow
+def test_calibration_gap_between_groups_of_unequal_size_covers_parity() -> None:
+    """Both groups calibrated; the small group's plug-in ECE is far larger (bias), the gap not."""
+    rng = np.random.default_rng(9)
+    reps, covered, plug_in = 200, 0, []
+    for _ in range(reps):
+        g = np.repeat(["small", "large"], [60, 1500])
+        s = rng.random(g.size)
+        y = (rng.random(g.size) < s).astype(int)
+        log = audit(
+            {"s": s, "y": y, "pred": (s > 0.5).astype(int), "g": g},
+            y_true="y",
+            y_pred="pred",
+            y_score="s",
+            sensitive_features="g",
+            bootstrap=0,
+        )
+        row = next(
+            d
+            for d in log.disparities
+            if d.criterion == "calibration_within_groups_difference"
+            and d.method == "between_groups"
+        )
+        assert row.ci_low is not None and row.ci_high is not None
+        assert row.ci_low <= row.value <= row.ci_high
+        covered += row.ci_low == 0.0
+        plug_in.append(row.value)
+    cov = covered / reps
+    print(
+        f"ECE gap at parity: mean plug-in {np.mean(plug_in):.3f}, interval reaches 0 in {cov:.3f}"
+    )
+    assert np.mean(plug_in) > 0.05  # the bias the interval must absorb
+    assert cov >= 1 - ALPHA - 2 * np.sqrt(ALPHA * (1 - ALPHA) / reps)

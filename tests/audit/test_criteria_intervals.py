@@ -32,9 +32,7 @@ def _from_counts(groups: dict[str, tuple[int, int]]) -> dict[str, np.ndarray]:
 
 
 def _audit(data: dict[str, np.ndarray], **kw: object) -> AuditLog:
-    return audit(
-        data, y_true="y", y_pred="pred", sensitive_features="g", bootstrap=0, **kw
-    )  # type: ignore[arg-type]
+    return audit(data, y_true="y", y_pred="pred", sensitive_features="g", bootstrap=0, **kw)  # type: ignore[arg-type]
 
 
 def _row(log: AuditLog, criterion: str, method: str = "between_groups"):  # type: ignore[no-untyped-def]

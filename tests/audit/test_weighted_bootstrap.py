@@ -52,7 +52,12 @@ def test_weighted_totals_match_a_row_bootstrap() -> None:
 
 
 def _row_bootstrap_intervals(
-    g: np.ndarray, w: np.ndarray, y: np.ndarray, pred: np.ndarray, draws: int, rng: np.random.Generator
+    g: np.ndarray,
+    w: np.ndarray,
+    y: np.ndarray,
+    pred: np.ndarray,
+    draws: int,
+    rng: np.random.Generator,
 ) -> dict[tuple[str, str], tuple[float, float]]:
     """Percentile intervals of a stratified (by group) bootstrap of the rows themselves."""
     idx = np.concatenate(

@@ -2,15 +2,17 @@
 
 See ``docs/design/0004-criteria-intervals.md``. Per group, the interval is the audit's own
 closed form at level ``1 - alpha / K``: Wilson (Clopper-Pearson below 10 trials) on Kish
-effective counts for rates, normal with the DeLong or bootstrap standard error otherwise. ``K``
+effective counts for rates, the bias-bounded interval for ECE, normal with the DeLong or
+bootstrap standard error otherwise. ``K``
 counts every interval the bound rests on, over all base metrics of the criterion, so all of them
 hold at once with probability at least ``1 - alpha``.
 
 * Largest difference between groups, or to the reference group: one MOVER (Newcombe) interval
   per pair of groups, ``K`` = pairs x base metrics.
-* Ratios, and differences to the overall population (which overlaps each group): one interval
-  per group and one for the comparator, ``K`` = intervals x base metrics; the criterion's bounds
-  follow from the box of simultaneous intervals.
+* Ratios, differences to the overall population (which overlaps each group) and differences of
+  a metric whose interval is a bound on a biased estimate (ECE): one interval per group and one
+  for the comparator, ``K`` = intervals x base metrics; the criterion's bounds follow from the
+  box of simultaneous intervals.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ def group_intervals(
 ) -> tuple[FloatArray, FloatArray] | str:
     """Intervals of ``ev`` on the slices ``idx`` at level ``1 - alpha``, or why there are none."""
     value = ev.value[idx]
-    if ev.successes is not None and ev.trials is not None:
+    if ev.interval_at is not None:
+        lo, hi = ev.interval_at(idx, alpha)
+    elif ev.successes is not None and ev.trials is not None:
         lo, hi, _ = proportion_interval(ev.successes[idx], ev.trials[idx], alpha)
         lo, hi = np.minimum(lo, value), np.maximum(hi, value)
     else:
@@ -79,7 +83,9 @@ def criterion_bounds(
     ref_pos = None
     if method == "to_reference":
         ref_pos = int(np.flatnonzero(included == reference)[0])
-    if statistic == "difference" and method != "to_overall":
+    # MOVER needs estimate -/+ error intervals; a bound-type interval (ECE) goes in the box.
+    symmetric = all(ev.interval_at is None for ev in bases)
+    if statistic == "difference" and method != "to_overall" and symmetric:
         a, b = _pairs(n, ref_pos)
         k = len(a) * len(bases)
         label = f"simultaneous pairwise MOVER (Bonferroni over {k} intervals)"

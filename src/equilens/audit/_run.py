@@ -497,12 +497,13 @@ def _warnings(
     if inputs.weighted:
         out.append(
             "Weighted audit: intervals and tests use Kish effective sample sizes; the bootstrap "
-            "resamples rows, each carrying its cell's mean weight."
+            "resamples rows and draws their total weight with the variance of the weights."
         )
     if bootstrap == 0:
         out.append("Bootstrap disabled: metrics without a closed-form interval show none.")
     out.append(
         "Between-groups differences (largest minus smallest group) are biased upward when "
-        "groups are small; read them with their intervals."
+        "groups are small; read them with their intervals (simultaneous over the groups, so "
+        "they reach parity when the data cannot rule it out)."
     )
     return out

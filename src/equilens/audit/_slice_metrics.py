@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,9 +66,7 @@ class SliceTables:
         conf_draws = None
         if draws > 0:
             counts = draw_counts(stats.rows, draws, rng)
-            conf_draws = aggregate_draws(
-                counts, stats.rows, stats.wsum, membership, stats.wsq, rng
-            )
+            conf_draws = aggregate_draws(counts, stats.rows, stats.wsum, membership, stats.wsq, rng)
         tables = cls(
             rows=rows,
             wsum=up(stats.wsum),
@@ -116,6 +115,9 @@ class Evaluated:
     trials: FloatArray | None = None  # effective denominator
     weight_total: FloatArray | None = None  # weighted denominator
     error_bound: FloatArray | None = None
+    #: Intervals of chosen slices at any level, for metrics whose interval is a bound rather
+    #: than an estimate -/+ a symmetric error (ECE); the criteria combine them as a box.
+    interval_at: Callable[[NDArray[np.int64], float], tuple[FloatArray, FloatArray]] | None = None
 
 
 def _nan(shape: int) -> FloatArray:
@@ -208,13 +210,19 @@ def _evaluate_score_metric(spec: MetricSpec, t: SliceTables, alpha: float) -> Ev
     if spec.name == "expected_calibration_error":
         value = expected_calibration_error(t.calib[:, 0, :, 1:], t.calib[:, 1, :, 1:])
         n_all = t.n.astype(np.float64)
-        lo, hi = expected_calibration_error_interval(
-            t.calib[:, 0, :, 1:],
-            t.calib[:, 1, :, 1:],
-            t.calib[:, :, :, 0].sum(axis=1),
-            alpha,
-            design_effect=np.where(n_all > 0, n_all / np.maximum(t.effective_n(ALL), 1e-300), 1.0),
-        )
+        deff = np.where(n_all > 0, n_all / np.maximum(t.effective_n(ALL), 1e-300), 1.0)
+        calib = t.calib
+
+        def interval_at(idx: NDArray[np.int64], level: float) -> tuple[FloatArray, FloatArray]:
+            return expected_calibration_error_interval(
+                calib[idx, 0, :, 1:],
+                calib[idx, 1, :, 1:],
+                calib[idx, :, :, 0].sum(axis=1),
+                level,
+                design_effect=deff[idx],
+            )
+
+        lo, hi = interval_at(np.arange(s), alpha)
         ok = np.isfinite(value) & np.isfinite(lo)
         ev = Evaluated(
             spec,
@@ -222,8 +230,9 @@ def _evaluate_score_metric(spec: MetricSpec, t: SliceTables, alpha: float) -> Ev
             np.where(ok, lo, np.nan),
             np.where(ok, hi, np.nan),
             np.where(ok, "bias-bounded (half-normal)", "none").astype(object),
+            interval_at=interval_at,
         )
-        if t.calib_draws is not None:  # for the criteria's standard errors
+        if t.calib_draws is not None:
             ev.draws = expected_calibration_error(
                 t.calib_draws[:, :, 0, :, :], t.calib_draws[:, :, 1, :, :]
             )

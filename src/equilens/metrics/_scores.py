@@ -696,9 +696,7 @@ def expected_calibration_error_interval(
         tilde = (n_eff * share + z2 / 2.0) / (n_eff + z2)
         scale = np.where(filled, w_bin / w[..., None] * np.sqrt(tilde * (1 - tilde) / n_eff), 0.0)
     half = np.abs(
-        np.random.default_rng(_HALF_NORMAL_SEED).standard_normal(
-            (_HALF_NORMAL_DRAWS, cn.shape[-2])
-        )
+        np.random.default_rng(_HALF_NORMAL_SEED).standard_normal((_HALF_NORMAL_DRAWS, cn.shape[-2]))
     )
     scale = np.where(np.isfinite(scale), scale, 0.0)
     q = np.quantile(scale @ half.T, 1.0 - a / 2.0, axis=-1)
