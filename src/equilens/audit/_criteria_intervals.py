@@ -55,6 +55,8 @@ def group_intervals(
             se = draws.std(axis=0, ddof=1)
         else:
             return "bootstrap disabled (bootstrap=0)"
+        if not (se > 0).all():  # a variance of zero is not precision (e.g. perfect separation)
+            return "a group's standard error is zero or undefined"
         z = float(-special.ndtri(alpha / 2.0))
         lo, hi = value - z * se, value + z * se
     if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
