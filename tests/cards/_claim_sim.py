@@ -158,8 +158,12 @@ def simulate_audits(reps: int, seed: int) -> tuple[float, float]:
             y_pred="p",
             sensitive_features=["race", "sex"],
             intersections=True,
-            metrics=["accuracy_score", "true_positive_rate", "false_positive_rate",
-                     "selection_rate"],
+            metrics=[
+                "accuracy_score",
+                "true_positive_rate",
+                "false_positive_rate",
+                "selection_rate",
+            ],
             bootstrap=0,
             seed=0,
         )

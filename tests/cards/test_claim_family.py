@@ -94,8 +94,14 @@ def test_p_values_agree_with_the_intervals(compas_demo_log: AuditLog) -> None:
             for eps in (-1e-6, 1e-6):
                 value = bound + eps
                 if sl is None:
-                    claim = Claim(name, value, comp, features=list(row.features),  # type: ignore[attr-defined]
-                                  method=row.method, tolerance=0.0)  # type: ignore[attr-defined]
+                    claim = Claim(
+                        name,
+                        value,
+                        comp,
+                        features=list(row.features),  # type: ignore[attr-defined]
+                        method=row.method,
+                        tolerance=0.0,
+                    )  # type: ignore[attr-defined]
                 else:
                     claim = Claim(name, value, comp, slice=sl, tolerance=0.0)  # type: ignore[arg-type]
                 check = check_claim(log, claim)
@@ -114,8 +120,17 @@ def test_p_values_agree_with_the_intervals(compas_demo_log: AuditLog) -> None:
 
 def test_holm_over_the_card_matches_statsmodels(log: AuditLog) -> None:
     rows = [
-        MetricResult(metric="accuracy_score", slice={"g": str(i)}, n=400, value=v,
-                     ci_low=lo, ci_high=hi, ci_method="wilson", status="ok", effective_n=400.0)
+        MetricResult(
+            metric="accuracy_score",
+            slice={"g": str(i)},
+            n=400,
+            value=v,
+            ci_low=lo,
+            ci_high=hi,
+            ci_method="wilson",
+            status="ok",
+            effective_n=400.0,
+        )
         for i, (v, lo, hi) in enumerate(
             [(0.70, 0.653, 0.743), (0.66, 0.612, 0.705), (0.72, 0.674, 0.762)]
         )
@@ -135,9 +150,17 @@ def test_a_chance_contradiction_is_demoted(log: AuditLog, tmp_path: Path) -> Non
     """Many true claims, one interval just missing its claim: raw contradicted, adjusted
     consistent, exit 0; the JSON and Markdown keep both verdicts."""
     rows = [
-        MetricResult(metric="selection_rate", slice={"g": str(i)}, n=900, value=0.5,
-                     ci_low=0.4674, ci_high=0.5326, ci_method="wilson", status="ok",
-                     effective_n=900.0)
+        MetricResult(
+            metric="selection_rate",
+            slice={"g": str(i)},
+            n=900,
+            value=0.5,
+            ci_low=0.4674,
+            ci_high=0.5326,
+            ci_method="wilson",
+            status="ok",
+            effective_n=900.0,
+        )
         for i in range(20)
     ]
     lg = log.model_copy(update={"results": rows})
@@ -213,7 +236,14 @@ def test_power_to_catch_false_claims(log: AuditLog) -> None:
     rates = []
     for delta in (0.02, 0.05, 0.10):
         res = simulate(log, delta, reps=1000, seed=int(delta * 1000))
-        print(_line(f"\ndelta {delta}: per-claim caught, adjusted", res.claim_adjusted, 45000, _CLAIM_REPS))
+        print(
+            _line(
+                f"\ndelta {delta}: per-claim caught, adjusted",
+                res.claim_adjusted,
+                45000,
+                _CLAIM_REPS,
+            )
+        )
         print(_line(f"delta {delta}: per-claim caught, raw", res.claim_raw, 45000, _CLAIM_REPS))
         print(_line(f"delta {delta}: card caught (any), adjusted", res.any_adjusted, 1000))
         rates.append(res)

@@ -73,7 +73,7 @@ def _normal_tail(
     centre = value
     if not (lo <= value <= hi) or side <= 0.0:
         centre, side = (lo + hi) / 2.0, (hi - lo) / 2.0
-    if below and centre >= boundary or not below and centre <= boundary:
+    if (below and centre >= boundary) or (not below and centre <= boundary):
         return 1.0
     if side <= 0.0:
         return 0.0

@@ -42,7 +42,9 @@ from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.results._log import AuditLog
 from equilens.spec._load import _Located, parse_yaml
 
-Verdict = Literal["supported", "consistent", "contradicted", "insufficient_evidence", "not_measured"]
+Verdict = Literal[
+    "supported", "consistent", "contradicted", "insufficient_evidence", "not_measured"
+]
 Comparator = Literal["=", ">=", "<="]
 
 VERDICTS: tuple[Verdict, ...] = (
@@ -715,9 +717,7 @@ def check_claim(log: AuditLog, claim: Claim, *, max_ci_width: float = MAX_CI_WID
         direction = "below" if below else "above"
         worse = (gib is True and below) or (gib is False and not below)
         what = " (worse than claimed)" if worse else ""
-        return judged(
-            "contradicted", f"The {shown} lies wholly {direction} {claimed}{what}.", p
-        )
+        return judged("contradicted", f"The {shown} lies wholly {direction} {claimed}{what}.", p)
     if region[0] <= lo and hi <= region[1]:
         better = (
             claim.comparator == "="
