@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
@@ -17,7 +19,9 @@ from equilens._cli.main import main
 from equilens.cards import Claim, check_claim, check_claims, write_claims
 from equilens.cards._claim_tests import claim_p_value
 from equilens.cards._claims import claim_from_mapping
+from equilens.exceptions import InvalidParameterError
 from equilens.results import AuditLog, MetricResult, write_log
+from equilens.stats._intervals import clopper_pearson_interval, wilson_interval
 
 ISSUE_20 = [
     # (claim as a card would write it, measured in the issue)
@@ -78,6 +82,37 @@ def test_score_and_exact_tests_match_scipy_and_statsmodels() -> None:
         region = (a, math.inf) if below else (-math.inf, a)
         p = claim_p_value(region, x / n, 0.0, 1.0, "clopper-pearson", n, 0.95)
         assert p == pytest.approx(min(1.0, 2 * tail), rel=1e-9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n=st.integers(1, 3000),
+    share=st.floats(0.0, 1.0),
+    boundary=st.floats(0.001, 0.999),
+    level=st.sampled_from([0.9, 0.95, 0.99]),
+    method=st.sampled_from(["wilson", "clopper-pearson"]),
+)
+def test_rate_tests_invert_their_intervals(
+    n: int, share: float, boundary: float, level: float, method: str
+) -> None:
+    """The score / exact test rejects a boundary exactly when the Wilson / Clopper-Pearson
+    interval (the project's own functions) excludes it."""
+    x = round(share * n)
+    interval = wilson_interval if method == "wilson" else clopper_pearson_interval
+    lo, hi = (float(v) for v in interval(x, n, 1 - level))
+    for region, missed in (
+        ((boundary, math.inf), hi < boundary),
+        ((-math.inf, boundary), lo > boundary),
+    ):
+        p = claim_p_value(region, x / n, lo, hi, method, n, level)
+        if min(abs(hi - boundary), abs(lo - boundary)) > 1e-9:
+            assert (p < 1 - level) == missed
+
+
+def test_unit_mistake_through_the_api(log: AuditLog) -> None:
+    claim = Claim("demographic_parity_difference", 5.0, "<=", features=["race"], unit="%")
+    with pytest.raises(InvalidParameterError, match="ambiguous"):
+        check_claim(log, claim)
 
 
 def test_p_values_agree_with_the_intervals(compas_demo_log: AuditLog) -> None:

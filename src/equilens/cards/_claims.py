@@ -762,7 +762,7 @@ def _adjusted(check: ClaimCheck, p_adj: float, alpha: float, m: int, width: floa
         verdict=verdict,
         reason=f"{check.reason} Not contradicted after Holm's correction over the {m} claims "
         f"tested (p {check.p_value:.2g}, adjusted {p_adj:.2g} >= {alpha:.2g}): with this many "
-        "claims one interval in twenty misses a true claim by chance.",
+        "claims, some intervals miss true claims by chance.",
     )
 
 
