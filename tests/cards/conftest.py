@@ -49,3 +49,21 @@ def other_log() -> AuditLog:
         bootstrap=100,
         seed=0,
     )
+
+
+@pytest.fixture(scope="session")
+def compas_demo_log() -> AuditLog:
+    """The COMPAS audit exactly as ``equilens demo`` (and ``make demo``) runs it."""
+    from equilens.data import load_compas
+
+    return audit(
+        load_compas(),
+        y_true="two_year_recid",
+        y_pred="high_risk",
+        y_score="risk_score",
+        sensitive_features=["race", "sex", "age_cat"],
+        intersections=True,
+        reference={"race": "Caucasian", "sex": "Male", "age_cat": "25 - 45"},
+        bootstrap=1000,
+        seed=0,
+    )

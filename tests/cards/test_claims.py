@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from equilens.cards import Claim, check_claim, check_claims, load_claims, render_card_markdown
-from equilens.cards._claims import _default_tolerance, parse_slice
+from equilens.cards._claims import claim_from_mapping, parse_slice
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.results import AuditLog, MetricResult
 
@@ -55,8 +55,8 @@ def test_directional_metric_claims(log: AuditLog) -> None:
     # ">=": supported when the interval lies above, contradicted when wholly below
     assert _verdict(lg, Claim("accuracy", 0.70, ">=")) == "supported"
     assert _verdict(lg, Claim("accuracy", 0.85, ">=")) == "contradicted"
-    # overlapping and narrow (width 0.06 <= 0.10): consistent
-    assert _verdict(lg, Claim("accuracy", 0.82, ">=")) == "supported"
+    # overlapping and narrow (width 0.06 <= 0.10): consistent, not supported
+    assert _verdict(lg, Claim("accuracy", 0.82, ">=")) == "consistent"
     # the same overlap with a narrower allowance is too wide to judge
     assert _verdict(lg, Claim("accuracy", 0.82, ">="), max_ci_width=0.05) == (
         "insufficient_evidence"
@@ -82,11 +82,14 @@ def test_lower_is_better_metric(log: AuditLog) -> None:
 
 def test_two_sided_metric_without_direction(log: AuditLog) -> None:
     lg = _log_with(log, _row("selection_rate", 0.40, 0.37, 0.43))
-    assert _verdict(lg, Claim("selection_rate", 0.40)) == "supported"
+    # "= 0.4" means 0.38 to 0.42 (half a unit in the last digit, capped at 0.02): the
+    # interval 0.37-0.43 overlaps it without lying inside
+    assert _verdict(lg, Claim("selection_rate", 0.40)) == "consistent"
+    assert _verdict(lg, Claim("selection_rate", 0.40, tolerance=0.05)) == "supported"
     assert _verdict(lg, Claim("selection_rate", 0.30)) == "contradicted"
     assert _verdict(lg, Claim("selection_rate", 0.50)) == "contradicted"
     # a tolerance that reaches the interval makes it consistent
-    assert _verdict(lg, Claim("selection_rate", 0.30, tolerance=0.08)) == "supported"
+    assert _verdict(lg, Claim("selection_rate", 0.30, tolerance=0.08)) == "consistent"
 
 
 def test_boundaries_are_inclusive(log: AuditLog) -> None:
@@ -138,15 +141,95 @@ def test_status_and_lookup_edge_cases(log: AuditLog) -> None:
 
 def test_percentages_and_default_tolerance(log: AuditLog) -> None:
     lg = _log_with(log, _row("accuracy_score", 0.80, 0.79, 0.81))
-    pct = check_claim(lg, Claim("accuracy", 80.0))
+    pct = check_claim(lg, Claim("accuracy", 78.0))
     assert pct.verdict == "supported"
     assert "percentage" in pct.reason
     assert _verdict(lg, Claim("accuracy", 85.0, ">=")) == "contradicted"
-    assert _default_tolerance(0.85) == pytest.approx(0.005)
-    assert _default_tolerance(0.8) == pytest.approx(0.05)
-    assert _default_tolerance(1.0) == pytest.approx(0.5)
-    assert _default_tolerance(0.6617) == pytest.approx(0.00005)
-    assert _default_tolerance(1e-05) == pytest.approx(5e-06)
+    # the tolerance of "=" is half a unit in the last digit written, capped at 0.02
+    tol = {
+        text: check_claim(lg, claim_from_mapping({"metric": "accuracy", "value": text}, "x"))
+        for text in ("0.85", "0.8", "1", "0", "0.6617", "1e-05", "85%", "85.5%")
+    }
+    assert tol["0.85"].tolerance == pytest.approx(0.005)
+    assert tol["0.8"].tolerance == pytest.approx(0.02)
+    assert tol["1"].tolerance == pytest.approx(0.02)
+    assert tol["0"].tolerance == pytest.approx(0.02)
+    assert tol["0.6617"].tolerance == pytest.approx(0.00005)
+    assert tol["1e-05"].tolerance == pytest.approx(5e-06)
+    assert tol["85%"].tolerance == pytest.approx(0.005)
+    assert tol["85.5%"].tolerance == pytest.approx(0.0005)
+    # a one-sided claim has no tolerance unless written
+    assert check_claim(lg, Claim("accuracy", 0.70, ">=")).tolerance == 0.0
+    written = claim_from_mapping({"metric": "accuracy", "value": ">= 0.70 ± 0.02"}, "x")
+    assert (written.comparator, written.tolerance) == (">=", 0.02)
+    assert check_claim(lg, written).claimed_low == pytest.approx(0.68)
+
+
+@pytest.mark.parametrize(
+    ("value", "metric", "scale", "comparator"),
+    [
+        ("1%", "fpr", 0.01, "<="),
+        ("0.5%", "fpr", 0.005, "<="),
+        ("0.5 %", "fpr", 0.005, "<="),
+        ("30 percent", "fpr", 0.30, "<="),
+        ("80%", "disparate_impact_ratio", 0.80, ">="),
+        ("5 pp", "demographic_parity_difference", 0.05, "<="),
+        ("5 percentage points", "demographic_parity_difference", 0.05, "<="),
+        ("0.05", "demographic_parity_difference", 0.05, "<="),
+    ],
+)
+def test_units(log: AuditLog, value: str, metric: str, scale: float, comparator: str) -> None:
+    """'FPR <= 1%' is 0.01 (it was read as 1.0, so 42.3% "supported" it)."""
+    raw = {"metric": metric, "value": value, "comparator": comparator, "features": "race"}
+    claim = claim_from_mapping(raw, "x")
+    lg = _log_with(log, _row("false_positive_rate", 0.423, 0.399, 0.448))
+    check = check_claim(lg, claim)
+    bound = check.claimed_high if comparator == "<=" else check.claimed_low
+    assert bound == pytest.approx(scale)
+    if metric == "fpr":
+        assert check.verdict == "contradicted"  # 42.3% (39.9-44.8%) against every bound
+        assert "percentage" not in check.reason
+
+
+@pytest.mark.parametrize(
+    ("value", "metric", "match"),
+    [
+        ("5%", "demographic_parity_difference", "ambiguous"),
+        ("5 pp", "fpr", "percentage points"),
+        ("5 pp", "disparate_impact_ratio", "percentage points"),
+        ("0.7 points", "accuracy", "unknown unit 'points'"),
+        ("70‰", "accuracy", "unknown unit"),
+        ("0.7 ± 2%", "accuracy", "same unit"),
+        ("3%", "count", "no unit"),
+        ("high", "accuracy", "must be a number"),
+        (">= 0.7", "accuracy", "comparator"),
+    ],
+)
+def test_bad_units(tmp_path: Path, value: str, metric: str, match: str) -> None:
+    path = tmp_path / "claims.csv"
+    comparator = "<=" if value.startswith(">=") else ""
+    path.write_text(
+        f"metric,features,value,comparator\n{metric},race,{value},{comparator}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInputError, match=match) as info:
+        load_claims(path)
+    assert str(info.value).startswith(f"{path}:2: ")
+    assert "\n" not in str(info.value)
+
+
+def test_yaml_keeps_digits_as_written(tmp_path: Path) -> None:
+    """YAML reads 0.70 as 0.7; the claim keeps the two decimals the claimant wrote."""
+    path = tmp_path / "claims.yaml"
+    path.write_text(
+        "claims:\n- {metric: accuracy, value: 0.70}\n- metric: fpr\n  value: 1%\n"
+        "  comparator: '<='\n- {metric: selection_rate, value: '0.40', tolerance: 0.01}\n",
+        encoding="utf-8",
+    )
+    a, b, c = load_claims(path)
+    assert (a.value, a.decimals, a.value_text) == (0.7, 2, "0.70")
+    assert (b.value, b.unit, b.value_text) == (1.0, "%", "1%")
+    assert (c.decimals, c.tolerance) == (2, 0.01)
 
 
 def test_criterion_claims(log: AuditLog) -> None:
@@ -204,7 +287,7 @@ def test_verdict_geometry(
     if inside:
         assert v == "supported"
     if not disjoint and not inside:
-        assert v == ("supported" if hi - lo <= 0.10 else "insufficient_evidence")
+        assert v == ("consistent" if hi - lo <= 0.10 else "insufficient_evidence")
     # a claimed value inside the interval is never contradicted
     if lo <= claim <= hi:
         assert v != "contradicted"
@@ -214,7 +297,7 @@ def test_verdict_geometry(
 @given(values=st.lists(st.floats(0.0, 1.0), min_size=2, max_size=8))
 def test_ge_claims_are_monotone(log: AuditLog, values: list[float]) -> None:
     lg = _log_with(log, _row("accuracy_score", 0.6, 0.5, 0.7))
-    rank = {"supported": 0, "insufficient_evidence": 1, "contradicted": 2}
+    rank = {"supported": 0, "consistent": 1, "insufficient_evidence": 1, "contradicted": 2}
     verdicts = [
         rank[_verdict(lg, Claim("accuracy", v, ">=", tolerance=0.0))] for v in sorted(values)
     ]
@@ -260,7 +343,7 @@ def test_load_readme_yaml_and_csv(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     rows = load_claims(c)
-    assert rows[0].slice == {"race": "a"} and rows[1].value == 30.0
+    assert rows[0].slice == {"race": "a"} and rows[1].value == 30.0 and rows[1].unit == "%"
     assert rows[1].source.endswith(":3")
 
 
@@ -325,6 +408,8 @@ def test_generated_card_round_trips(log: AuditLog, tmp_path: Path) -> None:
     ]
     assert len(claims) == len(ok_rows)
     checks = check_claims(log, claims)
-    assert {c.verdict for c in checks} <= {"supported", "insufficient_evidence"}
+    # a card's own values (to four decimals) lie inside their intervals: never contradicted
+    assert {c.raw_verdict for c in checks} <= {"supported", "consistent", "insufficient_evidence"}
+    assert {c.verdict for c in checks} <= {"supported", "consistent", "insufficient_evidence"}
     overall = [c for c in checks if not c.claim.slice]
-    assert overall and all(c.verdict == "supported" for c in overall)
+    assert overall and all(c.verdict in ("supported", "consistent") for c in overall)

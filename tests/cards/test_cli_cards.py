@@ -139,11 +139,13 @@ def test_example_card_verdicts(log: AuditLog, tmp_path: Path) -> None:
     )
     checks = check_claims(compas, load_claims(ROOT / "examples" / "cards" / "compas" / "README.md"))
     assert [c.verdict for c in checks] == [
-        "supported",
+        "consistent",
         "contradicted",
         "insufficient_evidence",
         "not_measured",
+        "supported",
     ]
+    assert [c.raw_verdict for c in checks] == [c.verdict for c in checks]
     path = write_log(compas, tmp_path / "compas.json")
     assert (
         main(["check-claims", str(ROOT / "examples/cards/compas/README.md"), str(path), "--quiet"])

@@ -4,7 +4,7 @@
 * ``datasheet`` writes datasheet.md and datasheet.html from a data file or shipped data set
   (exit 0).
 * ``check-claims`` sets a card's claims beside the audit's measurements: exit 1 when any
-  claim is contradicted, 0 otherwise.
+  claim is contradicted after Holm's correction over the card's claims, 0 otherwise.
 
 Bad input (unreadable log, malformed YAML, unknown column, bad option) exits 2 with one line.
 """
@@ -75,9 +75,12 @@ def register(sub: Any) -> None:
         help="check a model card's claims against an audit (exit 1 if any is contradicted)",
         description="Read claims from a model card (README.md with Hugging Face model-index "
         "front matter) or a claims table (.yaml or .csv: metric, slice, value, comparator, "
-        "tolerance) and set them beside the audit's measurements. Verdicts: supported, "
-        "contradicted, insufficient_evidence, not_measured. Exit 1 when any claim is "
-        "contradicted, 0 otherwise, 2 for bad input.",
+        "tolerance) and set them beside the audit's measurements. Verdicts: supported (the "
+        "interval lies inside the claimed region), consistent (it overlaps it), contradicted "
+        "(it misses it, and the claim's test survives Holm's correction over all claims), "
+        "insufficient_evidence, not_measured; the table shows the raw and the corrected "
+        "verdict. Exit 1 when any claim is contradicted after correction, 0 otherwise, 2 for "
+        "bad input.",
     )
     k.add_argument("card", metavar="CARD", help="README.md, claims.yaml or claims.csv")
     k.add_argument("audit", metavar="AUDIT.json", help="audit log written by equilens audit")
@@ -85,7 +88,8 @@ def register(sub: Any) -> None:
         "--max-ci-width",
         type=float,
         default=None,
-        help="widest interval that can support a claim it only overlaps (default 0.10)",
+        help="widest interval that can be consistent with a claim it only overlaps; a wider "
+        "one is insufficient evidence (default 0.10)",
     )
     k.add_argument("--out", metavar="DIR", help="write claims.md, claims.html, claims.json")
     k.add_argument("--quiet", action="store_true", help="print only the summary line")
@@ -180,7 +184,7 @@ def run_check_claims(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from equilens.cards import MAX_CI_WIDTH, check_claims, load_claims, write_claims
-    from equilens.cards._claims_report import _claimed, _measured, summary_line
+    from equilens.cards._claims_report import _claimed, _measured, _p_text, summary_line
     from equilens.results import read_log
 
     width = MAX_CI_WIDTH if args.max_ci_width is None else args.max_ci_width
@@ -193,13 +197,15 @@ def run_check_claims(args: argparse.Namespace) -> int:
     if not args.quiet:
         style = {
             "supported": "green",
+            "consistent": "cyan",
             "contradicted": "bold red",
             "insufficient_evidence": "magenta",
             "not_measured": "dim",
         }
         level = round(log.confidence_level * 100)
         t = Table(title=f"Claims in {args.card}", title_justify="left")
-        for col in ("#", "metric", "slice", "claimed", f"measured ({level}% CI)", "verdict"):
+        cols = ("#", "metric", "slice", "claimed", f"measured ({level}% CI)", "raw", "p raw / Holm")
+        for col in (*cols, "verdict"):
             t.add_column(col)
         for i, c in enumerate(checks, 1):
             t.add_row(
@@ -208,11 +214,13 @@ def run_check_claims(args: argparse.Namespace) -> int:
                 Text(c.claim.slice_text),
                 Text(_claimed(c)),
                 Text(_measured(c)),
+                Text(c.raw_verdict.replace("_", " ")),
+                Text(_p_text(c)),
                 Text(c.verdict.replace("_", " "), style=style[c.verdict]),
             )
         console.print(t)
         for i, c in enumerate(checks, 1):
-            if c.verdict != "supported":
+            if c.verdict != "supported" or c.raw_verdict != c.verdict:
                 console.print(Text(f"{i}. {c.verdict.replace('_', ' ')}: {c.reason}"))
     sys.stdout.write(summary_line(checks) + "\n")
     if args.out:

@@ -2,19 +2,26 @@
 
 A claim names a metric (equilens or Hugging Face name, or a fairness criterion), a slice (a
 group, an intersection, the overall population, or for a criterion its family of features),
-a value and a comparator. Each claim gets one verdict:
+a value and a comparator; together they define a claimed region of the metric's scale (see
+docs/model-cards.md and docs/design/0007-claim-check.md). Each claim gets a verdict:
 
 ``supported``
-    The measured confidence interval is consistent with the claim: it lies inside the claimed
-    region, or overlaps it and is no wider than ``max_ci_width``.
+    The whole measured confidence interval lies inside the claimed region.
+``consistent``
+    The interval overlaps the claimed region without lying inside it (and is no wider than
+    ``max_ci_width``): the data neither confirm nor refute the claim.
 ``contradicted``
-    The interval excludes the claimed region in the unfavourable direction (for a claimed
-    value of a metric where higher is better, the whole interval lies below it).
+    The interval lies wholly outside the claimed region, and the claim's test stays
+    significant after Holm's correction over all the claims checked together.
 ``insufficient_evidence``
     The group is below the audit's minimum size, the metric is undefined there, or the
     interval overlaps the claim but is too wide to judge.
 ``not_measured``
     The audit has no such metric, slice or family.
+
+Each claim is also a test of its region (:mod:`equilens.cards._claim_tests`); the *raw*
+verdict reads the interval alone, the verdict proper applies Holm's correction to the
+contradictions, so a card with many true claims is not contradicted by chance.
 """
 
 from __future__ import annotations
@@ -22,18 +29,22 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import yaml
 
+from equilens.cards._claim_tests import claim_p_value, holm_adjust
+from equilens.cards._claim_values import COMPARATORS, parse_value, unit_scale, written_text
 from equilens.cards._names import greater_is_better, is_bounded, resolve_metric
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.results._log import AuditLog
 from equilens.spec._load import _Located, parse_yaml
 
-Verdict = Literal["supported", "contradicted", "insufficient_evidence", "not_measured"]
+Verdict = Literal[
+    "supported", "consistent", "contradicted", "insufficient_evidence", "not_measured"
+]
 Comparator = Literal["=", ">=", "<="]
 
 VERDICTS: tuple[Verdict, ...] = (
@@ -41,21 +52,17 @@ VERDICTS: tuple[Verdict, ...] = (
     "insufficient_evidence",
     "not_measured",
     "supported",
+    "consistent",
 )
 
-#: Default widest interval (on the metric's 0-1 scale) that can support a claim it straddles.
+#: Default widest interval (on the metric's 0-1 scale) that can be consistent with a claim it
+#: only overlaps; a wider one is insufficient evidence.
 MAX_CI_WIDTH = 0.10
 
-_COMPARATORS: dict[str, Comparator] = {
-    "=": "=",
-    "==": "=",
-    ">=": ">=",
-    ">": ">=",
-    "≥": ">=",
-    "<=": "<=",
-    "<": "<=",
-    "≤": "<=",
-}
+#: Practical-equivalence margin of an ``=`` claim on a metric or criterion in [0, 1]: the
+#: default tolerance is half a unit in the last digit written, but never more than this (so
+#: "= 0" or "= 1" means within 0.02, not within 0.5).
+EQUIVALENCE_MARGIN = 0.02
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,7 @@ class Claim:
     metric : str
         The metric name as written (``accuracy``, ``false_positive_rate``, ...).
     value : float
-        The claimed value, as written (a percentage stays a percentage here).
+        The claimed number as written, in its ``unit`` (``1`` for "1%").
     comparator : {"=", ">=", "<="}
         ``=`` claims a value; for a metric with a direction it is read as "at least as good
         as" (so a measured value clearly better than claimed supports it).
@@ -78,11 +85,17 @@ class Claim:
     method : str
         The criterion's method (``between_groups``, ``to_overall``, ``to_reference``).
     tolerance : float or None
-        Allowed distance from the value; None means half a unit in the last digit written.
+        Allowed distance from the value, in the value's unit, as written. None: a one-sided
+        claim has none; an ``=`` claim gets half a unit in the last digit written, at most
+        :data:`EQUIVALENCE_MARGIN` on a 0-1 scale.
     source : str
         ``FILE:LINE`` (or ``FILE:row N``) of the claim.
     label : str
         The claim's own name (``name`` in a Hugging Face card), else empty.
+    unit : {"", "%", "pp"}
+        The unit written after the value (``%``/``percent``; ``pp`` for differences).
+    decimals : int or None
+        Digits after the point as written (``0.70`` -> 2); None takes them from ``value``.
     """
 
     metric: str
@@ -94,6 +107,8 @@ class Claim:
     tolerance: float | None = None
     source: str = ""
     label: str = ""
+    unit: str = ""
+    decimals: int | None = None
 
     @property
     def slice_text(self) -> str:
@@ -101,6 +116,11 @@ class Claim:
         if self.features:
             return " x ".join(self.features) + f" ({self.method})"
         return ", ".join(f"{k}={v}" for k, v in self.slice.items()) or "overall"
+
+    @property
+    def value_text(self) -> str:
+        """The value as written: '0.70', '1%', '5 pp'."""
+        return written_text(self.value, self.decimals, self.unit)
 
 
 @dataclass(frozen=True)
@@ -122,8 +142,17 @@ class ClaimCheck:
     status : str or None
         The audit row's status (``ok``, ``undefined``, ``insufficient_evidence``).
     verdict : Verdict
+        The verdict after Holm's correction over the claims checked together (the one the
+        exit code uses).
     reason : str
-        Why the verdict follows, in one sentence.
+        Why the verdict follows, in one sentence or two.
+    raw_verdict : Verdict
+        The verdict of this claim's interval alone (no correction for the other claims).
+    p_value, p_adjusted : float or None
+        The claim's test of its region and its Holm-adjusted p-value (None when the claim
+        was not tested: not measured, undefined, too small or without an interval).
+    tolerance : float
+        The tolerance used, on the metric's scale.
     """
 
     claim: Claim
@@ -138,6 +167,10 @@ class ClaimCheck:
     status: str | None
     verdict: Verdict
     reason: str
+    raw_verdict: Verdict
+    p_value: float | None = None
+    p_adjusted: float | None = None
+    tolerance: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (infinite bounds become null)."""
@@ -154,7 +187,10 @@ class ClaimCheck:
             "method": c.method if c.features else None,
             "comparator": c.comparator,
             "claimed_value": c.value,
+            "claimed_text": c.value_text,
+            "unit": c.unit or None,
             "tolerance": c.tolerance,
+            "tolerance_used": self.tolerance,
             "claimed_low": fin(self.claimed_low),
             "claimed_high": fin(self.claimed_high),
             "value": self.value,
@@ -163,7 +199,10 @@ class ClaimCheck:
             "ci_method": self.ci_method,
             "n": self.n,
             "status": self.status,
+            "raw_verdict": self.raw_verdict,
             "verdict": self.verdict,
+            "p_value": self.p_value,
+            "p_adjusted": self.p_adjusted,
             "reason": self.reason,
             "source": c.source,
             "label": c.label,
@@ -172,17 +211,6 @@ class ClaimCheck:
 
 # --------------------------------------------------------------------------------------------
 # Reading claims
-
-
-def _default_tolerance(value: float) -> float:
-    """Half a unit in the last digit of the shortest representation of ``value``."""
-    text = repr(float(value))
-    if "e" in text or "E" in text:
-        mantissa, _, exp = text.lower().partition("e")
-        decimals = len(mantissa.partition(".")[2].rstrip("0")) - int(exp)
-    else:
-        decimals = len(text.partition(".")[2].rstrip("0"))
-    return 0.5 * 10.0 ** (-max(decimals, 0))
 
 
 def parse_slice(text: str) -> dict[str, str]:
@@ -207,27 +235,31 @@ def _parse_features(value: Any) -> list[str]:
     return [p.strip() for p in text.split(",") if p.strip()]
 
 
-def _number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or value is None:
-        raise ValueError(f"{what} must be a number, got {value!r}")
-    if isinstance(value, str):
-        value = value.strip().rstrip("%").strip()
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a number, got {value!r}") from None
-    if not math.isfinite(out):
-        raise ValueError(f"{what} must be finite, got {value!r}")
-    return out
+def _tolerance(raw: Any, value_unit: str) -> float | None:
+    """A ``tolerance`` field in the value's unit (a bare number is in the value's unit)."""
+    if raw is None or str(raw).strip() == "":
+        return None
+    tol = parse_value(raw, "tolerance")
+    if tol.comparator is not None or tol.tolerance is not None:
+        raise ValueError(f"tolerance must be a number, got {raw!r}")
+    if tol.unit not in ("", value_unit):
+        raise ValueError(
+            f"tolerance is in '{tol.unit}' but the value is in '{value_unit or 'no unit'}'"
+        )
+    if tol.value < 0:
+        raise ValueError(f"tolerance must be >= 0, got {raw!r}")
+    return tol.value
 
 
-def claim_from_mapping(raw: Any, source: str) -> Claim:
+def claim_from_mapping(raw: Any, source: str, value_text: str | None = None) -> Claim:
     """Build a claim from a mapping (a claims-file row or a model-index metric entry).
 
     Keys: ``metric`` (or ``type``), ``value``, and optionally ``slice`` (mapping or
     'f=v; f=v' text), ``features`` and ``method`` (criteria), ``comparator`` (``=``, ``>=``,
     ``<=``; ``>``/``<`` read as ``>=``/``<=``), ``tolerance`` and ``name``. A model-index
-    entry may carry ``slice``, ``comparator`` and ``tolerance`` in its ``args``.
+    entry may carry ``slice``, ``comparator`` and ``tolerance`` in its ``args``. The value
+    may carry a unit, a comparator and a tolerance (``'≥ 70% ± 2%'``); ``value_text`` is the
+    value as written in the file (YAML reads ``0.70`` as 0.7, losing a digit).
 
     Raises
     ------
@@ -246,29 +278,40 @@ def claim_from_mapping(raw: Any, source: str) -> Claim:
         metric = merged["equilens_metric"]
     if "value" not in merged:
         raise ValueError("missing 'value'")
-    value = _number(merged["value"], "value")
-    comp_raw = str(merged.get("comparator") or "=").strip()
-    if comp_raw not in _COMPARATORS:
+    given = merged["value"]
+    if value_text is not None and isinstance(given, (int, float)) and not isinstance(given, bool):
+        given = value_text
+    written = parse_value(given, "value")
+    comp_field = merged.get("comparator")
+    comp_raw = str(comp_field).strip() if comp_field not in (None, "") else None
+    if comp_raw is not None and comp_raw not in COMPARATORS:
         raise ValueError(f"comparator must be one of =, >=, <=, >, <; got '{comp_raw}'")
-    tol_raw = merged.get("tolerance")
-    tolerance = None
-    if tol_raw is not None and str(tol_raw).strip() != "":
-        tolerance = _number(tol_raw, "tolerance")
-        if tolerance < 0:
-            raise ValueError(f"tolerance must be >= 0, got {tol_raw!r}")
+    comparator = COMPARATORS[comp_raw] if comp_raw is not None else None
+    if written.comparator is not None:
+        if comparator is not None and comparator != written.comparator:
+            raise ValueError(
+                f"the value says '{written.comparator}' but comparator is '{comp_raw}'"
+            )
+        comparator = written.comparator
+    tolerance = _tolerance(merged.get("tolerance"), written.unit)
+    if written.tolerance is not None:
+        if tolerance is not None and tolerance != written.tolerance:
+            raise ValueError("the value's ± tolerance and the tolerance field differ")
+        tolerance = written.tolerance
     slice_raw = merged.get("slice")
     features_raw = merged.get("features")
     resolved = resolve_metric(str(metric))
+    unit_scale(written.unit, *(resolved or (None, None)))
     is_criterion = resolved is not None and resolved[1] == "criterion"
     features: list[str] = []
     slice_map: dict[str, str] = {}
     if is_criterion:
-        given = features_raw if features_raw not in (None, "") else slice_raw
-        if given in (None, "") or isinstance(given, dict):
+        family = features_raw if features_raw not in (None, "") else slice_raw
+        if family in (None, "") or isinstance(family, dict):
             raise ValueError(
                 f"a claim on the criterion '{metric}' needs 'features' (e.g. race or race x sex)"
             )
-        features = _parse_features(given)
+        features = _parse_features(family)
     elif isinstance(slice_raw, dict):
         slice_map = {str(k): str(v) for k, v in slice_raw.items()}
     elif slice_raw is not None:
@@ -280,14 +323,16 @@ def claim_from_mapping(raw: Any, source: str) -> Claim:
         )
     return Claim(
         metric=str(metric).strip(),
-        value=value,
-        comparator=_COMPARATORS[comp_raw],
+        value=written.value,
+        comparator=cast(Comparator, comparator or "="),
         slice=slice_map,
         features=features,
         method=method,
         tolerance=tolerance,
         source=source,
         label=str(merged.get("name") or ""),
+        unit=written.unit,
+        decimals=written.decimals,
     )
 
 
@@ -304,7 +349,44 @@ def _front_matter(text: str, path: Path) -> tuple[str, int]:
     raise InvalidInputError(f"{path}:1: the YAML front matter is not closed by a '---' line")
 
 
-def _parse_yaml_text(text: str, path: Path, first_line: int) -> tuple[Any, _Located]:
+_Texts = dict[tuple[str | int, ...], str]
+
+
+def _value_texts(node: yaml.Node | None) -> _Texts:
+    """Plain scalars under a ``value`` key, as written, by key path ('0.70', not 0.7)."""
+    out: _Texts = {}
+    seen: set[int] = set()
+
+    def walk(n: yaml.Node, path: tuple[str | int, ...]) -> None:
+        if id(n) in seen:  # an alias: walked once (no blow-up on nested anchors)
+            return
+        seen.add(id(n))
+        if isinstance(n, yaml.MappingNode):
+            for key, value in n.value:
+                sub = (*path, str(key.value))
+                if key.value == "value" and isinstance(value, yaml.ScalarNode):
+                    if value.style is None:
+                        out[sub] = str(value.value)
+                else:
+                    walk(value, sub)
+        elif isinstance(n, yaml.SequenceNode):
+            for i, item in enumerate(n.value):
+                walk(item, (*path, i))
+
+    if node is not None:
+        walk(node, ())
+    return out
+
+
+def _yaml_file_texts(path: Path) -> _Texts:
+    """:func:`_value_texts` of a YAML file already loaded (and checked) by ``parse_yaml``."""
+    try:
+        return _value_texts(yaml.compose(path.read_text(encoding="utf-8"), yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+
+
+def _parse_yaml_text(text: str, path: Path, first_line: int) -> tuple[Any, _Located, _Texts]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.safe_load(text)
@@ -316,10 +398,12 @@ def _parse_yaml_text(text: str, path: Path, first_line: int) -> tuple[Any, _Loca
     located = _Located(node)
     if first_line != 1:
         located.lines = {k: v + first_line - 1 for k, v in located.lines.items()}
-    return raw, located
+    return raw, located, _value_texts(node)
 
 
-def _claims_from_document(raw: Any, located: _Located, path: Path) -> list[Claim]:
+def _claims_from_document(
+    raw: Any, located: _Located, path: Path, texts: _Texts | None = None
+) -> list[Claim]:
     """Claims from parsed YAML: a model-index, a list of claims or ``{claims: [...]}``."""
 
     def where(loc: tuple[str | int, ...]) -> str:
@@ -328,7 +412,8 @@ def _claims_from_document(raw: Any, located: _Located, path: Path) -> list[Claim
 
     def build(item: Any, loc: tuple[str | int, ...]) -> Claim:
         try:
-            return claim_from_mapping(item, where(loc))
+            text = (texts or {}).get((*loc, "value"), (texts or {}).get((*loc, "args", "value")))
+            return claim_from_mapping(item, where(loc), text)
         except ValueError as exc:
             raise InvalidInputError(f"{where(loc)}: {exc}") from None
 
@@ -396,7 +481,8 @@ def load_claims(path: str | Path) -> list[Claim]:
         A Markdown file (``README.md``) with YAML front matter holding a Hugging Face
         ``model-index``; a YAML file (a ``model-index``, a list of claims, or ``claims:``);
         or a CSV file with the columns ``metric``, ``value`` and optionally ``slice``,
-        ``features``, ``method``, ``comparator``, ``tolerance`` and ``name``.
+        ``features``, ``method``, ``comparator``, ``tolerance`` and ``name``. Values keep
+        their digits and units as written (``0.70``, ``1%``, ``5 pp``, ``≥ 0.70 ± 0.02``).
 
     Returns
     -------
@@ -406,13 +492,14 @@ def load_claims(path: str | Path) -> list[Claim]:
     ------
     InvalidInputError
         One line naming the file and line: missing file, malformed YAML or CSV, a claim
-        without a metric or a numeric value, an unknown comparator.
+        without a metric or a numeric value, an unknown comparator, an unknown or ambiguous
+        unit.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         raw, located = parse_yaml(path, "Claims")
-        return _claims_from_document(raw, located, path)
+        return _claims_from_document(raw, located, path, _yaml_file_texts(path))
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -423,10 +510,10 @@ def load_claims(path: str | Path) -> list[Claim]:
         return _claims_from_csv(text, path)
     if suffix in (".md", ".markdown", ""):
         front, first = _front_matter(text, path)
-        raw, located = _parse_yaml_text(front, path, first)
+        raw, located, texts = _parse_yaml_text(front, path, first)
         if not isinstance(raw, dict) or "model-index" not in raw:
             raise InvalidInputError(f"{path}:{first}: the front matter has no 'model-index'")
-        return _claims_from_document(raw, located, path)
+        return _claims_from_document(raw, located, path, texts)
     raise InvalidInputError(
         f"{path}: unknown claims format '{suffix}'; use a model card (.md), .yaml or .csv"
     )
@@ -445,6 +532,7 @@ class _Measured:
     n: int | None
     status: str
     reason: str | None
+    trials: float | None = None
 
 
 def _lookup(log: AuditLog, claim: Claim, name: str, kind: str) -> _Measured | str:
@@ -469,8 +557,34 @@ def _lookup(log: AuditLog, claim: Claim, name: str, kind: str) -> _Measured | st
         return f"the audit did not compute the metric '{name}'"
     for r in rows_m:
         if r.slice == claim.slice:
-            return _Measured(r.value, r.ci_low, r.ci_high, r.ci_method, r.n, r.status, r.reason)
+            return _Measured(
+                r.value, r.ci_low, r.ci_high, r.ci_method, r.n, r.status, r.reason, r.effective_n
+            )
     return f"the audit has no slice {claim.slice_text}"
+
+
+def _scale(claim: Claim, name: str, kind: str) -> tuple[float, str | None]:
+    """What one written unit is on the metric's scale, and a note when it was inferred."""
+    try:
+        scale = unit_scale(claim.unit, name, kind)
+    except ValueError as exc:
+        raise InvalidParameterError(f"{claim.source or 'claim'}: {exc}") from None
+    if claim.unit == "" and is_bounded(name, kind) and 1.0 < claim.value <= 100.0:
+        return 0.01, "The claimed value was read as a percentage."
+    return scale, None
+
+
+def _tolerance_used(claim: Claim, name: str, kind: str, scale: float) -> float:
+    """Written tolerance; else none for one-sided claims; else digits as written, capped."""
+    if claim.tolerance is not None:
+        return claim.tolerance * scale
+    if claim.comparator != "=":
+        return 0.0
+    decimals = claim.decimals
+    if decimals is None:
+        decimals = parse_value(float(claim.value)).decimals
+    half = 0.5 * 10.0 ** (-decimals) * scale
+    return min(half, EQUIVALENCE_MARGIN) if is_bounded(name, kind) else half
 
 
 def _region(claim: Claim, gib: bool | None, value: float, tol: float) -> tuple[float, float]:
@@ -485,20 +599,39 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _region_text(region: tuple[float, float]) -> str:
+    lo, hi = region
+    if not math.isfinite(lo):
+        return f"at most {_fmt(hi)}"
+    if not math.isfinite(hi):
+        return f"at least {_fmt(lo)}"
+    return f"{_fmt(lo)} to {_fmt(hi)}"
+
+
 def check_claim(log: AuditLog, claim: Claim, *, max_ci_width: float = MAX_CI_WIDTH) -> ClaimCheck:
-    """Judge one claim against an audit log (see the module docstring for the verdicts).
+    """Judge one claim against an audit log on its own (see the module docstring).
+
+    The verdict is the raw one (a family of one claim); :func:`check_claims` corrects
+    contradictions for the other claims checked with it.
 
     Parameters
     ----------
     log : AuditLog
     claim : Claim
     max_ci_width : float, default 0.10
-        The widest interval that may support a claim it only partly overlaps. An interval
-        that lies wholly inside the claimed region supports it whatever its width.
+        The widest interval that may be called consistent with a claim it only partly
+        overlaps (a wider one is insufficient evidence). An interval that lies wholly inside
+        the claimed region supports it whatever its width.
 
     Returns
     -------
     ClaimCheck
+
+    Raises
+    ------
+    InvalidParameterError
+        ``max_ci_width`` not above 0, or a unit the metric cannot take (``%`` on a
+        difference, ``pp`` on a rate).
     """
     if not max_ci_width > 0:
         raise InvalidParameterError(
@@ -506,16 +639,16 @@ def check_claim(log: AuditLog, claim: Claim, *, max_ci_width: float = MAX_CI_WID
             f"(0, inf). Got {max_ci_width!r} instead."
         )
     resolved = resolve_metric(claim.metric)
-    value = claim.value
-    tol = claim.tolerance if claim.tolerance is not None else _default_tolerance(claim.value)
     notes: list[str] = []
 
     def result(
         verdict: Verdict,
         reason: str,
-        region: tuple[float, float] = (value - tol, value + tol),
+        region: tuple[float, float] = (claim.value, claim.value),
         measured: _Measured | None = None,
         metric: str | None = None,
+        p: float | None = None,
+        tol: float = 0.0,
     ) -> ClaimCheck:
         m = measured
         return ClaimCheck(
@@ -531,54 +664,60 @@ def check_claim(log: AuditLog, claim: Claim, *, max_ci_width: float = MAX_CI_WID
             status=None if m is None else m.status,
             verdict=verdict,
             reason=" ".join([reason, *notes]),
+            raw_verdict=verdict,
+            p_value=p,
+            p_adjusted=p,
+            tolerance=tol,
         )
 
     if resolved is None:
         return result("not_measured", f"'{claim.metric}' is not a metric equilens knows.")
     name, kind = resolved
-    if is_bounded(name, kind) and 1.0 < value <= 100.0:
-        value, tol = value / 100.0, tol / 100.0
-        notes.append("The claimed value was read as a percentage.")
+    scale, note = _scale(claim, name, kind)
+    if note:
+        notes.append(note)
+    value = claim.value * scale
+    tol = _tolerance_used(claim, name, kind, scale)
     gib = greater_is_better(name, kind)
     region = _region(claim, gib, value, tol)
     found = _lookup(log, claim, name, kind)
     if isinstance(found, str):
-        return result("not_measured", found[0].upper() + found[1:] + ".", region, metric=name)
+        return result(
+            "not_measured", found[0].upper() + found[1:] + ".", region, metric=name, tol=tol
+        )
     m = found
+
+    def judged(verdict: Verdict, reason: str, p: float | None = None) -> ClaimCheck:
+        return result(verdict, reason, region, m, name, p, tol)
+
     if m.status == "insufficient_evidence":
         why = m.reason or "the group is below the audit's minimum group size"
-        return result("insufficient_evidence", f"Too little data to judge: {why}.", region, m, name)
+        return judged("insufficient_evidence", f"Too little data to judge: {why}.")
     if m.value is None or m.status == "undefined":
-        why = m.reason or "undefined"
-        return result(
-            "insufficient_evidence", f"The metric is undefined here: {why}.", region, m, name
+        return judged(
+            "insufficient_evidence", f"The metric is undefined here: {m.reason or 'undefined'}."
         )
     if m.ci_low is None or m.ci_high is None:
         if name != "count":
-            return result(
+            return judged(
                 "insufficient_evidence",
                 "The audit has no interval for this value, so the claim cannot be judged.",
-                region,
-                m,
-                name,
             )
         lo = hi = m.value
     else:
         lo, hi = m.ci_low, m.ci_high
+    p = claim_p_value(
+        region, m.value, m.ci_low, m.ci_high, m.ci_method, m.trials, log.confidence_level
+    )
     level = f"{round(log.confidence_level * 100)}%"
     shown = f"{level} interval {_fmt(lo)} to {_fmt(hi)}" if lo != hi else f"value {_fmt(lo)}"
+    claimed = f"the claimed region ({_region_text(region)})"
     if hi < region[0] or lo > region[1]:
         below = hi < region[0]
         direction = "below" if below else "above"
         worse = (gib is True and below) or (gib is False and not below)
         what = " (worse than claimed)" if worse else ""
-        return result(
-            "contradicted",
-            f"The {shown} lies wholly {direction} the claimed region{what}.",
-            region,
-            m,
-            name,
-        )
+        return judged("contradicted", f"The {shown} lies wholly {direction} {claimed}{what}.", p)
     if region[0] <= lo and hi <= region[1]:
         better = (
             claim.comparator == "="
@@ -591,30 +730,59 @@ def check_claim(log: AuditLog, claim: Claim, *, max_ci_width: float = MAX_CI_WID
             if better
             else ""
         )
-        return result(
-            "supported", f"The {shown} lies within the claimed region.{extra}", region, m, name
-        )
-    width = hi - lo
+        return judged("supported", f"The {shown} lies within {claimed}.{extra}", p)
+    return judged(*_overlap(shown, claimed, hi - lo, max_ci_width), p)
+
+
+def _overlap(shown: str, claimed: str, width: float, max_ci_width: float) -> tuple[Verdict, str]:
+    """The verdict of an interval that overlaps the claimed region without lying inside."""
     if width <= max_ci_width:
-        return result(
-            "supported",
-            f"The {shown} is consistent with the claim (it overlaps the claimed region).",
-            region,
-            m,
-            name,
+        return (
+            "consistent",
+            f"The {shown} overlaps {claimed} without lying inside it: the data neither "
+            "confirm nor refute the claim.",
         )
-    return result(
+    return (
         "insufficient_evidence",
-        f"The {shown} overlaps the claimed region but is too wide to judge (width "
-        f"{_fmt(width)} > {_fmt(max_ci_width)}).",
-        region,
-        m,
-        name,
+        f"The {shown} overlaps {claimed} but is too wide to judge (width {_fmt(width)} > "
+        f"{_fmt(max_ci_width)}).",
+    )
+
+
+def _adjusted(check: ClaimCheck, p_adj: float, alpha: float, m: int, width: float) -> ClaimCheck:
+    """Apply Holm's adjusted p-value to a claim's raw verdict."""
+    out = replace(check, p_adjusted=p_adj)
+    if check.raw_verdict != "contradicted" or p_adj < alpha:
+        return out
+    lo, hi = check.ci_low, check.ci_high
+    span = 0.0 if lo is None or hi is None else hi - lo
+    verdict: Verdict = "consistent" if span <= width else "insufficient_evidence"
+    return replace(
+        out,
+        verdict=verdict,
+        reason=f"{check.reason} Not contradicted after Holm's correction over the {m} claims "
+        f"tested (p {check.p_value:.2g}, adjusted {p_adj:.2g} >= {alpha:.2g}): with this many "
+        "claims, some intervals miss true claims by chance.",
     )
 
 
 def check_claims(
     log: AuditLog, claims: list[Claim], *, max_ci_width: float = MAX_CI_WIDTH
 ) -> list[ClaimCheck]:
-    """Judge every claim against ``log`` (in order); see :func:`check_claim`."""
-    return [check_claim(log, c, max_ci_width=max_ci_width) for c in claims]
+    """Judge every claim against ``log`` (in order), correcting for the number of claims.
+
+    Each claim is judged on its own (:func:`check_claim`, the raw verdict); then the
+    p-values of the claims that were tested are adjusted with Holm's method, and a raw
+    contradiction whose adjusted p-value is not below ``1 - confidence_level`` becomes
+    ``consistent`` (or ``insufficient_evidence`` when its interval is wider than
+    ``max_ci_width``). The family-wise rate of contradicting a card whose claims are all
+    true is then at most ``1 - confidence_level``.
+    """
+    checks = [check_claim(log, c, max_ci_width=max_ci_width) for c in claims]
+    adjusted = holm_adjust([c.p_value for c in checks])
+    alpha = 1.0 - log.confidence_level
+    m = sum(p is not None for p in adjusted)
+    return [
+        c if q is None else _adjusted(c, q, alpha, m, max_ci_width)
+        for c, q in zip(checks, adjusted, strict=True)
+    ]

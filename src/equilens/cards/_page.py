@@ -29,6 +29,7 @@ table.data td.v{white-space:nowrap}
 BADGE = {
     "supported": "b-sup",
     "contradicted": "b-con",
+    "consistent": "b-nod",
     "insufficient_evidence": "b-ins",
     "not_measured": "b-und",
     "pass": "b-pass",
