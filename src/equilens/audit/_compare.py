@@ -192,11 +192,12 @@ def _conclude(
 def _correct_for_reference_choice(rows: list[dict[str, Any]], fam: Family) -> None:
     """Bonferroni over the candidate references when the reference was picked from the data.
 
-    Comparing group ``g`` with a reference chosen by any data-dependent rule among the other
-    ``k - 1`` groups gives a p-value at least the smallest of the ``k - 1`` pairwise
-    p-values, so ``min(1, (k - 1) p)`` is valid under the null whichever group is picked.
+    Comparing group ``g`` with a reference chosen by any data-dependent rule among ``c``
+    candidate groups other than ``g`` gives a p-value at least the smallest of the ``c``
+    pairwise p-values, so ``min(1, c p)`` is valid under the null whichever group is picked.
+    ``c`` is the family's number of candidates, less one (``g`` itself) at most.
     """
-    candidates = len(fam.members) - 1
+    candidates = max(fam.reference_candidates - 1, 1)
     for row in rows:
         row["reference_correction"] = None
         if fam.reference_rule != "most_favoured" or candidates <= 1 or row["p_value"] is None:
@@ -204,7 +205,7 @@ def _correct_for_reference_choice(rows: list[dict[str, Any]], fam: Family) -> No
         row["p_value"] = min(1.0, row["p_value"] * candidates)
         row["reference_correction"] = (
             f"bonferroni x{candidates}: the reference is the most favoured of "
-            f"{len(fam.members)} groups, chosen from the same data"
+            f"{fam.reference_candidates} candidate groups, chosen from the same data"
         )
 
 

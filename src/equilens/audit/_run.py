@@ -233,7 +233,13 @@ def audit(
     feature_names = list(inputs.features)
 
     families = resolve_intersections(feature_names, intersections)
-    plan = build_plan(stats, families, reference=reference, reference_rule=reference_rule)
+    plan = build_plan(
+        stats,
+        families,
+        reference=reference,
+        reference_rule=reference_rule,
+        min_group_size=min_group_size,
+    )
 
     step("bootstrap")
     rng = np.random.default_rng(seed)
