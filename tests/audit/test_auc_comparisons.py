@@ -1,4 +1,4 @@
-"""ROC-AUC comparisons: the score-type z-test, its minimum detectable difference, degenerate variances."""
+"""ROC-AUC comparisons: the score-type z-test, its minimum detectable difference, degeneracy."""
 
 from __future__ import annotations
 

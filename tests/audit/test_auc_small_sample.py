@@ -65,7 +65,9 @@ SIZE_CASES = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("sizes", "auc"), SIZE_CASES)
-def test_auc_difference_test_size_under_the_null(sizes: tuple[int, int, int, int], auc: float) -> None:
+def test_auc_difference_test_size_under_the_null(
+    sizes: tuple[int, int, int, int], auc: float
+) -> None:
     reps = 10_000
     rng = np.random.default_rng(20261204)
     n1, p1, n2, p2 = _binormal_hists(rng, reps, sizes, auc)
@@ -186,7 +188,7 @@ def test_auc_score_interval_solves_the_score_equation(
     # Independent root finding (scipy's brentq) on each side of the estimate.
     # (At AUC 0 or 1 the estimate itself is a trivial root: bracket just inside it.)
     eps = 1e-12
-    if 0 < auc:
+    if auc > 0:
         assert lo == pytest.approx(optimize.brentq(f, 0.0, min(auc, 1 - eps)), abs=1e-9)
     if auc < 1:
         assert hi == pytest.approx(optimize.brentq(f, max(auc, eps), 1.0), abs=1e-9)

@@ -94,7 +94,11 @@ def test_null_audit_rows_are_consistent_and_small_groups_leave_the_family() -> N
 def test_fnr_is_derived_from_tpr_and_counted_once() -> None:
     log = _audit(3)
     rows = log.comparisons  # type: ignore[attr-defined]
-    tpr = {(tuple(c.features), tuple(c.slice.items())): c for c in rows if c.metric == "true_positive_rate"}
+    tpr = {
+        (tuple(c.features), tuple(c.slice.items())): c
+        for c in rows
+        if c.metric == "true_positive_rate"
+    }
     fnr = [c for c in rows if c.metric == "false_negative_rate"]
     assert fnr
     for c in fnr:

@@ -87,7 +87,9 @@ def comparison_rows(
     names = [m for m in metric_names if m in evaluated]
     specs = [evaluated[m].spec for m in names]
     derived = {
-        s.name: c.name for i, s in enumerate(specs) if (c := complement_of(s, specs[:i])) is not None
+        s.name: c.name
+        for i, s in enumerate(specs)
+        if (c := complement_of(s, specs[:i])) is not None
     }
     for fam in plan.families:
         ref = fam.reference

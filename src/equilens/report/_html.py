@@ -1174,7 +1174,8 @@ def _methodology_section(c: ReportContent) -> str:
         "the Wilson score interval, or Clopper-Pearson (exact) for very small counts; metrics "
         "without a closed form use a count-level stratified bootstrap with percentile "
         "intervals; ROC-AUC uses Newcombe's score interval (Hanley-McNeil variance at each "
-        "candidate value, defined even when a group separates perfectly). The methods used in this audit:</p>"
+        "candidate value, defined even when a group separates perfectly). The methods used "
+        "in this audit:</p>"
         f'<table class="data"><thead><tr><th>metric</th><th>interval</th></tr></thead>'
         f"<tbody>{rows}</tbody></table></div>"
     )
