@@ -263,3 +263,61 @@ def test_min_class_count_is_an_audit_option() -> None:
     assert loose.spec_resolved["min_class_count"] == 3
     assert strict.spec_resolved["min_class_count"] == 10
     assert loose.multiple_comparisons["size"] > strict.multiple_comparisons["size"]
+
+
+def test_console_markdown_and_html_read_the_same_conclusion() -> None:
+    """A small group's AUC row (value 1.0, difference +0.1 or more) is nowhere "detected"."""
+    import io
+    import re
+
+    from rich.console import Console
+
+    from equilens._cli._table import print_summary
+    from equilens.report import render_html, render_markdown
+
+    log = audit(
+        _frame_with_small_groups(2),
+        y_true="y",
+        y_pred="pred",
+        y_score="score",
+        sensitive_features=["g"],
+        reference={"g": "big"},
+        bootstrap=0,
+    )
+    tests = [c for c in log.comparisons if c.derived_from is None]
+    detected = sum(c.conclusion == "difference_detected" for c in tests)
+    buf = io.StringIO()
+    print_summary(log, Console(file=buf, width=250))
+    console = buf.getvalue()
+    assert f"{detected} of {len(tests)} comparisons" in console
+    table = console.split("Differences detected", 1)[1]
+    assert "roc_auc_score" not in table
+    markdown = render_markdown(log)
+    assert re.search(rf"\*\*{detected}\*\* differences detected", markdown)
+    assert f"of {len(tests)} group-vs-reference comparisons" in markdown
+    html = render_html(log)
+    auc_rows = re.findall(r'<tr[^>]*data-metric="roc_auc_score"[^>]*>', html)
+    assert auc_rows and all('data-conclusion="difference_detected"' not in r for r in auc_rows)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    counts=st.lists(st.tuples(*(st.integers(0, 6) for _ in range(4))), min_size=2, max_size=12),
+    gap=st.integers(0, 3),
+)
+def test_auc_difference_test_is_symmetric_and_ignores_empty_bins(
+    counts: list[tuple[int, int, int, int]], gap: int
+) -> None:
+    n1, p1, n2, p2 = (np.array(c, dtype=float) for c in zip(*counts))
+    stat, p, se = auc_difference_test(n1, p1, n2, p2)
+    stat_r, p_r, se_r = auc_difference_test(n2, p2, n1, p1)
+    if not np.isfinite(p):
+        assert np.isnan(p_r) and np.isnan(stat) and np.isnan(se)
+        return
+    assert 0.0 <= float(p) <= 1.0 and float(se) > 0
+    assert float(p_r) == pytest.approx(float(p), rel=1e-9, abs=1e-15)
+    assert float(stat_r) == pytest.approx(-float(stat), rel=1e-9, abs=1e-12)
+    assert float(se_r) == pytest.approx(float(se), rel=1e-12)
+    # Empty bins inserted between the others change nothing (a finer grid, same scores).
+    pad = [np.insert(h, 1, np.zeros(gap)) for h in (n1, p1, n2, p2)]
+    assert float(auc_difference_test(*pad)[1]) == pytest.approx(float(p), rel=1e-9, abs=1e-15)

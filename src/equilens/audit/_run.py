@@ -145,9 +145,10 @@ def audit(
     confidence_level:
         Level of every interval (alpha = 1 - level is also the tests' level).
     interval_method:
-        ``auto``: closed-form intervals where well-calibrated ones exist (Wilson, Newcombe,
-        DeLong), bootstrap otherwise; ``bootstrap``: bootstrap percentile intervals throughout
-        (DeLong for ROC-AUC).
+        ``auto``: closed-form intervals where well-calibrated ones exist (Wilson, Newcombe;
+        Newcombe's score interval for ROC-AUC), bootstrap otherwise; ``bootstrap``: bootstrap
+        percentile intervals throughout (ROC-AUC keeps its score interval and the MOVER
+        interval of its differences).
     score_mode:
         ``exact`` score histograms (one bin per distinct score), ``grid`` (fine fixed bins with
         a reported error bound), or ``auto``.

@@ -416,7 +416,7 @@ def _finding_item(f: Finding) -> str:
 def _summary(c: ReportContent) -> str:
     log, v = c.log, c.vocab
     counts = c.conclusion_counts()
-    total = len(log.comparisons)
+    total = sum(counts.values())  # derived rows (FNR of TPR) repeat a test: counted once
     family_size = log.multiple_comparisons.get("size")
     alpha_text = f"{v.alpha:.2g}"
     out = ['<section id="summary"><h2>Summary</h2>']
