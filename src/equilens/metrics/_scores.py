@@ -396,10 +396,11 @@ def auc_score_interval(
     zero and a Wald interval (raw or logit) has no width or no bounds. Both limits are found
     by bisection (64 halvings, vectorised).
 
-    The test suite's simulation (``tests/audit/test_auc_small_sample.py``: binormal scores,
-    Bernoulli labels, 4,000 replicates, nominal 95%) gives coverage of about 0.96-0.97 at
-    n = 100 with base rate 0.1 and AUC 0.95, and at n = 30 with AUC 0.98 (DeLong-logit:
-    0.90 and 0.73, with no interval in 25-30% of samples there).
+    Simulated coverage (``tests/audit/test_auc_small_sample.py`` and
+    ``docs/design/0003-comparison-family.md``: binormal scores, Bernoulli labels, nominal 95%,
+    10,000 replicates) is about 0.96-0.97 at n = 100 with base rate 0.1 and AUC 0.95, and at
+    n = 30 with AUC 0.98 (DeLong-logit: 0.90 and 0.73, with no interval in 25-30% of samples
+    there).
 
     Parameters
     ----------
