@@ -130,7 +130,11 @@ def comparison_rows(
         for k in ("_g", "_r", "_small"):
             row.pop(k)
         out.append(Comparison(**row))
-    excluded = sum(1 for r in out if r.status == "insufficient_evidence" and r.test == "none")
+    excluded = sum(
+        1
+        for r in out
+        if r.status == "insufficient_evidence" and r.test == "none" and r.derived_from is None
+    )
     family = {
         "size": len(in_family),
         "description": (
