@@ -1,4 +1,4 @@
-"""ROC-AUC comparisons: DeLong z-test, its minimum detectable difference, degenerate variances."""
+"""ROC-AUC comparisons: the score-type z-test, its minimum detectable difference, degeneracy."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 from equilens import audit
+from equilens.metrics._scores import auc_difference_test
 
 
 def _frame(n: int, shift_b: float, seed: int = 0) -> pd.DataFrame:
@@ -36,8 +37,18 @@ def test_auc_comparison_has_minimum_detectable_difference_at_80_percent_power() 
         bootstrap=0,
     )
     row = _auc_row(log)
-    assert row.test == "delong-z"
-    se = abs(row.difference) / abs(row.statistic)
+    assert row.test == "auc-score-z"
+    frame = _frame(4000, 0.0)
+    hist = {
+        (g, y): np.bincount(
+            np.searchsorted(np.unique(frame.score), frame.score[(frame.g == g) & (frame.y == y)]),
+            minlength=np.unique(frame.score).size,
+        ).astype(float)
+        for g in "ab"
+        for y in (0, 1)
+    }
+    _, p, se = auc_difference_test(hist["b", 0], hist["b", 1], hist["a", 0], hist["a", 1])
+    assert float(p) == pytest.approx(row.p_value, rel=1e-9)
     z = stats.norm.ppf(0.975)
     mdd = row.minimum_detectable_difference
     assert mdd is not None and mdd > 0
@@ -84,6 +95,10 @@ def test_perfect_separation_gives_reason_not_nan_interval() -> None:
     )
     row = _auc_row(log)
     assert row.value == 1.0 and row.reference_value == 1.0
-    assert row.p_value is None and row.difference_ci_low is None
-    assert row.conclusion == "insufficient_evidence"
-    assert "DeLong variance" in row.reason
+    # Both groups separate perfectly: the pooled null variance is zero, so there is no test
+    # (never a p-value from a zero variance); the MOVER interval of the difference still exists.
+    assert row.p_value is None and row.p_holm is None and not row.in_family
+    assert row.status == "undefined" and row.conclusion == "undefined"
+    assert "null variance" in row.reason
+    assert row.difference_ci_low < 0 < row.difference_ci_high
+    assert log.multiple_comparisons["size"] == sum(c.in_family for c in log.comparisons)

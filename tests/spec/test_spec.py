@@ -144,3 +144,15 @@ def test_outputs_are_the_formats_asked_for(
     spec = _write(spec_dir, GOOD.replace("formats: [json]", f"formats: {formats}"))
     assert main(["audit", str(spec), "--quiet"]) == 0
     assert {p.name for p in (spec_dir / "results").iterdir()} == files
+
+
+def test_spec_min_class_count_reaches_the_audit(
+    spec_dir: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, log = run_spec(_write(spec_dir, GOOD + "min_class_count: 25\n"))
+    assert log.spec_resolved["min_class_count"] == 25
+    assert log.multiple_comparisons["min_class_count"] == 25
+    path = _write(spec_dir, GOOD + "min_class_count: 1\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "min_class_count" in err, err

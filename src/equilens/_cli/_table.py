@@ -102,11 +102,13 @@ def print_summary(log: AuditLog, console: Console | None = None) -> None:
         disp.add_row(d.criterion, " x ".join(d.features), value, ci, note)
     console.print(disp)
 
-    detected = [c for c in log.comparisons if c.conclusion == "difference_detected"]
+    # A derived row (FNR from TPR) repeats its source's test: list each test once.
+    tests = [c for c in log.comparisons if c.derived_from is None]
+    detected = [c for c in tests if c.conclusion == "difference_detected"]
     detected.sort(key=lambda c: abs(c.difference or 0.0), reverse=True)
     comp = Table(
         title=f"Differences detected (Holm-adjusted p < {1 - log.confidence_level:.2g}), "
-        f"{len(detected)} of {len(log.comparisons)} comparisons"
+        f"{len(detected)} of {len(tests)} comparisons"
     )
     for col in ("metric", "group", "reference", "difference", f"{level}% CI", "p (Holm)"):
         comp.add_column(col)

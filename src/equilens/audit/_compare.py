@@ -2,9 +2,22 @@
 
 Rates (proportions) use Newcombe's hybrid score interval for the difference, the log (Katz)
 interval for the ratio, and a chi-square test (Fisher's exact test when an expected count is
-below 5). ROC-AUC uses DeLong variances and a z-test. With ``interval_method="bootstrap"`` the
-intervals come from the bootstrap draws instead. Weighted audits pass Kish effective counts.
-All p-values of the audit form one family, adjusted by Holm and by Benjamini-Hochberg.
+below 5). ROC-AUC uses a score-type z-test with the variance under the null from the pooled
+histograms and a skewness correction (:func:`~equilens.metrics._scores.auc_difference_test`),
+and the MOVER difference of the two groups' Newcombe score intervals. With
+``interval_method="bootstrap"`` the rate intervals come from the bootstrap draws instead.
+Weighted audits pass Kish effective counts.
+
+The family adjusted by Holm and Benjamini-Hochberg (``docs/design/0003-comparison-family.md``):
+
+* a comparison below the minimum evidence (either group under ``min_group_size`` rows; for
+  ROC-AUC also under ``min_class_count`` positives or negatives) gets no p-value, stays out
+  of the family and concludes ``insufficient_evidence``;
+* a comparison that repeats another's test (FNR is 1 - TPR on the same rows: one 2x2 table)
+  is shown as derived from it, with its p-values, and is not counted again;
+* when the reference is chosen from the data (``most_favoured``), each p-value is multiplied
+  by the number of groups that could have been the reference (Bonferroni over the candidate
+  references), which is valid whichever group the rule picks.
 """
 
 from __future__ import annotations
@@ -17,22 +30,45 @@ from numpy.typing import NDArray
 
 from equilens.audit._intervals import draw_interval
 from equilens.audit._slice_metrics import Evaluated
+from equilens.metrics._scores import auc_difference_test
+from equilens.metrics._spec import MetricSpec
 from equilens.results._log import Comparison
-from equilens.slicing._plan import SlicePlan
+from equilens.slicing._plan import Family, SlicePlan
 from equilens.stats._corrections import benjamini_hochberg, holm
 from equilens.stats._intervals import (
+    mover_difference_interval,
     newcombe_difference_interval,
-    normal_interval,
     ratio_interval,
 )
 from equilens.stats._power import _standardised_shift, minimum_detectable_difference
-from equilens.stats._significance import cohens_h, odds_ratio, two_proportion_test, z_test
+from equilens.stats._significance import cohens_h, odds_ratio, two_proportion_test
 
 FloatArray = NDArray[np.float64]
+
+#: Test name of the ROC-AUC comparison (:func:`~equilens.metrics._scores.auc_difference_test`).
+AUC_TEST = "auc-score-z"
 
 
 def _f(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
+
+
+def complement_of(spec: MetricSpec, earlier: Sequence[MetricSpec]) -> MetricSpec | None:
+    """The earlier proportion whose test ``spec`` repeats (same rows, complementary cells).
+
+    Two proportions over the same denominator cells whose numerators split those cells are
+    ``p`` and ``1 - p`` of one 2x2 table (TPR and FNR, TNR and FPR, accuracy and error): the
+    same chi-square or Fisher test.
+    """
+    if spec.kind != "proportion":
+        return None
+    for other in earlier:
+        if other.kind != "proportion" or set(other.denominator) != set(spec.denominator):
+            continue
+        a, b = set(spec.numerator), set(other.numerator)
+        if not a & b and a | b == set(spec.denominator):
+            return other
+    return None
 
 
 def comparison_rows(
@@ -44,57 +80,139 @@ def comparison_rows(
     alpha: float,
     interval_method: str,
     underpowered_gap: float,
+    min_class_count: int = 10,
 ) -> tuple[list[Comparison], dict[str, Any]]:
     """Comparison rows for every family, metric and non-reference group, adjusted together."""
     raw: list[dict[str, Any]] = []
+    names = [m for m in metric_names if m in evaluated]
+    specs = [evaluated[m].spec for m in names]
+    derived = {
+        s.name: c.name
+        for i, s in enumerate(specs)
+        if (c := complement_of(s, specs[:i])) is not None
+    }
     for fam in plan.families:
         ref = fam.reference
         others = np.array([g for g in fam.members if g != ref], dtype=np.int64)
         if others.size == 0:
             continue
-        for name in metric_names:
-            if name not in evaluated:
-                continue
+        for name in names:
             ev = evaluated[name]
-            raw.extend(_family_metric(plan, fam.features, ev, others, ref, alpha, interval_method))
-    for row in raw:
-        g, r = row.pop("_g"), row.pop("_r")
-        row["n"], row["n_reference"] = int(n[g]), int(n[r])
-        row["_small"] = bool(insufficient[g] or insufficient[r])
-    pvals = np.array([np.nan if r["p_value"] is None else r["p_value"] for r in raw])
-    p_holm = holm(pvals) if raw else pvals
-    p_bh = benjamini_hochberg(pvals) if raw else pvals
-    out: list[Comparison] = []
-    for row, ph, pb in zip(raw, p_holm, p_bh):
-        small = row.pop("_small")
-        row["p_holm"], row["p_bh"] = _f(ph), _f(pb)
-        if row["status"] == "undefined":
-            row["conclusion"] = "undefined"
-        elif row["p_holm"] is not None and row["p_holm"] < alpha:
-            row["conclusion"] = "difference_detected"
-        elif small:
-            row["conclusion"] = "insufficient_evidence"
-        elif (mdd := row.get("minimum_detectable_difference")) is None or mdd > underpowered_gap:
-            row["conclusion"] = "insufficient_evidence"
-            row["reason"] = row["reason"] or (
-                f"no difference detected, but the test could not reliably detect a gap of "
-                f"{underpowered_gap:g}"
-                + (f" (minimum detectable difference {mdd:.3f})" if mdd is not None else "")
+            rows = _family_metric(
+                plan, fam.features, ev, others, ref, alpha, interval_method, min_class_count
             )
-        else:
-            row["conclusion"] = "no_difference_detected"
-        if small and row["status"] == "ok":
-            row["status"] = "insufficient_evidence"
-            row["reason"] = "the group or its reference is below the minimum group size"
+            _correct_for_reference_choice(rows, fam)
+            for row in rows:
+                row["derived_from"] = derived.get(name)
+            raw.extend(rows)
+    for row in raw:
+        g, r = row["_g"], row["_r"]
+        row["n"], row["n_reference"] = int(n[g]), int(n[r])
+        if insufficient[g] or insufficient[r]:
+            row["_small"] = "the group or its reference is below the minimum group size"
+        small = row["_small"]
+        if small is not None and row["status"] == "ok":
+            row.update(status="insufficient_evidence", reason=f"{small}: no test")
+            row.update(p_value=None, statistic=None, test="none")
+            if row["reference_correction"] is not None:
+                row["reference_correction"] = None
+        row["in_family"] = row["derived_from"] is None and row["p_value"] is not None
+    in_family = [r for r in raw if r["in_family"]]
+    pvals = np.array([r["p_value"] for r in in_family], dtype=np.float64)
+    if in_family:
+        for row, ph, pb in zip(in_family, holm(pvals), benjamini_hochberg(pvals)):
+            row["p_holm"], row["p_bh"] = _f(ph), _f(pb)
+    primary = {_key(r, r["metric"]): r for r in raw if r["derived_from"] is None}
+    out: list[Comparison] = []
+    for row in raw:
+        source = primary.get(_key(row, row["derived_from"])) if row["derived_from"] else None
+        _conclude(row, source, alpha, underpowered_gap)
+        for k in ("_g", "_r", "_small"):
+            row.pop(k)
         out.append(Comparison(**row))
+    excluded = sum(
+        1
+        for r in out
+        if r.status == "insufficient_evidence" and r.test == "none" and r.derived_from is None
+    )
     family = {
-        "size": int(np.isfinite(pvals).sum()),
-        "description": "every group-vs-reference test of this audit (all metrics, all families)",
+        "size": len(in_family),
+        "description": (
+            "every group-vs-reference test of this audit (all metrics, all families) with "
+            "enough evidence; derived rows (the complement of a rate already tested) and "
+            "comparisons below the minimum evidence are not counted"
+        ),
         "methods": ["holm", "benjamini-hochberg"],
         "alpha": alpha,
         "conclusions_use": "p_holm",
+        "excluded_below_minimum_evidence": excluded,
+        "derived_not_counted": sum(1 for r in out if r.derived_from is not None),
+        "min_class_count": min_class_count,
     }
+    if any(f.reference_rule == "most_favoured" for f in plan.families):
+        family["reference_selection"] = (
+            "references chosen from the data (most_favoured): each p-value is multiplied by the "
+            "number of candidate references in its family (Bonferroni), before Holm/BH"
+        )
     return out, family
+
+
+def _key(row: Mapping[str, Any], metric: str | None) -> tuple[Any, ...]:
+    return (metric, row["_g"], row["_r"])
+
+
+def _conclude(
+    row: dict[str, Any], source: Mapping[str, Any] | None, alpha: float, underpowered_gap: float
+) -> None:
+    """Set ``conclusion`` (and ``reason``); a derived row takes its source's test and verdict."""
+    if source is not None and row["status"] == "ok" and source["status"] == "ok":
+        row.update(
+            test=source["test"],
+            statistic=source["statistic"],
+            p_value=source["p_value"],
+            p_holm=source["p_holm"],
+            p_bh=source["p_bh"],
+            reference_correction=source["reference_correction"],
+            conclusion=source["conclusion"],
+            reason=f"the test of {source['metric']} on the same rows (derived, counted once)"
+            + (f"; {source['reason']}" if source["reason"] else ""),
+        )
+        return
+    if row["status"] == "undefined":
+        row["conclusion"] = "undefined"
+    elif row["status"] == "insufficient_evidence":
+        row["conclusion"] = "insufficient_evidence"
+    elif row["p_holm"] is not None and row["p_holm"] < alpha:
+        row["conclusion"] = "difference_detected"
+    elif (mdd := row.get("minimum_detectable_difference")) is None or mdd > underpowered_gap:
+        row["conclusion"] = "insufficient_evidence"
+        row["reason"] = row["reason"] or (
+            f"no difference detected, but the test could not reliably detect a gap of "
+            f"{underpowered_gap:g}"
+            + (f" (minimum detectable difference {mdd:.3f})" if mdd is not None else "")
+        )
+    else:
+        row["conclusion"] = "no_difference_detected"
+
+
+def _correct_for_reference_choice(rows: list[dict[str, Any]], fam: Family) -> None:
+    """Bonferroni over the candidate references when the reference was picked from the data.
+
+    Comparing group ``g`` with a reference chosen by any data-dependent rule among ``c``
+    candidate groups other than ``g`` gives a p-value at least the smallest of the ``c``
+    pairwise p-values, so ``min(1, c p)`` is valid under the null whichever group is picked.
+    ``c`` is the family's number of candidates, less one (``g`` itself) at most.
+    """
+    candidates = max(fam.reference_candidates - 1, 1)
+    for row in rows:
+        row["reference_correction"] = None
+        if fam.reference_rule != "most_favoured" or candidates <= 1 or row["p_value"] is None:
+            continue
+        row["p_value"] = min(1.0, row["p_value"] * candidates)
+        row["reference_correction"] = (
+            f"bonferroni x{candidates}: the reference is the most favoured of "
+            f"{fam.reference_candidates} candidate groups, chosen from the same data"
+        )
 
 
 def _family_metric(
@@ -105,6 +223,7 @@ def _family_metric(
     ref: int,
     alpha: float,
     interval_method: str,
+    min_class_count: int,
 ) -> list[dict[str, Any]]:
     g, r = others, np.full(others.shape, ref)
     v1, v2 = ev.value[g], ev.value[r]
@@ -116,7 +235,7 @@ def _family_metric(
     stat, p, h, orat, mdd = nan, nan, nan, nan, nan
     tests = np.full(g.shape, "none", dtype=object)
     ci_method = "none"
-    degenerate = np.zeros(g.shape, dtype=bool)
+    small: list[str | None] = [None] * g.shape[0]
     degenerate_reason = ""
     if ev.successes is not None and ev.trials is not None:
         x1, n1 = ev.successes[g], ev.trials[g]
@@ -129,22 +248,25 @@ def _family_metric(
             d_lo, d_hi = newcombe_difference_interval(x1, n1, x2, n2, alpha)
             r_lo, r_hi = ratio_interval(x1, n1, x2, n2, alpha)
             ci_method = "newcombe (difference), log (ratio)"
-    elif ev.variance is not None:
-        var = ev.variance[g] + ev.variance[r]
-        se = np.sqrt(var)
-        degenerate = ~(np.isfinite(var) & (var > 0))
-        with np.errstate(invalid="ignore"):
-            stat, p = z_test(diff, np.where(degenerate, np.nan, se))
-            # Power of the DeLong z-test: a true gap of c * se is detected with 80% power.
-            mdd = np.where(degenerate, np.nan, _standardised_shift(alpha, 0.8) * se)
-        tests = np.where(np.isfinite(p), "delong-z", "none").astype(object)
-        if interval_method != "bootstrap" or ev.draws is None:
-            d_lo, d_hi = normal_interval(diff, np.where(degenerate, np.nan, var), alpha)
-            ci_method = "delong (difference)"
+    elif ev.hist is not None and ev.n_pos is not None and ev.n_neg is not None:
+        hn, hp = ev.hist[:, 0, :], ev.hist[:, 1, :]
+        m1, k1, m2, k2 = ev.n_pos[g], ev.n_neg[g], ev.n_pos[r], ev.n_neg[r]
+        stat, p, se = auc_difference_test(hn[g], hp[g], hn[r], hp[r], m1, k1, m2, k2)
+        # Power of the test: a true gap of c * se (null standard error) is detected with 80%.
+        mdd = _standardised_shift(alpha, 0.8) * se
+        tests = np.where(np.isfinite(p), AUC_TEST, "none").astype(object)
+        d_lo, d_hi = mover_difference_interval(v1, ev.lo[g], ev.hi[g], v2, ev.lo[r], ev.hi[r])
+        ci_method = "mover (newcombe-score intervals)"
+        least = np.minimum(np.minimum(m1, k1), np.minimum(m2, k2))
+        for k in np.flatnonzero(~(least >= min_class_count)).tolist():
+            small[k] = (
+                f"{_count(m1[k])} positives and {_count(k1[k])} negatives in the group, "
+                f"{_count(m2[k])} and {_count(k2[k])} in its reference, below the minimum of "
+                f"{min_class_count} of each class for an AUC comparison"
+            )
         degenerate_reason = (
-            f"the DeLong variance of {ev.spec.name} is zero for the group and its reference "
-            "(every positive outscores every negative, or one class is absent): no z-test "
-            "or normal interval exists; see the bootstrap interval of each group's value"
+            f"the null variance of the {ev.spec.name} difference is zero (the pooled group and "
+            "reference separate perfectly, or a class is absent): no test exists"
         )
     if ci_method == "none" and ev.draws is not None:
         dd = ev.draws[:, g] - ev.draws[:, r]
@@ -157,18 +279,21 @@ def _family_metric(
     rows: list[dict[str, Any]] = []
     for k, gi in enumerate(g.tolist()):
         defined = bool(np.isfinite(v1[k]) and np.isfinite(v2[k]))
-        reason = None
+        tested = defined and bool(np.isfinite(p[k]))
+        status, reason = "ok", None
         if not defined:
+            status = "undefined"
             reason = (
                 f"{ev.spec.name} is undefined for the group or its reference "
                 f"({ev.spec.undefined_when})"
             )
-        elif degenerate[k] and not np.isfinite(p[k]):
-            reason = degenerate_reason
+        elif small[k] is None and not tested and degenerate_reason:
+            status, reason = "undefined", degenerate_reason
         rows.append(
             {
                 "_g": gi,
                 "_r": ref,
+                "_small": small[k],
                 "metric": ev.spec.name,
                 "features": list(features),
                 "slice": plan.slices[gi].mapping,
@@ -182,14 +307,20 @@ def _family_metric(
                 "ratio_ci_low": _f(r_lo[k]) if defined else None,
                 "ratio_ci_high": _f(r_hi[k]) if defined else None,
                 "ci_method": ci_method if defined else "none",
-                "test": str(tests[k]) if defined and np.isfinite(p[k]) else "none",
-                "statistic": _f(stat[k]) if defined else None,
-                "p_value": _f(p[k]) if defined else None,
+                "test": str(tests[k]) if tested else "none",
+                "statistic": _f(stat[k]) if tested else None,
+                "p_value": _f(p[k]) if tested else None,
+                "p_holm": None,
+                "p_bh": None,
                 "cohens_h": _f(h[k]),
                 "odds_ratio": _f(orat[k]),
                 "minimum_detectable_difference": _f(mdd[k]),
-                "status": "ok" if defined else "undefined",
+                "status": status,
                 "reason": reason,
             }
         )
     return rows
+
+
+def _count(x: float) -> str:
+    return f"{x:.0f}" if abs(x - round(x)) < 1e-9 else f"{x:.1f}"

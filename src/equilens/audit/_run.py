@@ -99,6 +99,7 @@ def audit(
     reference_rule: Literal["largest", "most_favoured"] = "largest",
     metrics: Sequence[str] | None = None,
     min_group_size: int = 30,
+    min_class_count: int = 10,
     bootstrap: int = 1000,
     seed: int = 0,
     confidence_level: float = 0.95,
@@ -132,16 +133,22 @@ def audit(
     metrics:
         Group metrics to report (default: all that the inputs support).
     min_group_size:
-        Groups with fewer rows are reported with status ``insufficient_evidence``.
+        Groups with fewer rows are reported with status ``insufficient_evidence``; their
+        comparisons get no p-value and stay out of the Holm / Benjamini-Hochberg family.
+    min_class_count:
+        A ROC-AUC comparison needs at least this many positives and this many negatives in the
+        group and in its reference (Kish effective counts when weighted); below it the
+        comparison is ``insufficient_evidence``, with no p-value, out of the family.
     bootstrap, seed:
         Count-level stratified bootstrap draws (0 disables) and the seed that makes them
         reproducible.
     confidence_level:
         Level of every interval (alpha = 1 - level is also the tests' level).
     interval_method:
-        ``auto``: closed-form intervals where well-calibrated ones exist (Wilson, Newcombe,
-        DeLong), bootstrap otherwise; ``bootstrap``: bootstrap percentile intervals throughout
-        (DeLong for ROC-AUC).
+        ``auto``: closed-form intervals where well-calibrated ones exist (Wilson, Newcombe;
+        Newcombe's score interval for ROC-AUC), bootstrap otherwise; ``bootstrap``: bootstrap
+        percentile intervals throughout (ROC-AUC keeps its score interval and the MOVER
+        interval of its differences).
     score_mode:
         ``exact`` score histograms (one bin per distinct score), ``grid`` (fine fixed bins with
         a reported error bound), or ``auto``.
@@ -172,6 +179,7 @@ def audit(
         timings[name] = round(time.perf_counter() - step_start[-1], 6)
 
     min_group_size = _check_int("min_group_size", min_group_size, 1)
+    min_class_count = _check_int("min_class_count", min_class_count, 2)
     bootstrap = _check_int("bootstrap", bootstrap, 0)
     seed = _check_int("seed", seed, 0)
     max_groups_per_feature = _check_int("max_groups_per_feature", max_groups_per_feature, 2)
@@ -226,7 +234,13 @@ def audit(
     feature_names = list(inputs.features)
 
     families = resolve_intersections(feature_names, intersections)
-    plan = build_plan(stats, families, reference=reference, reference_rule=reference_rule)
+    plan = build_plan(
+        stats,
+        families,
+        reference=reference,
+        reference_rule=reference_rule,
+        min_group_size=min_group_size,
+    )
 
     step("bootstrap")
     rng = np.random.default_rng(seed)
@@ -267,6 +281,7 @@ def audit(
         alpha,
         interval_method,
         underpowered_gap,
+        min_class_count,
     )
     done("comparisons")
 
@@ -297,6 +312,7 @@ def audit(
         "reference_rule": reference_rule,
         "metrics": _describe(metrics),
         "min_group_size": min_group_size,
+        "min_class_count": min_class_count,
         "bootstrap": bootstrap,
         "seed": seed,
         "confidence_level": confidence_level,
@@ -317,6 +333,7 @@ def audit(
         "criteria": sorted({d.criterion for d in disparities}),
         "comparison_metrics": comp_metrics,
         "min_group_size": min_group_size,
+        "min_class_count": min_class_count,
         "bootstrap": bootstrap,
         "bootstrap_method": "count-level stratified multinomial (strata: finest cells)",
         "seed": seed,

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from equilens.audit._intervals import draw_interval
 from equilens.metrics._scores import (
     auc_binning_bound,
-    auc_interval,
+    auc_score_interval,
     average_precision_from_hist,
     average_precision_interval,
     brier_from_moments,
@@ -111,6 +111,9 @@ class Evaluated:
     draws_kind: str = "bootstrap"  # or "parametric" (normal draws from the DeLong variance)
     undefined_draws: FloatArray | None = None
     variance: FloatArray | None = None  # delong variance (AUC)
+    hist: FloatArray | None = None  # (S, 2, K) per-label score histograms (AUC)
+    n_neg: FloatArray | None = None  # effective negatives per slice (AUC)
+    n_pos: FloatArray | None = None  # effective positives per slice (AUC)
     successes: FloatArray | None = None  # effective numerator (proportions)
     trials: FloatArray | None = None  # effective denominator
     weight_total: FloatArray | None = None  # weighted denominator
@@ -170,17 +173,21 @@ def _evaluate_score_metric(spec: MetricSpec, t: SliceTables, alpha: float) -> Ev
     if spec.name == "roc_auc_score":
         value = roc_auc_from_hist(neg, pos)
         var = delong_variance_from_hist(neg, pos, n_eff_neg=n_neg, n_eff_pos=n_pos)
-        lo, hi = auc_interval(value, var, alpha)
+        # Newcombe's score interval exists at perfect separation, where DeLong's is empty.
+        lo, hi = auc_score_interval(value, n_pos, n_neg, alpha)
         exact = np.ones(neg.shape[-1], dtype=bool) if t.exact_bins is None else t.exact_bins
         bound = auc_binning_bound(neg, pos, exact)
-        ok = np.isfinite(value) & np.isfinite(var)
+        ok = np.isfinite(value) & np.isfinite(lo) & np.isfinite(hi)
         return Evaluated(
             spec,
             value,
             np.where(ok, lo, np.nan),
             np.where(ok, hi, np.nan),
-            np.where(ok, "delong", "none").astype(object),
+            np.where(ok, "newcombe-score (Hanley-McNeil)", "none").astype(object),
             variance=var,
+            hist=t.hist,
+            n_neg=n_neg,
+            n_pos=n_pos,
             error_bound=bound,
         )
     if spec.name == "average_precision_score":

@@ -23,6 +23,13 @@ References
 ----------
 DeLong, DeLong & Clarke-Pearson (1988), "Comparing the areas under two or more correlated
 receiver operating characteristic curves: a nonparametric approach", Biometrics 44(3).
+Bamber (1975), "The area above the ordinal dominance graph and the area below the receiver
+operating characteristic graph", J. Math. Psychology 12(4) (variance of the AUC U-statistic).
+Hanley & McNeil (1982), "The meaning and use of the area under a receiver operating
+characteristic (ROC) curve", Radiology 143(1).
+Newcombe (2006), "Confidence intervals for an effect size measure based on the Mann-Whitney
+statistic. Part 2: asymptotic methods and evaluation", Statistics in Medicine 25(4) (method 5).
+Hall (1992), "On the removal of skewness by transformation", JRSS B 54(1).
 Boyd, Eng & Page (2013), "Area under the precision-recall curve: point estimates and confidence
 intervals", ECML PKDD.
 Kish (1965), *Survey Sampling* (effective sample size of weighted data).
@@ -44,7 +51,9 @@ from equilens.exceptions import InvalidInputError, InvalidParameterError
 __all__ = [
     "ScoreStats",
     "auc_binning_bound",
+    "auc_difference_test",
     "auc_interval",
+    "auc_score_interval",
     "average_precision_from_hist",
     "average_precision_interval",
     "brier_from_moments",
@@ -355,6 +364,175 @@ def auc_interval(
         lo = np.where(edge, np.clip(auc_a - z * se, 0.0, 1.0), lo)
         hi = np.where(edge, np.clip(auc_a + z * se, 0.0, 1.0), hi)
     return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+
+
+#: Halvings of the bracket when :func:`auc_score_interval` solves for its limits.
+_BISECTION_STEPS = 64
+
+
+def _hanley_mcneil_variance(theta: FloatArray, n_pos: FloatArray, n_neg: FloatArray) -> FloatArray:
+    """Hanley & McNeil (1982) variance of an AUC of ``theta``, with Newcombe's (2006) ``N*``."""
+    n_star = (n_pos + n_neg) / 2.0 - 1.0
+    q = (1.0 - theta) / (2.0 - theta) + theta / (1.0 + theta)
+    return np.asarray(
+        theta * (1.0 - theta) / (n_pos * n_neg) * (1.0 + (n_star - 1.0) * q), dtype=np.float64
+    )
+
+
+def auc_score_interval(
+    auc: ArrayLike, n_pos: ArrayLike, n_neg: ArrayLike, alpha: float = 0.05
+) -> tuple[FloatArray, FloatArray]:
+    """Score-type confidence interval for an AUC (Newcombe 2006, method 5).
+
+    The interval is the set of ``theta`` with ``(AUC - theta)^2 <= z^2 V(theta)``, where
+    ``V(theta)`` is the Hanley-McNeil variance of an AUC of ``theta`` with ``n_pos``
+    positives and ``n_neg`` negatives, using Newcombe's ``N* = (n_pos + n_neg) / 2 - 1``::
+
+        V(theta) = theta (1 - theta) / (n_pos n_neg)
+                   * [1 + (N* - 1) ((1 - theta) / (2 - theta) + theta / (1 + theta))]
+
+    Like Wilson's interval for a proportion it inverts a test whose variance is taken at the
+    hypothesised value, not at the estimate, so it exists, has positive width and stays in
+    ``[0, 1]`` even when the sample separates perfectly (AUC = 1), where DeLong's variance is
+    zero and a Wald interval (raw or logit) has no width or no bounds. Both limits are found
+    by bisection (64 halvings, vectorised).
+
+    Simulated coverage (``tests/audit/test_auc_small_sample.py`` and
+    ``docs/design/0003-comparison-family.md``: binormal scores, Bernoulli labels, nominal 95%,
+    10,000 replicates) is about 0.96-0.97 at n = 100 with base rate 0.1 and AUC 0.95, and at
+    n = 30 with AUC 0.98 (DeLong-logit: 0.90 and 0.73, with no interval in 25-30% of samples
+    there).
+
+    Parameters
+    ----------
+    auc : array_like
+        AUC estimates.
+    n_pos, n_neg : array_like, broadcastable
+        (Effective) numbers of positives and negatives; Kish's effective sizes for weighted
+        rows.
+    alpha : float, default 0.05
+        One minus the confidence level.
+
+    Returns
+    -------
+    lo, hi : ndarray
+        The bounds; ``NaN`` where the AUC is not finite or a count is below 1.
+    """
+    a = _check_alpha(alpha, "auc_score_interval")
+    z2 = _z(a) ** 2
+    est, m, k = np.broadcast_arrays(_as_float(auc), _as_float(n_pos), _as_float(n_neg))
+    ok = np.isfinite(est) & (est >= 0) & (est <= 1) & np.isfinite(m) & np.isfinite(k)
+    ok &= (m >= 1) & (k >= 1)
+    e = np.where(ok, est, 0.5)
+    m, k = np.where(ok, m, 2.0), np.where(ok, k, 2.0)
+
+    def outside(theta: FloatArray) -> NDArray[np.bool_]:
+        return np.asarray((e - theta) ** 2 > z2 * _hanley_mcneil_variance(theta, m, k))
+
+    # Lower limit in [0, AUC]: theta = 0 is outside (unless AUC = 0), theta = AUC inside.
+    below, above = np.zeros_like(e), e.copy()
+    for _ in range(_BISECTION_STEPS):
+        mid = 0.5 * (below + above)
+        out = outside(mid)
+        below, above = np.where(out, mid, below), np.where(out, above, mid)
+    lo = np.where(e > 0, 0.5 * (below + above), 0.0)
+    # Upper limit in [AUC, 1]: theta = AUC is inside, theta = 1 outside (unless AUC = 1).
+    below, above = e.copy(), np.ones_like(e)
+    for _ in range(_BISECTION_STEPS):
+        mid = 0.5 * (below + above)
+        out = outside(mid)
+        below, above = np.where(out, below, mid), np.where(out, mid, above)
+    hi = np.where(e < 1, 0.5 * (below + above), 1.0)
+    return np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
+
+
+def auc_difference_test(
+    neg1: ArrayLike,
+    pos1: ArrayLike,
+    neg2: ArrayLike,
+    pos2: ArrayLike,
+    n_pos1: ArrayLike | None = None,
+    n_neg1: ArrayLike | None = None,
+    n_pos2: ArrayLike | None = None,
+    n_neg2: ArrayLike | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Two-sided test that two disjoint groups have the same AUC, valid at small counts.
+
+    A score-type test: the variance of ``AUC_1 - AUC_2`` is taken under the null, from the
+    two groups' histograms pooled (the analogue of the pooled-proportion two-sample z-test),
+    so a small group that separates perfectly by chance does not get a variance of zero.
+    With the pooled AUC ``theta``, the pooled placement values ``V10`` (of the positives) and
+    ``V01`` (of the negatives) and the kernel ``h(x, y) = 1[x > y] + 0.5 1[x = y]``, each
+    group's variance is the exact variance of a two-sample U-statistic (Bamber 1975;
+    Hanley & McNeil 1982)::
+
+        V(m, k) = [Var(h) + (m - 1) Var(V01) + (k - 1) Var(V10)] / (m k)
+
+    for ``m`` positives and ``k`` negatives, and ``z = (AUC_1 - AUC_2) / sqrt(V_1 + V_2)``.
+    Near AUC = 1 the small group's AUC is strongly skewed (bounded above, long lower tail),
+    so the normal tail is liberal far out (10 positives and negatives, AUC 0.95: 10x at
+    p = 0.001). The statistic is therefore corrected for skewness with Hall's (1992)
+    monotone transformation ``T = z - g z^2 / 6 + g^2 z^3 / 108 + g / 6``, where ``g`` is the
+    skewness of ``AUC_1 - AUC_2`` under the null from the third moments of the pooled
+    placement values (``mu3(V10) / m^2 + mu3(V01) / k^2`` per group, the Hajek projection),
+    and ``T`` is referred to the standard normal. Simulated size (identical groups, binormal
+    scores, AUC 0.6-0.99, 10-60 positives and negatives in the small group): at most about the
+    nominal level from 0.05 down to 1e-4; see ``tests/audit/test_auc_small_sample.py`` and
+    ``docs/design/0003-comparison-family.md``.
+
+    Parameters
+    ----------
+    neg1, pos1, neg2, pos2 : array_like, shape (..., K)
+        Per-label score histograms of the two groups on the same bins.
+    n_pos1, n_neg1, n_pos2, n_neg2 : array_like, optional
+        Effective class sizes (Kish's for weighted rows); default the histogram totals.
+
+    Returns
+    -------
+    statistic, p_value, se : ndarray, shape (...)
+        The skewness-corrected statistic ``T``, its two-sided p-value and the null standard
+        error of the difference. All three are ``NaN`` where the null variance is zero or not
+        finite (the pooled sample separates perfectly, or a class is empty): no test exists
+        there.
+    """
+    h1n, h1p = _hist_pair(neg1, pos1, "auc_difference_test")
+    h2n, h2p = _hist_pair(neg2, pos2, "auc_difference_test")
+    n, p = h1n + h2n, h1p + h2p
+    n_tot, p_tot = n.sum(axis=-1), p.sum(axis=-1)
+    theta = roc_auc_from_hist(n, p)
+    v10, v01 = _placement_values(n, p)
+    t = theta[..., None]
+    below = np.cumsum(n, axis=-1) - n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d10 = np.where(p > 0, v10 - t, 0.0)
+        d01 = np.where(n > 0, v01 - t, 0.0)
+        var10 = np.sum(p * d10**2, axis=-1) / p_tot
+        var01 = np.sum(n * d01**2, axis=-1) / n_tot
+        mu3_10 = np.sum(p * d10**3, axis=-1) / p_tot
+        mu3_01 = np.sum(n * d01**3, axis=-1) / n_tot
+        var_h = np.sum(p * (below + 0.25 * n), axis=-1) / (n_tot * p_tot) - theta**2
+
+    m1 = h1p.sum(axis=-1) if n_pos1 is None else _as_float(n_pos1)
+    k1 = h1n.sum(axis=-1) if n_neg1 is None else _as_float(n_neg1)
+    m2 = h2p.sum(axis=-1) if n_pos2 is None else _as_float(n_pos2)
+    k2 = h2n.sum(axis=-1) if n_neg2 is None else _as_float(n_neg2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = (np.maximum(var_h, 0.0) + (m1 - 1) * var01 + (k1 - 1) * var10) / (m1 * k1)
+        var = var + (np.maximum(var_h, 0.0) + (m2 - 1) * var01 + (k2 - 1) * var10) / (m2 * k2)
+        third = mu3_10 / m1**2 + mu3_01 / k1**2 - (mu3_10 / m2**2 + mu3_01 / k2**2)
+        se = np.sqrt(var)
+        diff = roc_auc_from_hist(h1n, h1p) - roc_auc_from_hist(h2n, h2p)
+        z = diff / se
+        g = third / se**3
+        stat = z - g * z**2 / 6.0 + g**2 * z**3 / 108.0 + g / 6.0
+    ok = np.isfinite(stat) & np.isfinite(var) & (var > 0) & (m1 >= 1) & (k1 >= 1)
+    ok &= (m2 >= 1) & (k2 >= 1)
+    p_value = np.asarray(special.erfc(np.abs(np.where(ok, stat, 0.0)) / np.sqrt(2.0)))
+    return (
+        np.asarray(np.where(ok, stat, np.nan), dtype=np.float64),
+        np.asarray(np.where(ok, p_value, np.nan), dtype=np.float64),
+        np.asarray(np.where(ok, se, np.nan), dtype=np.float64),
+    )
 
 
 def roc_curve_from_hist(

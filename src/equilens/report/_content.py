@@ -450,8 +450,8 @@ class ReportContent:
     # -- summary -------------------------------------------------------------------------------
 
     def conclusion_counts(self) -> Counter[str]:
-        """How many comparisons reached each conclusion."""
-        return Counter(c.conclusion for c in self.log.comparisons)
+        """How many tests reached each conclusion (a derived row repeats a test: not counted)."""
+        return Counter(c.conclusion for c in self.log.comparisons if c.derived_from is None)
 
     def small_groups(self) -> list[dict[str, str]]:
         """Slices reported as insufficient evidence because they are small."""

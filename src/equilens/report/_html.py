@@ -416,7 +416,7 @@ def _finding_item(f: Finding) -> str:
 def _summary(c: ReportContent) -> str:
     log, v = c.log, c.vocab
     counts = c.conclusion_counts()
-    total = len(log.comparisons)
+    total = sum(counts.values())  # derived rows (FNR of TPR) repeat a test: counted once
     family_size = log.multiple_comparisons.get("size")
     alpha_text = f"{v.alpha:.2g}"
     out = ['<section id="summary"><h2>Summary</h2>']
@@ -1173,7 +1173,9 @@ def _methodology_section(c: ReportContent) -> str:
         f"<div><h3>Intervals</h3><p>All intervals are {v.level}% confidence intervals. Rates use "
         "the Wilson score interval, or Clopper-Pearson (exact) for very small counts; metrics "
         "without a closed form use a count-level stratified bootstrap with percentile "
-        "intervals; ROC-AUC uses DeLong's variance. The methods used in this audit:</p>"
+        "intervals; ROC-AUC uses Newcombe's score interval (Hanley-McNeil variance at each "
+        "candidate value, defined even when a group separates perfectly). The methods used "
+        "in this audit:</p>"
         f'<table class="data"><thead><tr><th>metric</th><th>interval</th></tr></thead>'
         f"<tbody>{rows}</tbody></table></div>"
     )
@@ -1188,7 +1190,11 @@ def _methodology_section(c: ReportContent) -> str:
         "family's reference group. Tests used: "
         + esc(", ".join(f"{k} ({n})" for k, n in tests.most_common()) or "none")
         + ". Chi-square without continuity correction when every expected count is at least "
-        "5, otherwise Fisher's exact test; DeLong's z-test for ROC-AUC. Intervals of "
+        "5, otherwise Fisher's exact test; for ROC-AUC a score-type z-test (variance under "
+        "the null from the pooled group and reference, corrected for skewness), only with "
+        "enough positives and negatives. Comparisons below the minimum evidence get no "
+        "p-value; a rate's complement (FNR of TPR) repeats its test and is counted once. "
+        "Intervals of "
         "differences and ratios: "
         + esc(", ".join(f"{k} ({n})" for k, n in cmp_methods.most_common()) or "none")
         + ".</p><p>Testing many groups and metrics produces some small p-values by chance. "

@@ -113,7 +113,7 @@ def render_markdown(
         f"**{counts.get('difference_detected', 0)}** differences detected · "
         f"**{counts.get('no_difference_detected', 0)}** no difference detected · "
         f"**{counts.get('insufficient_evidence', 0)}** insufficient evidence · "
-        f"**{counts.get('undefined', 0)}** undefined, of {len(log.comparisons)} "
+        f"**{counts.get('undefined', 0)}** undefined, of {sum(counts.values())} "
         f"group-vs-reference comparisons (Holm-adjusted p < {v.alpha:.2g}"
         + (f" over {md_escape(size)} tests)." if size else ").")
     )

@@ -116,7 +116,8 @@ class Comparison(_Model):
     ratio_ci_high: Number
     ci_method: str
     test: str
-    """chi-square, fisher-exact or delong-z; ``none`` when no test could be run."""
+    """chi-square, fisher-exact or auc-score-z (delong-z in logs before 1.2); ``none`` when no
+    test was run (also when the comparison is below the minimum evidence)."""
     statistic: Number
     p_value: Number
     p_holm: Number
@@ -140,6 +141,17 @@ class Comparison(_Model):
     above."""
     effect_size: Number = None
     """A standardised effect size of the comparison, named by ``effect_size_name``."""
+    in_family: bool = True
+    """Whether ``p_value`` is one of the family adjusted by Holm and Benjamini-Hochberg
+    (``multiple_comparisons.size``). False for a comparison below the minimum evidence (no
+    p-value) and for a derived row, which repeats another row's test."""
+    derived_from: str | None = None
+    """The metric whose test this row repeats (``false_negative_rate`` from
+    ``true_positive_rate``: one 2x2 table, one test); its p-values and conclusion are that
+    row's, and it is not counted in the family."""
+    reference_correction: str | None = None
+    """How ``p_value`` was corrected because the reference group was chosen from the same
+    data (``reference_rule: most_favoured``); null when the reference was fixed in advance."""
 
 
 class FamilyRecord(_Model):

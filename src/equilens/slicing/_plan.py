@@ -49,6 +49,9 @@ class Family:
     members: tuple[int, ...]
     reference: int
     reference_rule: str
+    reference_candidates: int = 1
+    """How many groups the rule could have picked as the reference from the data (1 when
+    the reference is explicit or the largest group: fixed in advance for the tests)."""
 
     def label(self) -> str:
         """The family's features joined with ' x '."""
@@ -102,8 +105,14 @@ def build_plan(
     *,
     reference: Mapping[str, str] | None = None,
     reference_rule: ReferenceRule = "largest",
+    min_group_size: int = 1,
 ) -> SlicePlan:
-    """Build all slices as sums of finest cells, and pick each family's reference slice."""
+    """Build all slices as sums of finest cells, and pick each family's reference slice.
+
+    ``most_favoured`` picks the highest selection rate among the groups of at least
+    ``min_group_size`` rows (all groups if none is that large): a tiny group with a high rate
+    by chance would make every comparison of its family too small to judge.
+    """
     reference = dict(reference or {})
     for feat, val in reference.items():
         if feat not in stats.features:
@@ -142,10 +151,16 @@ def build_plan(
             sizes.append(int(rows_per_cell[groups[values]].sum()))
             wtot = float(w_per_cell[groups[values]].sum())
             rates.append(float(sel_per_cell[groups[values]].sum()) / wtot if wtot > 0 else -1.0)
-        ref_pos, rule = _choose_reference(
-            fam, [slices[i].values for i in members], sizes, rates, reference, reference_rule
+        ref_pos, rule, candidates = _choose_reference(
+            fam,
+            [slices[i].values for i in members],
+            sizes,
+            rates,
+            reference,
+            reference_rule,
+            min_group_size,
         )
-        out_families.append(Family(fam, tuple(members), members[ref_pos], rule))
+        out_families.append(Family(fam, tuple(members), members[ref_pos], rule, candidates))
     return SlicePlan(tuple(slices), np.vstack(member_rows), tuple(out_families))
 
 
@@ -161,11 +176,18 @@ def _choose_reference(
     rates: list[float],
     reference: Mapping[str, str],
     rule: ReferenceRule,
-) -> tuple[int, str]:
+    min_group_size: int,
+) -> tuple[int, str, int]:
+    """Position of the reference among the family's groups, the rule used, and the number
+    of groups the rule chose among when it chose from the data (else 1)."""
     if all(f in reference for f in fam):
         wanted = tuple(reference[f] for f in fam)
         if wanted in values and sizes[values.index(wanted)] > 0:
-            return values.index(wanted), "explicit"
+            return values.index(wanted), "explicit", 1
     if rule == "most_favoured":
-        return int(np.argmax(rates)), "most_favoured"
-    return int(np.argmax(sizes)), "largest"
+        eligible = np.asarray(sizes) >= min_group_size
+        if not eligible.any():
+            eligible = np.asarray(sizes) > 0
+        masked = np.where(eligible, np.asarray(rates), -np.inf)
+        return int(np.argmax(masked)), "most_favoured", int(eligible.sum())
+    return int(np.argmax(sizes)), "largest", 1

@@ -101,6 +101,8 @@ class AuditSpec(_Strict):
     reference_rule: Literal["largest", "most_favoured"] = "largest"
     metrics: list[str] | None = None
     min_group_size: int = Field(default=30, ge=1)
+    min_class_count: int = Field(default=10, ge=2)
+    """Fewest positives and negatives per group and reference for a ROC-AUC comparison."""
     bootstrap: Bootstrap = Field(default_factory=Bootstrap)
     confidence_level: float = Field(default=0.95, ge=0.5, lt=1.0)
     interval_method: Literal["auto", "bootstrap"] = "auto"

@@ -155,6 +155,7 @@ def run_spec(
         reference_rule=spec.reference_rule,
         metrics=spec.metrics,
         min_group_size=spec.min_group_size,
+        min_class_count=spec.min_class_count,
         bootstrap=spec.bootstrap.draws,
         seed=spec.bootstrap.seed,
         confidence_level=spec.confidence_level,

@@ -36,6 +36,7 @@ __all__ = [
     "SMALL_N_THRESHOLD",
     "WILSON",
     "clopper_pearson_interval",
+    "mover_difference_interval",
     "newcombe_difference_interval",
     "normal_interval",
     "proportion_interval",
@@ -269,12 +270,34 @@ def newcombe_difference_interval(
     l1, u1 = wilson_interval(a, b, alpha)
     l2, u2 = wilson_interval(c, d, alpha)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        p1 = a / b
-        p2 = c / d
-        diff = p1 - p2
-        lo = diff - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-        hi = diff + np.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
+        lo, hi = mover_difference_interval(a / b, l1, u1, c / d, l2, u2)
     return np.where(valid, lo, np.nan), np.where(valid, hi, np.nan)
+
+
+def mover_difference_interval(
+    est1: ArrayLike,
+    lo1: ArrayLike,
+    hi1: ArrayLike,
+    est2: ArrayLike,
+    lo2: ArrayLike,
+    hi2: ArrayLike,
+) -> tuple[FloatArray, FloatArray]:
+    """Interval for ``est1 - est2`` of two independent estimates from their own intervals.
+
+    The MOVER (method of variance estimates recovery; Zou & Donner 2008), of which Newcombe's
+    hybrid score interval is the case of two Wilson intervals::
+
+        lo = (e1 - e2) - sqrt((e1 - l1)^2 + (u2 - e2)^2)
+        hi = (e1 - e2) + sqrt((u1 - e1)^2 + (e2 - l2)^2)
+
+    It keeps the asymmetry of each group's interval (near a boundary, or at a perfectly
+    separated AUC, where a Wald variance is zero). NaN propagates.
+    """
+    e1, l1, u1, e2, l2, u2 = _as_float_arrays(est1, lo1, hi1, est2, lo2, hi2)
+    diff = e1 - e2
+    lo = diff - np.sqrt((e1 - l1) ** 2 + (u2 - e2) ** 2)
+    hi = diff + np.sqrt((u1 - e1) ** 2 + (e2 - l2) ** 2)
+    return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
 
 
 def ratio_interval(
