@@ -302,6 +302,9 @@ class BaseAdapter:
     capabilities: frozenset[Task] = frozenset()
     cacheable: bool = True
     settings: GenerationSettings = GenerationSettings()
+    spec_keys: frozenset[str] | None = None
+    """The keys ``from_spec`` accepts (besides ``kind``), for checking a spec without building
+    the adapter (``equilens validate``); None when not declared."""
 
     def _unsupported(self, task: Task) -> UnsupportedTaskError:
         supported = ", ".join(t for t in TASKS if t in self.capabilities) or "nothing"

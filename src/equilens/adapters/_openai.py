@@ -154,6 +154,7 @@ class OpenAIChatAdapter(BaseAdapter):
     """
 
     kind = "openai"
+    spec_keys = frozenset(_SPEC_KEYS)
     input_kind = "text"
     default_batch_size = 32
 
