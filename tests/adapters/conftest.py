@@ -68,7 +68,8 @@ class ChatState:
     on the first k; ``sleep:s:...`` sleeps s seconds then answers; ``garbage:...`` malformed
     JSON; ``nofields:...`` JSON without choices; ``echo-auth:...`` a 400 whose body echoes the
     Authorization header; ``deny:...`` a 401 that echoes it; ``redirect:...`` a 302 to another
-    host. Anything else is answered.
+    host; ``huge:...`` a completion of ``huge_bytes`` (with Content-Length) and
+    ``huge-chunked:...`` the same without it (connection closed at the end). Anything else is answered.
     """
 
     def __init__(self) -> None:
@@ -78,6 +79,8 @@ class ChatState:
         self.max_inflight = 0
         self.authorization: list[str] = []
         self.bodies: list[dict[str, Any]] = []
+        self.queries: list[str] = []
+        self.huge_bytes = 50 * 1024 * 1024
         self.slow_seconds = 0.6
 
 
@@ -106,6 +109,30 @@ def _handler(state: ChatState) -> type[http.server.BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
+        def _huge(self, *, chunked: bool) -> None:
+            # A completion of ``state.huge_bytes`` bytes, streamed so the server never holds it.
+            self._leave()
+            head = b'{"choices": [{"message": {"role": "assistant", "content": "'
+            tail = b'"}}]}'
+            size = len(head) + state.huge_bytes + len(tail)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if chunked:
+                self.send_header("Connection", "close")
+            else:
+                self.send_header("Content-Length", str(size))
+            self.end_headers()
+            block = b"x" * 65536
+            try:
+                self.wfile.write(head)
+                left = state.huge_bytes
+                while left > 0:
+                    self.wfile.write(block[: min(left, len(block))])
+                    left -= len(block)
+                self.wfile.write(tail)
+            except OSError:
+                return  # the client stopped reading: what the cap is for
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length))
@@ -125,7 +152,10 @@ def _handler(state: ChatState) -> type[http.server.BaseHTTPRequestHandler]:
                 self._leave()
 
         def _answer(self, prompt: str, n: int, auth: str, body: dict[str, Any]) -> None:
-            if self.path != "/v1/chat/completions":
+            path, _, query = self.path.partition("?")
+            with state.lock:
+                state.queries.append(query)
+            if path != "/v1/chat/completions":
                 self._send(404, b'{"error": "not found"}')
                 return
             parts = prompt.split(":")
@@ -153,6 +183,9 @@ def _handler(state: ChatState) -> type[http.server.BaseHTTPRequestHandler]:
                 self.send_header("Location", "http://127.0.0.2:1/elsewhere")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+                return
+            if parts[0] in ("huge", "huge-chunked"):
+                self._huge(chunked=parts[0] == "huge-chunked")
                 return
             if parts[0] == "deny":
                 self._send(401, f'{{"error": "invalid key {auth}"}}'.encode())

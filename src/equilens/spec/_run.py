@@ -50,8 +50,7 @@ def available_columns(data: Any) -> list[str]:
             files = _data_files(data)
             if not files:
                 raise InvalidInputError(
-                    f"data.path {data} is a directory without .parquet, .pq, .csv or .csv.gz "
-                    "files"
+                    f"data.path {data} is a directory without .parquet, .pq, .csv or .csv.gz files"
                 )
             return available_columns(files[0])
         name = data.name.lower()
@@ -194,8 +193,10 @@ def run_spec(
         engine=spec.engine,
         progress=progress,
     )
-    log = log.model_copy(
-        update={
+    # Validated again (not model_copy), so the added sections are redacted like the rest.
+    log = AuditLog.model_validate(
+        {
+            **dict(log),
             "model": model_record,
             "spec_given": {
                 **log.spec_given,
