@@ -7,7 +7,8 @@ It is PyYAML's safe loader with limits, because these files are untrusted input:
   is refused. A 600-byte "billion laughs" document is refused at once instead of expanding.
 * nesting: at most :data:`MAX_DEPTH` levels (also after alias expansion), checked while the
   document is composed, so 20,000 nested brackets are an error, never a ``RecursionError``.
-* integers: at most :data:`MAX_INT_DIGITS` digits and below 2**63 in absolute value.
+* integers: at most :data:`MAX_INT_DIGITS` digits and below 2**63 in absolute value; dates
+  that do not exist (``2025-02-30``) are an error, not a crash.
 * duplicate keys in a mapping are an error naming both lines (YAML would keep the last one,
   silently dropping the first, e.g. a second ``rules:`` list).
 * files larger than :data:`MAX_BYTES` are refused before parsing.
@@ -110,7 +111,17 @@ class _Loader(yaml.SafeLoader):
         return value
 
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:  # 2025-02-30: PyYAML lets datetime raise
+            raise ConstructorError(
+                None, None, f"invalid date '{node.value}' ({exc})", node.start_mark
+            ) from None
+
+
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 def _check_expansion(root: yaml.Node) -> None:
