@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from equilens._redact import redact_text
 from equilens.adapters import (
     GenerationSettings,
     ModelOutputError,
@@ -21,7 +22,6 @@ from equilens.adapters import (
     predict_frame,
     run_adapter,
 )
-from equilens._redact import redact_text
 from equilens.adapters._openai import OpenAIChatAdapter, _completions_url, _retry_after
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 
