@@ -39,11 +39,11 @@ def parse_bins(values: list[str] | None) -> dict[str, list[float]]:
     return out
 
 
-def check_draws(value: int | None, option: str = "--bootstrap") -> int | None:
-    """A number of bootstrap draws within [0, MAX_BOOTSTRAP_DRAWS] (None passes through)."""
+def check_draws(value: int, option: str = "--bootstrap") -> int:
+    """A number of bootstrap draws within [0, MAX_BOOTSTRAP_DRAWS]."""
     from equilens.spec._model import MAX_BOOTSTRAP_DRAWS
 
-    if value is not None and not 0 <= value <= MAX_BOOTSTRAP_DRAWS:
+    if not 0 <= value <= MAX_BOOTSTRAP_DRAWS:
         raise InvalidParameterError(
             f"{option} must be between 0 and {MAX_BOOTSTRAP_DRAWS:,}, got {value}"
         )

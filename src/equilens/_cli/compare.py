@@ -178,7 +178,8 @@ def run(args: argparse.Namespace) -> int:
         (args.html, "--html"),
     ):
         output_file(value, option)
-    check_draws(args.bootstrap)
+    if args.bootstrap is not None:
+        check_draws(args.bootstrap)
     names = split_list(args.names)
     if len(names) != 2:
         raise InvalidParameterError(f"--names expects two names BASE,CANDIDATE, got '{args.names}'")
