@@ -26,7 +26,14 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MASK", "is_secret_name", "redact", "redact_text", "remember_secret"]
+__all__ = [
+    "MASK",
+    "is_secret_name",
+    "redact",
+    "redact_text",
+    "remember_secret",
+    "remember_secrets_in",
+]
 
 MASK = "***"
 
@@ -134,6 +141,33 @@ def remember_secret(secret: str | None) -> None:
         return
     with _lock:
         _known.update(_forms(secret))
+
+
+def remember_secrets_in(value: Any) -> None:
+    """Register every secret a user wrote in ``value`` (a spec section, a URL): the values of
+    secret-named keys, and the password and secret-named query values of URLs in its text."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if is_secret_name(k) and isinstance(v, str):
+                remember_secret(v)
+            else:
+                remember_secrets_in(v)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            remember_secrets_in(item)
+    elif isinstance(value, str) and "://" in value:
+        for word in value.split():
+            if "://" not in word:
+                continue
+            try:
+                parts = urllib.parse.urlsplit(word)
+                password = parts.password
+            except ValueError:
+                continue
+            remember_secret(password)
+            for name, item in urllib.parse.parse_qsl(parts.query, keep_blank_values=True):
+                if is_secret_name(name):
+                    remember_secret(item)
 
 
 def _known_forms() -> list[str]:

@@ -18,7 +18,14 @@ from _chat import ChatServer, serve
 from _data import make_frame
 from equilens import _redact
 from equilens._cli.main import main
-from equilens._redact import MASK, is_secret_name, redact, redact_text, remember_secret
+from equilens._redact import (
+    MASK,
+    is_secret_name,
+    redact,
+    redact_text,
+    remember_secret,
+    remember_secrets_in,
+)
 
 KEY_ENV = "EQUILENS_TEST_SECRET_KEY"
 
@@ -248,3 +255,18 @@ def test_a_remembered_secret_never_survives_in_any_encoding(
     finally:  # forget it: other tests must not see random text masked
         _redact._known.clear()
         _redact._known.update(known)
+
+
+def test_secrets_written_in_a_spec_are_scrubbed_from_any_text() -> None:
+    header, password, token = (secrets.token_hex(8) for _ in range(3))
+    remember_secrets_in(
+        {
+            "headers": {"X-Api-Key": header},
+            "endpoint": f"https://u:{password}@h.example/v1?token={token}&x=1",
+            "cache": True,
+        }
+    )
+    echoed = f"server said: key {header} / {password} / {base64.b64encode(token.encode())!r}"
+    scrubbed = redact_text(echoed)
+    assert header not in scrubbed and password not in scrubbed
+    assert base64.b64encode(token.encode()).decode() not in scrubbed

@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from equilens._redact import is_secret_name, redact_text, remember_secret
+from equilens._redact import is_secret_name, redact_text, remember_secret, remember_secrets_in
 from equilens.adapters._base import (
     AdapterCallError,
     BaseAdapter,
@@ -86,15 +86,6 @@ def _completions_url(endpoint: str) -> str:
     if not path.endswith("/chat/completions"):
         path += "/chat/completions"
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
-
-
-def _remember_query_secrets(url: str) -> None:
-    """Register the values of secret-named query parameters, so that error text is scrubbed
-    of them in any encoding."""
-    query = urllib.parse.urlsplit(url).query
-    for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
-        if is_secret_name(name):
-            remember_secret(value)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -203,7 +194,7 @@ class OpenAIChatAdapter(BaseAdapter):
                 "The 'model' parameter of the openai model adapter must be a non-empty str. "
                 f"Got {model!r} instead."
             )
-        _remember_query_secrets(endpoint)
+        remember_secrets_in(endpoint)
         self.url = _completions_url(endpoint)
         self.public_url = redact_text(self.url)
         self.model = model

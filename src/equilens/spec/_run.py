@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from equilens._redact import remember_secrets_in
 from equilens._yaml import Located
 from equilens.audit._run import audit
 from equilens.data import BinSpec, load_adult, load_compas, load_german_credit
@@ -121,6 +122,7 @@ def validate_spec(path: str | Path) -> AuditSpec:
 def _validated(spec_path: Path) -> tuple[AuditSpec, Any]:
     """The validated spec and its data source (a shipped dataset is loaded once)."""
     spec, located = load_spec(spec_path)
+    remember_secrets_in(spec.model)  # so no error line can quote them
     resolve_policy(spec, spec_path)
     if spec.model is not None:
         from equilens.adapters import check_model_spec
