@@ -207,7 +207,17 @@ def _model_file(path: pathlib.Path) -> Any:
     return _adapter_from_file(path)
 
 
-@pytest.mark.parametrize("loader", [_suite, _meta, _model_file], ids=["suite", "meta", "model"])
+def _claims(path: pathlib.Path) -> Any:
+    from equilens.cards import load_claims
+
+    card = path.with_name("README.md")
+    card.write_text("---\n" + path.read_text() + "\n---\n# card\n")
+    return load_claims(card)
+
+
+@pytest.mark.parametrize(
+    "loader", [_suite, _meta, _model_file, _claims], ids=["suite", "meta", "model", "claims"]
+)
 @pytest.mark.parametrize("case", ["alias bomb", "deep flow nesting", "duplicate key"])
 def test_every_loader_uses_the_safe_one(
     loader: Callable[[pathlib.Path], Any], case: str, tmp_path: pathlib.Path

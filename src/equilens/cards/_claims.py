@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
+from equilens._yaml import Located as _Located
+from equilens._yaml import parse_yaml, parse_yaml_text
 from equilens.cards._names import greater_is_better, is_bounded, resolve_metric
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.results._log import AuditLog
-from equilens.spec._load import _Located, parse_yaml
 
 Verdict = Literal["supported", "contradicted", "insufficient_evidence", "not_measured"]
 Comparator = Literal["=", ">=", "<="]
@@ -304,21 +303,6 @@ def _front_matter(text: str, path: Path) -> tuple[str, int]:
     raise InvalidInputError(f"{path}:1: the YAML front matter is not closed by a '---' line")
 
 
-def _parse_yaml_text(text: str, path: Path, first_line: int) -> tuple[Any, _Located]:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + first_line if mark is not None else first_line
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidInputError(f"{path}:{line}: invalid YAML: {problem}") from None
-    located = _Located(node)
-    if first_line != 1:
-        located.lines = {k: v + first_line - 1 for k, v in located.lines.items()}
-    return raw, located
-
-
 def _claims_from_document(raw: Any, located: _Located, path: Path) -> list[Claim]:
     """Claims from parsed YAML: a model-index, a list of claims or ``{claims: [...]}``."""
 
@@ -423,7 +407,7 @@ def load_claims(path: str | Path) -> list[Claim]:
         return _claims_from_csv(text, path)
     if suffix in (".md", ".markdown", ""):
         front, first = _front_matter(text, path)
-        raw, located = _parse_yaml_text(front, path, first)
+        raw, located = parse_yaml_text(front, path, first_line=first)
         if not isinstance(raw, dict) or "model-index" not in raw:
             raise InvalidInputError(f"{path}:{first}: the front matter has no 'model-index'")
         return _claims_from_document(raw, located, path)
