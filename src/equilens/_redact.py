@@ -71,8 +71,11 @@ _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 _TOKEN_CHARS = r"[A-Za-z0-9\-._~+/]"
 # Shapes of secrets, replaced wherever they appear.
 _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
-    # user:password@ in a URL
-    (re.compile(r"(?P<pre>\b[A-Za-z][A-Za-z0-9+.\-]*://)[^/\s@'\"<>]*@"), r"\g<pre>" + MASK + "@"),
+    # the password of user:password@ in a URL (the user name is kept, as SQLAlchemy does)
+    (
+        re.compile(r"(?P<pre>\b[A-Za-z][A-Za-z0-9+.\-]*://[^/\s@:'\"<>]*:)[^/\s@'\"<>]*@"),
+        r"\g<pre>" + MASK + "@",
+    ),
     # Authorization schemes ("Bearer abc...", "Basic dXNl...")
     (re.compile(rf"(?i)\b(?P<pre>(?:bearer|basic)\s+){_TOKEN_CHARS}{{8,}}=*"), r"\g<pre>" + MASK),
     # well-known key formats
@@ -214,5 +217,9 @@ def redact(value: Any) -> Any:
 
 
 def _maskable(value: Any) -> bool:
-    # None, booleans and empty text under a secret name say nothing secret ("auth: false").
-    return value is not None and value != "" and not isinstance(value, bool)
+    # Text and numbers under a secret name are masked; None, booleans and empty text say
+    # nothing secret ("auth: false"); a mapping or list is searched instead, so that a feature
+    # that happens to be named "key" keeps its bins or reference group.
+    if isinstance(value, str):
+        return value != ""
+    return isinstance(value, int | float | bytes) and not isinstance(value, bool)

@@ -185,6 +185,7 @@ def test_error_lines_are_scrubbed_of_the_key(
         ("https://h/v1?sig=s1gn4ture&se=2025", "s1gn4ture"),
         ("https://h/v1?code=fUnCkey77", "fUnCkey77"),
         ("postgresql://admin:hunter2pw@db:5432/x", "hunter2pw"),
+        ("https://x-access-token:tok3n_value@github.example/r.git", "tok3n_value"),
         ("Authorization: Bearer abcdef0123456789", "abcdef0123456789"),
         ("header api-key: 0123456789abcdef", "0123456789abcdef"),
         ('{"X-Api-Key": "k3y-v4lue-long"}', "k3y-v4lue-long"),
@@ -229,6 +230,12 @@ def test_mapping_keys_named_like_secrets() -> None:
     assert out["auth"] is False and out["max_new_tokens"] == 5
     assert out["nested"] == [{"client_secret": MASK}]
     assert not is_secret_name("max_tokens") and is_secret_name("X-Amz-Signature")
+    # a feature named like a secret keeps its structure; only text and numbers are masked
+    assert redact({"key": {"edges": [1, 2]}, "token": 7}) == {
+        "key": {"edges": [1, 2]},
+        "token": MASK,
+    }
+    assert redact_text("postgresql://alice:pw@db/x") == f"postgresql://alice:{MASK}@db/x"
 
 
 @settings(max_examples=200, deadline=None)
