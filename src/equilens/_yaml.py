@@ -110,7 +110,6 @@ class _Loader(yaml.SafeLoader):
             )
         return value
 
-
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
             return super().construct_yaml_timestamp(node)

@@ -369,3 +369,18 @@ def test_a_directory_as_data_path(
         capsys,
     )
     assert str(empty) in err
+
+
+def test_no_permission_is_reported_even_when_running_as_root(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # root may write anywhere, so the permission branch is exercised through os.access.
+    from equilens._files import path_problem
+
+    monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)
+    assert path_problem(tmp_path / "new" / "out", directory=True) == (
+        f"cannot write in {tmp_path} (permission denied)"
+    )
+    assert path_problem(tmp_path, directory=True) == "is not writable (permission denied)"
+    with pytest.raises(InvalidInputError, match="permission denied"):
+        write_text_atomic(tmp_path / "x.json", "{}")
