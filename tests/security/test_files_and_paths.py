@@ -384,3 +384,11 @@ def test_no_permission_is_reported_even_when_running_as_root(
     assert path_problem(tmp_path, directory=True) == "is not writable (permission denied)"
     with pytest.raises(InvalidInputError, match="permission denied"):
         write_text_atomic(tmp_path / "x.json", "{}")
+
+
+def test_a_monitor_state_nested_20000_deep(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "monitor.json").write_text("[" * 20_000 + "]" * 20_000)
+    err = _one_line_exit_2(["monitor", "status", "--state", str(tmp_path)], capsys)
+    assert "monitor.json is not valid" in err

@@ -44,7 +44,7 @@ def load_state(directory: str | Path) -> MonitorState:
         )
     try:
         return MonitorState.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, ValidationError) as exc:
+    except (ValueError, ValidationError, RecursionError) as exc:  # RecursionError: too deep
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidInputError(f"The monitor state {path} is not valid: {first}") from None
 
