@@ -277,3 +277,24 @@ def test_secrets_written_in_a_spec_are_scrubbed_from_any_text() -> None:
     scrubbed = redact_text(echoed)
     assert header not in scrubbed and password not in scrubbed
     assert base64.b64encode(token.encode()).decode() not in scrubbed
+
+
+def test_a_log_is_redacted_when_built_and_when_read(tmp_path: pathlib.Path) -> None:
+    from equilens import audit
+    from equilens.results import read_log
+
+    log = audit(
+        make_frame(n=300), y_true="y", y_pred="pred", sensitive_features=["race"], bootstrap=0
+    )
+    secret = secrets.token_hex(10)
+    raw = json.loads(log.to_json())
+    raw["spec_given"]["data"] = f"https://bucket.example/x.parquet?X-Amz-Signature={secret}"
+    raw["spec_resolved"]["headers"] = {"Authorization": f"Bearer {secret}"}
+    raw["model"] = {"kind": "openai", "source": {"endpoint": f"http://h/v1?key={secret}"}}
+    raw["warnings"] = [f"could not reach postgresql://u:{secret}@db/x"]
+    path = tmp_path / "old-audit.json"
+    path.write_text(json.dumps(raw))  # as an older equilens (or a hand edit) wrote it
+    for loaded in (read_log(path), type(log).model_validate(raw)):
+        text = loaded.to_json()
+        assert secret not in text
+        assert "X-Amz-Signature=***" in text and "postgresql://u:***@db/x" in text

@@ -430,7 +430,7 @@ class AuditLog(_Model):
     comparisons: list[Comparison]
     multiple_comparisons: dict[str, Any]
     """The family of tests adjusted together and the methods (Holm, Benjamini-Hochberg)."""
-    warnings: list[str] = Field(default_factory=list)
+    warnings: Annotated[list[str], AfterValidator(redact)] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
     """Seconds spent per step."""
     packages: dict[str, str] = Field(default_factory=dict)
