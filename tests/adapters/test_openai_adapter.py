@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from equilens._redact import redact_text
 from equilens.adapters import (
     GenerationSettings,
     ModelOutputError,
@@ -21,7 +22,7 @@ from equilens.adapters import (
     predict_frame,
     run_adapter,
 )
-from equilens.adapters._openai import OpenAIChatAdapter, _public_url, _retry_after
+from equilens.adapters._openai import OpenAIChatAdapter, _completions_url, _retry_after
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 
 KEY_ENV = "EQUILENS_TEST_CHAT_KEY"
@@ -250,11 +251,24 @@ def test_endpoint_validation() -> None:
 
 def test_public_url_hides_secret_query_values() -> None:
     url = "https://api.example.com/v1/chat/completions?api-version=2024&api_key=abc&sig=zz"
-    public = _public_url(url)
+    public = redact_text(url)
     assert "abc" not in public and "zz" not in public
     assert "api-version=2024" in public
     adapter = OpenAIChatAdapter(url, model="m")
     assert "abc" not in json.dumps(adapter.describe())
+
+
+def test_completions_path_is_joined_before_the_query() -> None:
+    # The path was appended after the query string ("...?api-version=1/chat/completions").
+    assert (
+        _completions_url("https://h.example/v1?api-version=2024-02&key=s3cret")
+        == "https://h.example/v1/chat/completions?api-version=2024-02&key=s3cret"
+    )
+    assert _completions_url("https://h.example/v1/") == "https://h.example/v1/chat/completions"
+    assert (
+        _completions_url("https://h.example/v1/chat/completions?x=1#frag")
+        == "https://h.example/v1/chat/completions?x=1"
+    )
 
 
 def test_cache_key_ignores_retry_settings_but_not_generation(

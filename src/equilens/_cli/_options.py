@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from equilens._files import path_problem
 from equilens.exceptions import InvalidParameterError
 
 
@@ -34,3 +37,37 @@ def parse_bins(values: list[str] | None) -> dict[str, list[float]]:
                 f"--bins expects FEATURE=EDGE,EDGE,... with numbers, got '{key}={val}'"
             ) from None
     return out
+
+
+def check_draws(value: int, option: str = "--bootstrap") -> int:
+    """A number of bootstrap draws within [0, MAX_BOOTSTRAP_DRAWS]."""
+    from equilens.spec._model import MAX_BOOTSTRAP_DRAWS
+
+    if not 0 <= value <= MAX_BOOTSTRAP_DRAWS:
+        raise InvalidParameterError(
+            f"{option} must be between 0 and {MAX_BOOTSTRAP_DRAWS:,}, got {value}"
+        )
+    return value
+
+
+def output_dir(value: str | Path, option: str) -> Path:
+    """The output folder ``value`` of ``option``, refused now (one line) if it cannot be one."""
+    problem = path_problem(value, directory=True)
+    if problem is not None:
+        raise InvalidParameterError(f"{option} {value} {_phrase(problem)}")
+    return Path(value)
+
+
+def output_file(value: str | Path | None, option: str) -> Path | None:
+    """The output file ``value`` of ``option``, refused now (one line) if it cannot be written."""
+    if value is None or value == "":
+        return None
+    problem = path_problem(value, directory=False)
+    if problem is not None:
+        raise InvalidParameterError(f"{option} {value} {_phrase(problem)}")
+    return Path(value)
+
+
+def _phrase(problem: str) -> str:
+    # path_problem says "exists and ..." / "is ..." of the path itself, else names a folder.
+    return problem if problem.startswith(("exists", "is ")) else f"cannot be written: {problem}"

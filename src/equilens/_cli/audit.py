@@ -8,7 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from equilens._cli._options import parse_bins, parse_pairs, split_list
+from equilens._cli._options import (
+    check_draws,
+    output_dir,
+    parse_bins,
+    parse_pairs,
+    split_list,
+)
 from equilens._cli._table import print_summary, progress_printer
 from equilens.audit._run import audit
 from equilens.exceptions import InvalidParameterError
@@ -92,7 +98,7 @@ def audit_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "intersections": bool(args.intersections),
         "positive_label": args.positive_label,
-        "bootstrap": args.bootstrap,
+        "bootstrap": check_draws(args.bootstrap),
         "seed": args.seed,
         "min_group_size": args.min_group_size,
         "reference": parse_pairs(args.reference, "--reference") or None,
@@ -103,12 +109,14 @@ def audit_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def write_outputs(
-    log: AuditLog, out: str, quiet: bool, formats: Sequence[str] = ("json",)
+    log: AuditLog,
+    out: str,
+    quiet: bool,
+    formats: Sequence[str] = ("json",),
+    option: str = "--out",
 ) -> dict[str, Path]:
     """Write the log (and the requested reports) into ``out`` and print the summary."""
-    out_dir = Path(out)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InvalidParameterError(f"--out {out} exists and is not a directory")
+    out_dir = output_dir(out, option)
     written = {"json": write_log(log, out_dir / "audit.json")}
     if {"html", "markdown"} & set(formats):
         from equilens.report import write_report
@@ -125,13 +133,15 @@ def write_outputs(
 def run(args: argparse.Namespace) -> int:
     """Run ``equilens audit``."""
     if args.spec:
-        from equilens.spec import run_spec
+        from equilens.spec import load_spec, run_spec
         from equilens.spec._run import resolve_policy
 
+        option = "--out" if args.out else "outputs.dir"
+        output_dir(args.out or load_spec(args.spec)[0].outputs.dir, option)
         with progress_printer(args.quiet) as progress:
             spec, log = run_spec(args.spec, progress=progress)
         out_dir = Path(args.out or spec.outputs.dir)
-        write_outputs(log, str(out_dir), args.quiet, spec.outputs.formats)
+        write_outputs(log, str(out_dir), args.quiet, spec.outputs.formats, option)
         policy = resolve_policy(spec, Path(args.spec))
         if policy is None:
             return 0
@@ -166,6 +176,8 @@ def run(args: argparse.Namespace) -> int:
     sensitive = split_list(args.sensitive)
     if not sensitive:
         raise InvalidParameterError("--sensitive needs at least one column name")
+    output_dir(args.out, "--out")
+    kwargs = audit_kwargs(args)
     with progress_printer(args.quiet) as progress:
         log = audit(
             args.data,
@@ -176,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
             sensitive_features=sensitive,
             engine=args.engine,
             progress=progress,
-            **audit_kwargs(args),
+            **kwargs,
         )
     write_outputs(log, args.out, args.quiet)
     return 0

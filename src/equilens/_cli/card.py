@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from equilens._cli._options import split_list
+from equilens._cli._options import output_dir, split_list
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 
 
@@ -119,6 +119,7 @@ def run_card(args: argparse.Namespace) -> int:
     from equilens.cards import load_meta, write_model_card
     from equilens.results import read_log
 
+    output_dir(args.out, "--out")
     log = read_log(args.audit)
     meta = load_meta(args.meta)
     decision = None
@@ -160,6 +161,7 @@ def run_datasheet(args: argparse.Namespace) -> int:
         raise InvalidParameterError(
             f"--min-group-size must be at least 1, got {args.min_group_size}"
         )
+    output_dir(args.out, "--out")
     data, name = load_table(args.data)
     ds = build_datasheet(
         data,
@@ -190,6 +192,8 @@ def run_check_claims(args: argparse.Namespace) -> int:
     width = MAX_CI_WIDTH if args.max_ci_width is None else args.max_ci_width
     if not width > 0:
         raise InvalidParameterError(f"--max-ci-width must be above 0, got {args.max_ci_width}")
+    if args.out:
+        output_dir(args.out, "--out")
     claims = load_claims(args.card)
     log = read_log(args.audit)
     checks = check_claims(log, claims, max_ci_width=width)

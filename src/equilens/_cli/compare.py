@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from equilens._cli._options import split_list
+from equilens._cli._options import check_draws, output_file, split_list
 from equilens._files import write_text_atomic
 from equilens.exceptions import InvalidParameterError
 
@@ -172,6 +172,14 @@ def run(args: argparse.Namespace) -> int:
     """Run ``equilens compare``."""
     from equilens.compare import compare, render_html, render_markdown
 
+    for value, option in (
+        (args.json_out, "--json"),
+        (args.markdown, "--markdown"),
+        (args.html, "--html"),
+    ):
+        output_file(value, option)
+    if args.bootstrap is not None:
+        check_draws(args.bootstrap)
     names = split_list(args.names)
     if len(names) != 2:
         raise InvalidParameterError(f"--names expects two names BASE,CANDIDATE, got '{args.names}'")

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
+from equilens._cli._options import check_draws, output_dir
 from equilens._cli._table import progress_printer
 from equilens._cli.audit import write_outputs
 from equilens.audit._run import audit
@@ -84,7 +84,8 @@ def credit_predictions(seed: int = 0) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo audits."""
-    out = Path(args.out)
+    out = output_dir(args.out, "--out")
+    check_draws(args.bootstrap)
     jobs = ("compas", "german_credit") if args.only is None else (args.only,)
     for name in jobs:
         if not args.quiet:

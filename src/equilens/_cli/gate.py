@@ -18,6 +18,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from equilens._cli._options import output_file
 from equilens._files import write_text_atomic
 from equilens.exceptions import InvalidParameterError
 from equilens.policy import GateDecision, Policy, decide, load_policy, to_junit, to_markdown
@@ -141,6 +142,12 @@ def print_decision(decision: GateDecision, console: Console, *, quiet: bool = Fa
 
 def run(args: argparse.Namespace) -> int:
     """Run ``equilens gate``."""
+    for value, option in (
+        (args.junit, "--junit"),
+        (args.markdown, "--markdown"),
+        (args.json_out, "--json"),
+    ):
+        output_file(value, option)
     log = read_log(args.audit)
     policy = load_policy(args.policy)
     return apply_policy(

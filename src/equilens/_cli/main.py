@@ -11,6 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from equilens._redact import redact_text
 from equilens._version import __version__
 from equilens.exceptions import EquilensError
 
@@ -73,20 +74,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EquilensError as exc:
         sys.stderr.write(f"equilens: error: {_one_line(str(exc))}\n")
         return EXIT_BAD_INPUT
+    except OSError as exc:
+        # A file the user named cannot be read or written (a folder where a file should be,
+        # no permission, a full disk): their input, not our bug.
+        if exc.filename is None:
+            return _internal(exc)
+        sys.stderr.write(
+            f"equilens: error: cannot use {exc.filename}: {_one_line(exc.strerror or str(exc))}\n"
+        )
+        return EXIT_BAD_INPUT
+    except RecursionError:
+        sys.stderr.write("equilens: error: an input is nested too deeply to read\n")
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("equilens: interrupted\n")
         return EXIT_INTERNAL
     except Exception as exc:
-        sys.stderr.write(
-            f"equilens: internal error: {type(exc).__name__}: {_one_line(str(exc))}\n"
-            "Please report this at the equilens issue tracker with the command you ran.\n"
-        )
-        return EXIT_INTERNAL
+        return _internal(exc)
     return code
 
 
+def _internal(exc: BaseException) -> int:
+    sys.stderr.write(
+        f"equilens: internal error: {type(exc).__name__}: {_one_line(str(exc))}\n"
+        "Please report this at the equilens issue tracker with the command you ran.\n"
+    )
+    return EXIT_INTERNAL
+
+
 def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    """The message on one line, with every secret masked."""
+    return redact_text(" ".join(message.split()))
 
 
 def entry() -> None:

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from equilens._cli._options import parse_bins, split_list
+from equilens._cli._options import output_dir, output_file, parse_bins, split_list
 from equilens._cli.gate import _as_of, actor_name
 from equilens._files import write_text_atomic
 from equilens.exceptions import InvalidParameterError
@@ -137,6 +137,7 @@ def run_init(args: argparse.Namespace) -> int:
     from equilens.monitor._persist import STATE_FILE
     from equilens.policy import load_policy
 
+    output_dir(args.state, "--state")
     if (Path(args.state) / STATE_FILE).exists() and not args.force:
         raise InvalidParameterError(
             f"--state {args.state} already holds a monitor (pass --force to replace it)"
@@ -180,6 +181,8 @@ def run_ingest(args: argparse.Namespace) -> int:
     from equilens.monitor import ingest_batch, load_state, locked, save_state, store_alarms
 
     today = _as_of(args.as_of)
+    output_dir(args.state, "--state")
+    output_file(args.json_out, "--json")
     with locked(args.state):
         state = load_state(args.state)
         state, result = ingest_batch(
@@ -255,6 +258,7 @@ def run_status(args: argparse.Namespace) -> int:
 
     if args.looks < 1:
         raise InvalidParameterError(f"--looks must be at least 1, got {args.looks}")
+    output_file(args.json_out, "--json")
     state = load_state(args.state)
     c = state.config
     shown = state.looks[-args.looks :]

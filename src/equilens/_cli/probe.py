@@ -36,6 +36,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from equilens._cli._options import check_draws, output_dir
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.results._log import AuditLog, write_log
 
@@ -179,14 +180,10 @@ def resolve_model(spec: str) -> tuple[Any, str, tuple[str, ...]]:
 
 def _adapter_from_file(path: Path) -> Any:
     """An equilens model adapter from a YAML/JSON file holding its ``model:`` mapping."""
-    import yaml
-
+    from equilens._yaml import parse_yaml
     from equilens.adapters import load_adapter
 
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InvalidInputError(f"Cannot read model spec {path}: {exc}") from None
+    raw, _ = parse_yaml(path, "Model spec")
     if isinstance(raw, dict) and isinstance(raw.get("model"), dict):
         raw = raw["model"]
     if not isinstance(raw, dict):
@@ -298,10 +295,7 @@ def _top_k(value: int) -> int:
 
 
 def _out_dir(out: str) -> Path:
-    path = Path(out)
-    if path.exists() and not path.is_dir():
-        raise InvalidParameterError(f"--out {out} exists and is not a directory")
-    return path
+    return output_dir(out, "--out")
 
 
 def _run_paired(args: argparse.Namespace, kind: str) -> int:
@@ -313,7 +307,7 @@ def _run_paired(args: argparse.Namespace, kind: str) -> int:
     options: dict[str, Any] = {
         "model_name": name,
         "threshold": args.threshold,
-        "bootstrap": args.bootstrap,
+        "bootstrap": check_draws(args.bootstrap),
         "seed": args.seed,
         "confidence_level": args.confidence,
         "min_pairs": args.min_pairs,
@@ -363,7 +357,7 @@ def run_stereotype_cmd(args: argparse.Namespace) -> int:
         seed=args.seed,
         model_name=name,
         confidence_level=args.confidence,
-        bootstrap=args.bootstrap,
+        bootstrap=check_draws(args.bootstrap),
         batch_size=args.batch_size or 256,
         packages=pkgs,
         top_k=_top_k(args.top_k),

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from equilens._cli._options import output_dir
 from equilens.report import write_report
 from equilens.results._log import read_log
 
@@ -34,8 +35,8 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``equilens report``."""
     source = Path(args.log)
+    out_dir = output_dir(args.out, "--out") if args.out else source.parent
     log = read_log(source)
-    out_dir = Path(args.out) if args.out else source.parent
     copy_log = (out_dir / "audit.json").resolve() != source.resolve() and args.out is not None
     written = write_report(log, out_dir, include_log=copy_log)
     if not args.quiet:

@@ -41,7 +41,7 @@ from equilens.adapters._runner import (
     run_adapter,
 )
 from equilens.adapters._sklearn import SklearnAdapter
-from equilens.adapters._spec import RUN_KEYS, run_model_spec
+from equilens.adapters._spec import RUN_KEYS, check_model_spec, run_model_spec
 
 __all__ = [
     "RUN_KEYS",
@@ -67,6 +67,7 @@ __all__ = [
     "Task",
     "UnsupportedTaskError",
     "adapters",
+    "check_model_spec",
     "default_cache_path",
     "load_adapter",
     "predict_frame",

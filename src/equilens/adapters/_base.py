@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from equilens._redact import redact
 from equilens._version import __version__
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 
@@ -302,6 +303,9 @@ class BaseAdapter:
     capabilities: frozenset[Task] = frozenset()
     cacheable: bool = True
     settings: GenerationSettings = GenerationSettings()
+    spec_keys: frozenset[str] | None = None
+    """The keys ``from_spec`` accepts (besides ``kind``), for checking a spec without building
+    the adapter (``equilens validate``); None when not declared."""
 
     def _unsupported(self, task: Task) -> UnsupportedTaskError:
         supported = ", ".join(t for t in TASKS if t in self.capabilities) or "nothing"
@@ -341,20 +345,24 @@ class BaseAdapter:
         return {}
 
     def describe(self) -> dict[str, Any]:
-        """A JSON-able record of what this adapter is; never contains a secret."""
+        """A JSON-able record of what this adapter is; never contains a secret (every value
+        passes through :func:`equilens._redact.redact`)."""
         libraries = {"python": platform.python_version(), "equilens": __version__}
         libraries.update(self._libraries())
         settings = self._settings()
         if "generate" in self.capabilities:
             settings = {**settings, "generation": self.settings.to_dict()}
-        return AdapterSpec(
-            kind=self.kind,
-            source=self._source(),
-            sha256=self._sha256(),
-            libraries=libraries,
-            settings=settings,
-            capabilities=tuple(t for t in TASKS if t in self.capabilities),
-        ).to_dict()
+        record: dict[str, Any] = redact(
+            AdapterSpec(
+                kind=self.kind,
+                source=self._source(),
+                sha256=self._sha256(),
+                libraries=libraries,
+                settings=settings,
+                capabilities=tuple(t for t in TASKS if t in self.capabilities),
+            ).to_dict()
+        )
+        return record
 
     def fingerprint(self) -> dict[str, Any]:
         """Model identity + settings: what the cache key is built from."""

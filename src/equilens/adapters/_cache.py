@@ -21,12 +21,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from equilens.exceptions import InvalidInputError
+from equilens.exceptions import InvalidInputError, InvalidParameterError
 
-__all__ = ["OutputCache", "default_cache_path"]
+__all__ = ["MAX_ENTRY_BYTES", "OutputCache", "default_cache_path"]
 
 _SCHEMA_VERSION = 1
 _CHUNK = 500  # SQLite's default limit on host parameters is 999 (older builds).
+
+#: Largest output (its JSON, in bytes) the cache keeps by default; a larger one is not cached
+#: (it is recomputed next time), so one runaway model cannot grow the file without bound.
+MAX_ENTRY_BYTES = 1024 * 1024
 
 
 def default_cache_path() -> Path:
@@ -49,6 +53,8 @@ class OutputCache:
         The SQLite file (created with its folder if missing, readable by its owner only).
     timeout:
         Seconds to wait for another process's write lock.
+    max_entry_bytes:
+        Outputs whose JSON is longer are not stored (counted in ``skipped``).
 
     Examples
     --------
@@ -57,8 +63,26 @@ class OutputCache:
     >>> cache.clear()  # doctest: +SKIP
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = 30.0,
+        max_entry_bytes: int = MAX_ENTRY_BYTES,
+    ) -> None:
+        if (
+            isinstance(max_entry_bytes, bool)
+            or not isinstance(max_entry_bytes, int)
+            or max_entry_bytes < 1
+        ):
+            raise InvalidParameterError(
+                "The 'max_entry_bytes' parameter of OutputCache must be an int in the range "
+                f"[1, inf). Got {max_entry_bytes!r} instead."
+            )
         self.path = Path(path).expanduser()
+        self.max_entry_bytes = max_entry_bytes
+        self.skipped = 0
+        """Outputs not stored because they were longer than ``max_entry_bytes``."""
         self._lock = threading.Lock()
         created = not self.path.exists()
         try:
@@ -132,8 +156,18 @@ class OutputCache:
         return found
 
     def put_many(self, namespace: str, items: Iterable[tuple[bytes, Any]]) -> int:
-        """Store outputs in one transaction (all or none of them); returns how many."""
-        rows = [(namespace, key, json.dumps(value, allow_nan=False)) for key, value in items]
+        """Store outputs in one transaction (all or none of them); returns how many.
+
+        Outputs longer than ``max_entry_bytes`` (as JSON) are left out and counted in
+        ``skipped``.
+        """
+        rows = []
+        for key, value in items:
+            text = json.dumps(value, allow_nan=False)
+            if len(text.encode()) > self.max_entry_bytes:
+                self.skipped += 1
+                continue
+            rows.append((namespace, key, text))
         if not rows:
             return 0
         with self._lock:

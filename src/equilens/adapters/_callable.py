@@ -179,6 +179,7 @@ class CallableAdapter(BaseAdapter):
     """
 
     kind = "callable"
+    spec_keys = frozenset(_SPEC_KEYS)
     default_batch_size = 1024
 
     def __init__(

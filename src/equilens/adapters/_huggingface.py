@@ -114,6 +114,7 @@ class HuggingFaceAdapter(BaseAdapter):
     """
 
     kind = "huggingface"
+    spec_keys = frozenset(_SPEC_KEYS)
     input_kind = "text"
     default_batch_size = 8
 

@@ -78,6 +78,7 @@ class OnnxAdapter(BaseAdapter):
     """
 
     kind = "onnx"
+    spec_keys = frozenset(_SPEC_KEYS)
     input_kind = "table"
     default_batch_size = 4096
 

@@ -23,7 +23,6 @@ import logging
 import math
 import os
 import random
-import re
 import threading
 import time
 import urllib.error
@@ -34,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from equilens._redact import is_secret_name, redact_text, remember_secret, remember_secrets_in
 from equilens.adapters._base import (
     AdapterCallError,
     BaseAdapter,
@@ -62,11 +62,12 @@ _SPEC_KEYS = {
     "text_column",
     "headers",
     "generation",
+    "max_response_bytes",
 }
+#: Default cap on a response body: far above any chat completion, far below a runaway server.
+MAX_RESPONSE_BYTES = 1024 * 1024
 _RETRY_STATUS = {408, 409, 425, 429}
 _FATAL_STATUS = {401, 403, 404}
-_SECRET_QUERY = re.compile(r"key|token|secret|sig|pass|auth|credential", re.IGNORECASE)
-_SECRET_HEADER = re.compile(r"authorization|key|token|secret|cookie", re.IGNORECASE)
 
 
 class _Retryable(Exception):
@@ -77,20 +78,14 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
-def _public_url(url: str) -> str:
-    """The URL without user info, and with secret-looking query values replaced by ``***``."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    query = urllib.parse.urlencode(
-        [
-            (k, "***" if _SECRET_QUERY.search(k) else v)
-            for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-        ]
-    )
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+def _completions_url(endpoint: str) -> str:
+    """``endpoint`` with ``/chat/completions`` appended to its path (the query string kept,
+    the fragment dropped), unless its path already ends so."""
+    parts = urllib.parse.urlsplit(endpoint)
+    path = parts.path.rstrip("/")
+    if not path.endswith("/chat/completions"):
+        path += "/chat/completions"
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -144,6 +139,9 @@ class OpenAIChatAdapter(BaseAdapter):
         Longest wait honoured from a ``Retry-After`` header (longer ones are cut to it).
     text_column:
         The column of a table that holds the prompts.
+    max_response_bytes:
+        Longest response body read (default 1 MiB). A longer one is an error for that prompt
+        (never truncated, never cached); it is not retried.
     headers:
         Extra request headers (not secrets: they are recorded in ``describe()``; header names
         that look secret are refused).
@@ -154,6 +152,7 @@ class OpenAIChatAdapter(BaseAdapter):
     """
 
     kind = "openai"
+    spec_keys = frozenset(_SPEC_KEYS)
     input_kind = "text"
     default_batch_size = 32
 
@@ -172,6 +171,7 @@ class OpenAIChatAdapter(BaseAdapter):
         text_column: str = "text",
         headers: Mapping[str, str] | None = None,
         settings: GenerationSettings | Mapping[str, Any] | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         if not isinstance(endpoint, str):
             raise InvalidParameterError(
@@ -182,7 +182,7 @@ class OpenAIChatAdapter(BaseAdapter):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InvalidParameterError(
                 "The 'endpoint' parameter of the openai model adapter must be an http(s) URL. "
-                f"Got {_public_url(endpoint)!r} instead."
+                f"Got {redact_text(endpoint)!r} instead."
             )
         if parts.username is not None or parts.password is not None:
             raise InvalidParameterError(
@@ -194,9 +194,9 @@ class OpenAIChatAdapter(BaseAdapter):
                 "The 'model' parameter of the openai model adapter must be a non-empty str. "
                 f"Got {model!r} instead."
             )
-        url = endpoint.rstrip("/")
-        self.url = url if url.endswith("/chat/completions") else url + "/chat/completions"
-        self.public_url = _public_url(self.url)
+        remember_secrets_in(endpoint)
+        self.url = _completions_url(endpoint)
+        self.public_url = redact_text(self.url)
         self.model = model
         self.api_key_env = api_key_env
         self.__key: str | None = None
@@ -213,8 +213,10 @@ class OpenAIChatAdapter(BaseAdapter):
                     "or empty; set it to the endpoint's API key."
                 )
             self.__key = key
+            remember_secret(key)
         self.max_concurrency = _int("max_concurrency", max_concurrency, 1)
         self.max_retries = _int("max_retries", max_retries, 0)
+        self.max_response_bytes = _int("max_response_bytes", max_response_bytes, 1)
         self.timeout = _positive("timeout", timeout)
         self.backoff_base = _positive("backoff_base", backoff_base, allow_zero=True)
         self.backoff_max = _positive("backoff_max", backoff_max, allow_zero=True)
@@ -226,7 +228,7 @@ class OpenAIChatAdapter(BaseAdapter):
                 raise InvalidParameterError(
                     "The 'headers' parameter of the openai model adapter must map str to str."
                 )
-            if _SECRET_HEADER.search(name):
+            if is_secret_name(name) or name.lower() == "cookie":
                 raise InvalidParameterError(
                     f"The header '{name}' looks like a secret; secrets are read only from the "
                     "environment variable named by 'api_key_env'."
@@ -260,12 +262,8 @@ class OpenAIChatAdapter(BaseAdapter):
     # --- secrets ------------------------------------------------------------------------------
 
     def _scrub(self, text: str) -> str:
-        """``text`` with the API key (and the raw URL, if it differs) replaced."""
-        if self.__key:
-            text = text.replace(self.__key, "***")
-        if self.url != self.public_url:
-            text = text.replace(self.url, self.public_url)
-        return text
+        """``text`` with the API key (in any encoding) and every secret-looking value masked."""
+        return redact_text(text)
 
     # --- one request --------------------------------------------------------------------------
 
@@ -296,15 +294,30 @@ class OpenAIChatAdapter(BaseAdapter):
             self.requests_sent += 1
         try:
             with _OPENER.open(request, timeout=self.timeout) as response:
-                return int(response.status), dict(response.headers.items()), response.read()
+                headers = dict(response.headers.items())
+                return int(response.status), headers, self._read_capped(response, headers)
         except urllib.error.HTTPError as err:
             try:
-                body = err.read()
+                body = err.read(self.max_response_bytes)
             except (OSError, http.client.HTTPException):
                 body = b""
             finally:
                 err.close()
             return int(err.code), dict(err.headers.items()) if err.headers else {}, body
+
+    def _read_capped(self, response: Any, headers: Mapping[str, str]) -> bytes:
+        """The body, read up to ``max_response_bytes`` (an error past it, never a truncation)."""
+        limit = self.max_response_bytes
+        length = {k.lower(): v for k, v in headers.items()}.get("content-length", "")
+        declared = int(length) if length.strip().isdigit() else None
+        body = b"" if declared is not None and declared > limit else response.read(limit + 1)
+        if (declared is not None and declared > limit) or len(body) > limit:
+            raise AdapterCallError(
+                f"The endpoint {self.public_url} sent a response larger than "
+                f"max_response_bytes ({limit:,} bytes); it was not read further, nor cached. "
+                "Raise max_response_bytes or lower generation.max_new_tokens."
+            )
+        return bytes(body)
 
     def _parse(self, body: bytes) -> str:
         excerpt = self._scrub(body[:120].decode("utf-8", "replace")).replace("\n", " ")
@@ -443,6 +456,7 @@ class OpenAIChatAdapter(BaseAdapter):
             "backoff_base": self.backoff_base,
             "backoff_max": self.backoff_max,
             "max_retry_after": self.max_retry_after,
+            "max_response_bytes": self.max_response_bytes,
             "headers": dict(self.headers),
             "text_column": self.text_column,
         }

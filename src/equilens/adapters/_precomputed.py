@@ -34,6 +34,7 @@ class PrecomputedAdapter(BaseAdapter):
     """
 
     kind: str = "precomputed"
+    spec_keys = frozenset({"y_pred", "y_score"})
     input_kind: InputKind = "table"
     default_batch_size: int = 1 << 20
 
@@ -56,7 +57,7 @@ class PrecomputedAdapter(BaseAdapter):
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], *, base_dir: Path | None) -> PrecomputedAdapter:
         """Build from ``{"y_pred": ..., "y_score": ...}``."""
-        check_keys("precomputed model spec", spec, {"y_pred", "y_score"})
+        check_keys("precomputed model spec", spec, set(cls.spec_keys))
         return cls(**spec)
 
     def prepare_inputs(self, data: Any) -> pd.DataFrame:

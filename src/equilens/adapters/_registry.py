@@ -160,6 +160,26 @@ def register_adapter(
     return adapters.register(name, AdapterEntry(name, target, extra, summary))
 
 
+def adapter_entry(kind: object) -> AdapterEntry:
+    """The registered adapter named ``kind`` (plugins are looked up when it is not built in).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``kind`` is not a str.
+    RegistryLookupError
+        If no adapter has that name (the message suggests close names).
+    """
+    if not isinstance(kind, str):
+        raise InvalidParameterError(
+            "The 'kind' parameter of load_adapter must be a str naming a model adapter "
+            f"({', '.join(adapters.names())}). Got {kind!r} instead."
+        )
+    if kind not in adapters:
+        _load_plugins()
+    return adapters.get(kind)
+
+
 def load_adapter(spec: Mapping[str, Any] | ModelAdapter, *, base_dir: Any = None) -> ModelAdapter:
     """Build a model adapter from a spec's ``model:`` mapping.
 
@@ -193,15 +213,7 @@ def load_adapter(spec: Mapping[str, Any] | ModelAdapter, *, base_dir: Any = None
             "The 'spec' parameter of load_adapter must be a mapping with a 'kind'. "
             f"Got {type(spec).__name__} instead."
         )
-    kind = spec.get("kind")
-    if not isinstance(kind, str):
-        raise InvalidParameterError(
-            "The 'kind' parameter of load_adapter must be a str naming a model adapter "
-            f"({', '.join(adapters.names())}). Got {kind!r} instead."
-        )
-    if kind not in adapters:
-        _load_plugins()
-    entry = adapters.get(kind)
+    entry = adapter_entry(spec.get("kind"))
     base = None if base_dir is None else Path(base_dir)
     options = {k: v for k, v in spec.items() if k != "kind"}
     try:

@@ -107,6 +107,7 @@ class SklearnAdapter(BaseAdapter):
     """
 
     kind: str = "sklearn"
+    spec_keys = frozenset(_SPEC_KEYS)
     input_kind: InputKind = "table"
     default_batch_size: int = 4096
 

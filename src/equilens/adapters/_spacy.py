@@ -45,6 +45,7 @@ class SpacyAdapter(BaseAdapter):
     """
 
     kind = "spacy"
+    spec_keys = frozenset(_SPEC_KEYS)
     input_kind = "text"
     default_batch_size = 256
 

@@ -25,12 +25,13 @@ from typing import Any
 
 import pandas as pd
 
+from equilens.adapters._base import check_keys
 from equilens.adapters._cache import OutputCache, default_cache_path
-from equilens.adapters._registry import load_adapter
+from equilens.adapters._registry import adapter_entry, load_adapter
 from equilens.adapters._runner import AdapterRun, ProgressCallback, predict_frame
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 
-__all__ = ["RUN_KEYS", "run_model_spec"]
+__all__ = ["RUN_KEYS", "check_model_spec", "run_model_spec"]
 
 RUN_KEYS = ("cache", "batch_size", "on_error", "tasks", "outputs")
 
@@ -57,6 +58,45 @@ def _cache_path(value: object, base_dir: Path | None) -> Path | None:
     raise InvalidParameterError(
         f"The 'cache' key of the model spec must be true, false or a path. Got {value!r} instead."
     )
+
+
+def check_model_spec(spec: Any, *, base_dir: str | Path | None = None) -> None:
+    """Check a spec's ``model:`` section without building the adapter or loading a model.
+
+    What is checked: that it is a mapping, that its ``kind`` is a registered adapter (built-in
+    or plugin), that the adapter knows every other key (when it declares them), and the run
+    keys (``cache``, ``on_error``). ``equilens validate`` calls it, so that validate refuses
+    what ``equilens audit`` would refuse before its first model call.
+
+    Raises
+    ------
+    RegistryLookupError
+        For an unknown ``kind`` (the message suggests close names).
+    InvalidParameterError
+        For an unknown key or a bad run key.
+    """
+    if not isinstance(spec, Mapping):
+        raise InvalidParameterError(
+            f"The model spec must be a mapping with a 'kind'. Got {type(spec).__name__} instead."
+        )
+    kind = spec.get("kind", "precomputed")
+    entry = adapter_entry(kind)
+    try:
+        factory = entry.load()
+    except ImportError as exc:
+        raise InvalidInputError(
+            f"The {entry.name} model adapter cannot be imported ({exc})."
+        ) from None
+    keys = getattr(factory, "spec_keys", None)
+    if keys is not None:
+        options = {k: v for k, v in spec.items() if k not in RUN_KEYS and k != "kind"}
+        check_keys(f"{entry.name} model spec", options, set(keys))
+    _cache_path(spec.get("cache", True), None if base_dir is None else Path(base_dir))
+    if spec.get("on_error", "raise") not in ("raise", "keep"):
+        raise InvalidParameterError(
+            "The 'on_error' key of the model spec must be 'raise' or 'keep'. "
+            f"Got {spec.get('on_error')!r} instead."
+        )
 
 
 def run_model_spec(

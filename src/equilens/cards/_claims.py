@@ -35,12 +35,13 @@ from typing import Any, Literal, cast
 
 import yaml
 
+from equilens._yaml import Located as _Located
+from equilens._yaml import parse_yaml, parse_yaml_text
 from equilens.cards._claim_tests import claim_p_value, holm_adjust
 from equilens.cards._claim_values import COMPARATORS, parse_value, unit_scale, written_text
 from equilens.cards._names import greater_is_better, is_bounded, resolve_metric
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.results._log import AuditLog
-from equilens.spec._load import _Located, parse_yaml
 
 Verdict = Literal[
     "supported", "consistent", "contradicted", "insufficient_evidence", "not_measured"
@@ -387,18 +388,13 @@ def _yaml_file_texts(path: Path) -> _Texts:
 
 
 def _parse_yaml_text(text: str, path: Path, first_line: int) -> tuple[Any, _Located, _Texts]:
+    """Front matter through the safe loader, then the values as written (see _value_texts)."""
+    raw, located = parse_yaml_text(text, path, first_line=first_line)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + first_line if mark is not None else first_line
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidInputError(f"{path}:{line}: invalid YAML: {problem}") from None
-    located = _Located(node)
-    if first_line != 1:
-        located.lines = {k: v + first_line - 1 for k, v in located.lines.items()}
-    return raw, located, _value_texts(node)
+        texts = _value_texts(yaml.compose(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError:
+        texts = {}
+    return raw, located, texts
 
 
 def _claims_from_document(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from equilens._files import write_text_atomic
 from equilens.exceptions import InvalidInputError
 from equilens.monitor._state import MonitorState
 
@@ -24,15 +25,7 @@ def save_state(state: MonitorState, directory: str | Path) -> Path:
     target_dir = Path(directory)
     if target_dir.exists() and not target_dir.is_dir():
         raise InvalidInputError(f"--state {directory} exists and is not a directory")
-    target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / STATE_FILE
-    tmp = target.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
-    text = state.model_dump_json(indent=1)
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
+    target = write_text_atomic(target_dir / STATE_FILE, state.model_dump_json(indent=1))
     with contextlib.suppress(OSError):  # make the rename durable where the OS allows it
         fd = os.open(target_dir, os.O_RDONLY)
         try:
@@ -51,7 +44,7 @@ def load_state(directory: str | Path) -> MonitorState:
         )
     try:
         return MonitorState.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, ValidationError) as exc:
+    except (ValueError, ValidationError, RecursionError) as exc:  # RecursionError: too deep
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidInputError(f"The monitor state {path} is not valid: {first}") from None
 

@@ -8,9 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from equilens._yaml import Located, parse_yaml
 from equilens.exceptions import InvalidInputError
 from equilens.policy._model import Policy
-from equilens.spec._load import _Located, parse_yaml, validation_message
+from equilens.spec._load import validation_message
 
 
 def _restore_on(node: Any) -> Any:
@@ -63,12 +64,12 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     return tuple(p for p in loc if not (isinstance(p, str) and "[" in p))
 
 
-def _message(exc: ValidationError, located: _Located | None, source: Path) -> str:
+def _message(exc: ValidationError, located: Located | None, source: Path) -> str:
     errors = exc.errors()
     # A misspelt key is both "unknown" and "missing"; the unknown one is the useful report.
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     if located is None:
-        located = _Located(None)
+        located = Located(None)
     loc = _clean_loc(err["loc"])
     if err["type"] == "extra_forbidden":
         line = located.line(loc)
@@ -90,7 +91,7 @@ def _message(exc: ValidationError, located: _Located | None, source: Path) -> st
 
 
 def parse_policy(
-    raw: Any, *, source: str | Path = "<policy>", located: _Located | None = None
+    raw: Any, *, source: str | Path = "<policy>", located: Located | None = None
 ) -> Policy:
     """Validate a policy given as parsed YAML/JSON data.
 
@@ -101,7 +102,7 @@ def parse_policy(
     source : str or Path
         Name used in error messages (the file).
     located : optional
-        Line numbers of the document's keys (from :func:`equilens.spec._load.parse_yaml`).
+        Line numbers of the document's keys (from :func:`equilens._yaml.parse_yaml`).
 
     Returns
     -------

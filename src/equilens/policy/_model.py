@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictFloat,
     field_validator,
     model_validator,
 )
@@ -109,7 +110,8 @@ def _text(value: Any) -> Any:
     return value
 
 
-FiniteFloat = Annotated[float, AfterValidator(_finite)]
+# Strict: a boolean (``threshold: true``) is an error, not 1.0.
+FiniteFloat = Annotated[StrictFloat, AfterValidator(_finite)]
 Operator = Annotated[Op, BeforeValidator(_op)]
 FeatureList = Annotated[list[str], BeforeValidator(_as_list), Field(min_length=1)]
 NonBlank = Annotated[str, AfterValidator(_non_blank)]

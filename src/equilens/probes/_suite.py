@@ -40,8 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from equilens._yaml import Located, parse_yaml_text
 from equilens.exceptions import InvalidInputError
 from equilens.probes._lexicon import DATA_DIR, ProblemLog, read_lexicon
 
@@ -220,19 +219,13 @@ def _render_variant(text: str, variant: Variant, fillers: Mapping[str, str]) -> 
 class _Lines:
     """Line numbers of YAML nodes, for messages (``templates`` items and top-level keys)."""
 
-    def __init__(self, text: str) -> None:
-        self.keys: dict[str, int] = {}
+    def __init__(self, located: Located | None = None) -> None:
+        lines = located.lines if located is not None else {}
+        self.keys: dict[str, int] = {str(p[0]): n for p, n in lines.items() if len(p) == 1}
         self.items: dict[str, list[int]] = {}
-        try:
-            root = yaml.compose(text)
-        except yaml.YAMLError:
-            return
-        if isinstance(root, yaml.MappingNode):
-            for k, v in root.value:
-                if isinstance(k, yaml.ScalarNode):
-                    self.keys[str(k.value)] = k.start_mark.line + 1
-                    if isinstance(v, yaml.SequenceNode):
-                        self.items[str(k.value)] = [n.start_mark.line + 1 for n in v.value]
+        for p, n in lines.items():
+            if len(p) == 2 and isinstance(p[1], int):
+                self.items.setdefault(str(p[0]), []).append(n)
 
     def item(self, key: str, index: int) -> int:
         lines = self.items.get(key, [])
@@ -277,17 +270,12 @@ def load_suite(name_or_path: str | Path, *, strict: bool = False) -> Suite:
         )
     try:
         text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"Cannot read suite {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidInputError(f"{path.name}{line}: invalid YAML: {problem}") from None
+    raw, located = parse_yaml_text(text, path.name)
     if not isinstance(raw, dict):
         raise InvalidInputError(f"{path.name}:1: a suite must be a YAML mapping")
-    return suite_from_dict(raw, source=path, strict=strict, _lines=_Lines(text))
+    return suite_from_dict(raw, source=path, strict=strict, _lines=_Lines(located))
 
 
 def suite_from_dict(
@@ -301,7 +289,7 @@ def suite_from_dict(
     path = Path(source) if source is not None else None
     fname = path.name if path is not None else "<suite>"
     base = path.parent if path is not None else None
-    lines = _lines or _Lines("")
+    lines = _lines or _Lines()
     log = ProblemLog(strict=strict)
 
     def where(key: str, index: int | None = None) -> str:

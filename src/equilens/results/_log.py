@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from equilens._files import write_text_atomic
+from equilens._redact import redact
 from equilens._version import __version__
 from equilens.exceptions import InvalidInputError, LogFormatError
 
@@ -29,6 +30,9 @@ def _finite(value: float | None) -> float | None:
     return value
 
 
+#: A section that may hold what a user typed (a URL, headers, a spec): every secret-looking
+#: value is masked when a log is built or read, so no file, report or store gets one.
+_NoSecrets = Annotated[dict[str, Any], AfterValidator(redact)]
 Number = Annotated[float | None, AfterValidator(_finite)]
 Status = Literal["ok", "undefined", "insufficient_evidence"]
 
@@ -378,7 +382,7 @@ class ProbeRecord(_Model):
     kind: str
     """counterfactual, counterfactual_texts (free texts and their swaps), identity or
     stereotype."""
-    model: dict[str, Any] | None = None
+    model: _NoSecrets | None = None
     """The model probed: name, kind, description and library versions (never secrets)."""
     suite: str | None = None
     """Suite or benchmark name (``null`` for free texts)."""
@@ -422,9 +426,9 @@ class AuditLog(_Model):
     created: str
     """UTC time the audit finished, ISO 8601."""
     run_id: str
-    spec_given: dict[str, Any]
+    spec_given: _NoSecrets
     """The audit's arguments as passed (columns, options; never data)."""
-    spec_resolved: dict[str, Any]
+    spec_resolved: _NoSecrets
     """The same after defaults and inference (positive label, references, metrics, ...)."""
     data: DataFingerprintRecord
     seed: int
@@ -438,11 +442,11 @@ class AuditLog(_Model):
     comparisons: list[Comparison]
     multiple_comparisons: dict[str, Any]
     """The family of tests adjusted together and the methods (Holm, Benjamini-Hochberg)."""
-    warnings: list[str] = Field(default_factory=list)
+    warnings: Annotated[list[str], AfterValidator(redact)] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
     """Seconds spent per step."""
     packages: dict[str, str] = Field(default_factory=dict)
-    model: dict[str, Any] | None = None
+    model: _NoSecrets | None = None
     """The model adapter that computed the predictions (kind, path or endpoint without
     secrets, file hash, library versions, settings) and a summary of its run; null when the
     predictions were given as columns."""

@@ -6,58 +6,16 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from equilens._yaml import Located, parse_yaml
 from equilens.exceptions import InvalidInputError
 from equilens.spec._model import AuditSpec
 
+#: Line numbers of a YAML document's keys (the name other modules import).
+_Located = Located
 
-class _Located:
-    """Line numbers of every key path in a YAML document."""
-
-    def __init__(self, node: yaml.Node | None) -> None:
-        self.lines: dict[tuple[str | int, ...], int] = {}
-        if node is not None:
-            self._walk(node, ())
-
-    def _walk(self, node: yaml.Node, path: tuple[str | int, ...]) -> None:
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                sub = (*path, str(key.value))
-                self.lines[sub] = key.start_mark.line + 1
-                self._walk(value, sub)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self._walk(item, (*path, i))
-
-    def line(self, path: tuple[str | int, ...]) -> int | None:
-        """The line of ``path``, or of its closest located parent."""
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return self.lines.get(())
-
-
-def parse_yaml(path: Path, what: str) -> tuple[Any, _Located]:
-    """Load a YAML file, mapping every failure to one line naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInputError(f"{what} file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"Cannot read {what} file {path}: {exc}") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidInputError(f"{where}: invalid YAML: {problem}") from None
-    return raw, _Located(node)
+__all__ = ["_Located", "load_spec", "parse_yaml", "validation_message"]
 
 
 def validation_message(

@@ -26,11 +26,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
 SHIPPED_DATASETS = ("compas", "german_credit", "adult")
 OutputFormat = Literal["json", "html", "markdown"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("json", "html", "markdown")
+
+#: Most bootstrap draws a spec or the CLI may ask for (more would only burn time and memory).
+MAX_BOOTSTRAP_DRAWS = 1_000_000
 
 
 class _Strict(BaseModel):
@@ -65,15 +68,15 @@ class Columns(_Strict):
 class BinsEntry(_Strict):
     """Named bands of a numeric sensitive feature."""
 
-    edges: list[float] = Field(min_length=1)
+    edges: list[StrictFloat] = Field(min_length=1)
     labels: list[str] | None = None
 
 
 class Bootstrap(_Strict):
     """Count-level bootstrap settings."""
 
-    draws: int = Field(default=1000, ge=0)
-    seed: int = Field(default=0, ge=0)
+    draws: StrictInt = Field(default=1000, ge=0, le=MAX_BOOTSTRAP_DRAWS)
+    seed: StrictInt = Field(default=0, ge=0)
 
 
 class Outputs(_Strict):
@@ -100,16 +103,16 @@ class AuditSpec(_Strict):
     reference: dict[str, str] = Field(default_factory=dict)
     reference_rule: Literal["largest", "most_favoured"] = "largest"
     metrics: list[str] | None = None
-    min_group_size: int = Field(default=30, ge=1)
-    min_class_count: int = Field(default=10, ge=2)
+    min_group_size: StrictInt = Field(default=30, ge=1)
+    min_class_count: StrictInt = Field(default=10, ge=2)
     """Fewest positives and negatives per group and reference for a ROC-AUC comparison."""
     bootstrap: Bootstrap = Field(default_factory=Bootstrap)
-    confidence_level: float = Field(default=0.95, ge=0.5, lt=1.0)
+    confidence_level: StrictFloat = Field(default=0.95, ge=0.5, lt=1.0)
     interval_method: Literal["auto", "bootstrap"] = "auto"
     score_mode: Literal["auto", "exact", "grid"] = "auto"
     engine: str = "auto"
-    max_groups_per_feature: int = Field(default=100, ge=2)
-    underpowered_gap: float = Field(default=0.10, gt=0.0, lt=1.0)
+    max_groups_per_feature: StrictInt = Field(default=100, ge=2)
+    underpowered_gap: StrictFloat = Field(default=0.10, gt=0.0, lt=1.0)
     outputs: Outputs = Field(default_factory=Outputs)
     policy: dict[str, Any] | str | None = None
     """A release-gate policy (inline mapping or a path to a policy file)."""

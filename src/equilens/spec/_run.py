@@ -6,11 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from equilens._redact import remember_secrets_in
+from equilens._yaml import Located
 from equilens.audit._run import audit
 from equilens.data import BinSpec, load_adult, load_compas, load_german_credit
-from equilens.exceptions import InvalidInputError
+from equilens.exceptions import EquilensError, InvalidInputError
 from equilens.results._log import AuditLog
-from equilens.spec._load import _Located, load_spec
+from equilens.spec._load import load_spec
 from equilens.spec._model import AuditSpec
 
 if TYPE_CHECKING:
@@ -37,8 +39,21 @@ def resolve_data(spec: AuditSpec, base: Path) -> tuple[Any, str]:
 
 
 def available_columns(data: Any) -> list[str]:
-    """Column names of a data source without reading its rows."""
+    """Column names of a data source without reading its rows.
+
+    A folder (a partitioned data set, read by the duckdb engine) gives the columns of its
+    first CSV or Parquet file.
+    """
     if isinstance(data, Path):
+        if data.is_dir():
+            from equilens.engines._files import _data_files
+
+            files = _data_files(data)
+            if not files:
+                raise InvalidInputError(
+                    f"data.path {data} is a directory without .parquet, .pq, .csv or .csv.gz files"
+                )
+            return available_columns(files[0])
         name = data.name.lower()
         if name.endswith((".parquet", ".pq")):
             import pyarrow.parquet as pq
@@ -48,15 +63,20 @@ def available_columns(data: Any) -> list[str]:
             except Exception as exc:
                 raise InvalidInputError(f"Cannot read Parquet file {data}: {exc}") from None
         import csv
+        import gzip
 
-        with data.open(newline="", encoding="utf-8", errors="replace") as fh:
-            return next(csv.reader(fh), [])
+        try:
+            if name.endswith(".gz"):
+                with gzip.open(data, "rt", newline="", encoding="utf-8", errors="replace") as gz:
+                    return next(csv.reader(gz), [])
+            with data.open(newline="", encoding="utf-8", errors="replace") as fh:
+                return next(csv.reader(fh), [])
+        except (OSError, csv.Error) as exc:
+            raise InvalidInputError(f"Cannot read CSV file {data}: {exc}") from None
     return [str(c) for c in data.columns]
 
 
-def check_columns(
-    spec: AuditSpec, located: _Located, spec_path: Path, data: Any, name: str
-) -> None:
+def check_columns(spec: AuditSpec, located: Located, spec_path: Path, data: Any, name: str) -> None:
     """Every column the spec names exists in the data (messages give the spec's line)."""
     have = set(available_columns(data))
     # Prediction columns a model computes need not exist in the data.
@@ -102,7 +122,17 @@ def validate_spec(path: str | Path) -> AuditSpec:
 def _validated(spec_path: Path) -> tuple[AuditSpec, Any]:
     """The validated spec and its data source (a shipped dataset is loaded once)."""
     spec, located = load_spec(spec_path)
+    remember_secrets_in(spec.model)  # so no error line can quote them
     resolve_policy(spec, spec_path)
+    if spec.model is not None:
+        from equilens.adapters import check_model_spec
+
+        try:
+            check_model_spec(spec.model, base_dir=spec_path.parent)
+        except EquilensError as exc:
+            line = located.line(("model",))
+            where = f"{spec_path}:{line}" if line else str(spec_path)
+            raise InvalidInputError(f"{where}: model: {exc}") from None
     data, name = resolve_data(spec, spec_path.parent)
     check_columns(spec, located, spec_path, data, name)
     if spec.columns.y_pred is None and spec.model is None:
@@ -166,8 +196,10 @@ def run_spec(
         engine=spec.engine,
         progress=progress,
     )
-    log = log.model_copy(
-        update={
+    # Validated again (not model_copy), so the added sections are redacted like the rest.
+    log = AuditLog.model_validate(
+        {
+            **dict(log),
             "model": model_record,
             "spec_given": {
                 **log.spec_given,

@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool, StaticPool
 
+from equilens._files import ensure_dir
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.policy._decision import GateDecision
 from equilens.policy._hash import canonical_json, model_json, sha256_hex
@@ -155,10 +156,12 @@ class RunStore:
                 engine = create_engine(self.url, poolclass=StaticPool)
             else:
                 file = Path(database)
+                if file.is_dir():
+                    raise InvalidInputError(f"The run store {file} is a directory, not a file")
                 if not file.exists():
                     if not create:
                         raise InvalidInputError(f"No run store at {file} (nothing stored yet)")
-                    file.parent.mkdir(parents=True, exist_ok=True)
+                    ensure_dir(file.parent, "the run store's folder")
                 engine = create_engine(self.url, poolclass=NullPool, connect_args={"timeout": 30})
             _sqlite_transactions(engine)
             return engine
