@@ -100,6 +100,13 @@ def _features(log: AuditLog) -> list[str]:
     return [str(x) for x in log.spec_resolved.get("sensitive_features", [])]
 
 
+def weight_column(log: AuditLog) -> str | None:
+    """The sample-weight column a log's audit used (None for an unweighted audit)."""
+    columns = log.spec_resolved.get("columns", {})
+    name = columns.get("sample_weight") if isinstance(columns, Mapping) else None
+    return None if name is None else str(name)
+
+
 def check_compatible(base: AuditLog, candidate: AuditLog) -> list[str]:
     """Raise when two logs cannot be compared; return warnings for lesser differences."""
     fb, fc = _features(base), _features(candidate)
@@ -119,6 +126,13 @@ def check_compatible(base: AuditLog, candidate: AuditLog) -> list[str]:
     if pb != pc:
         warnings.append(
             f"The logs use different positive labels ({pb!r} and {pc!r}); rates are not comparable."
+        )
+    wb, wc = weight_column(base), weight_column(candidate)
+    if (wb is None) != (wc is None):
+        weighted = "base" if wb is not None else "candidate"
+        warnings.append(
+            f"Only the {weighted} audit is weighted (sample weight column "
+            f"'{wb or wc}'); the two logs estimate different populations."
         )
     mb = base.spec_resolved.get("min_group_size")
     mc = candidate.spec_resolved.get("min_group_size")
@@ -634,6 +648,13 @@ def compare(
         raise InvalidParameterError(
             "A paired comparison needs both prediction columns: base_pred and candidate_pred "
             "(--base-pred, --candidate-pred)"
+        )
+    weights = [w for w in (weight_column(b), weight_column(c)) if w is not None]
+    if weights:
+        raise InvalidInputError(
+            f"The audits are weighted (sample weight column '{weights[0]}'), and the paired "
+            "comparison (--data) supports no sample weights; compare the logs without --data "
+            "(the unpaired comparison uses their weighted estimates and Kish effective sizes)"
         )
     warnings = check_compatible(b, c)
     if isinstance(data, str | Path):
