@@ -475,9 +475,10 @@ def compare_predictions(
     note = (
         "Paired: both models' predictions on the same rows. Rates with a fixed denominator "
         "(selection rate, accuracy, TPR, FPR, FNR, TNR) use McNemar's test on the rows where "
-        "the models disagree (exact binomial below 25 discordant rows); ROC-AUC uses the "
-        "paired DeLong test; intervals of changes, the other metrics and the fairness "
-        f"criteria come from a paired bootstrap ({bootstrap} draws, seed {seed}) that "
+        "the models disagree (exact binomial below 25 discordant rows) with Tango's score "
+        "interval for the change; ROC-AUC uses the paired DeLong test; intervals of the "
+        "other metrics and the fairness criteria come from a paired bootstrap "
+        f"({bootstrap} draws, seed {seed}) that "
         "resamples rows within finest cells, keeping each row's two predictions together."
     )
     return RunComparison(
