@@ -257,6 +257,9 @@ class ProbeFlip(_Model):
     """Flips from a positive to a negative decision."""
     test: ProbeTest
     """McNemar's test on the discordant pairs (exact binomial when they are few)."""
+    gap_test: ProbeTest | None = None
+    """One-sided exact binomial test that the flip rate (either way) exceeds the run's gap;
+    invariance needs the interval's upper limit below the gap (added in format 1.2)."""
 
 
 class ProbeShift(_Model):
@@ -271,9 +274,10 @@ class ProbeShift(_Model):
     ci_low: Number
     ci_high: Number
     ci_method: str
-    """paired-bootstrap-percentile (pairs resampled)."""
+    """paired-t (format 1.2; paired-bootstrap-percentile before)."""
     wilcoxon: ProbeTest
-    """Wilcoxon signed-rank test (zero differences dropped)."""
+    """Wilcoxon signed-rank test (zero differences dropped). From format 1.2 descriptive: a
+    test of symmetry about 0, with its raw p-value only, outside the adjusted family."""
     sign: ProbeTest
     """Exact sign test of the pairs whose score changed."""
     n_changed: int
@@ -284,6 +288,14 @@ class ProbeShift(_Model):
     """d_z = mean(diff) / sd(diff); null when the shifts have no spread."""
     dz_ci_low: Number = None
     dz_ci_high: Number = None
+    mean_test: ProbeTest | None = None
+    """Paired t test of the mean shift, in the adjusted family (format 1.2)."""
+    median_shift: ProbeEstimate | None = None
+    """Median shift with its exact order-statistic interval; its test is ``sign``."""
+    mean_absolute_shift: ProbeEstimate | None = None
+    """Mean of ``|shift|`` with its t interval: does not cancel when shifts go both ways."""
+    mean_absolute_test: ProbeTest | None = None
+    """One-sided t test that the mean absolute shift exceeds the run's gap."""
 
 
 class ProbePreference(_Model):
