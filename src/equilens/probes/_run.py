@@ -1119,7 +1119,8 @@ def run_identity(
     not), adds Borkan et al. (2019)'s subgroup, BPSN and BNSP AUCs per identity term
     (``MetricResult`` rows ``subgroup_auc``, ``bpsn_auc``, ``bnsp_auc`` with DeLong intervals),
     the overall ``roc_auc_score``, and the generalized means ``generalized_mean_<metric>``
-    (p = -5, stratified-bootstrap interval) on the overall slice. The parameters are those of
+    (p = -5, bias-corrected stratified-bootstrap interval; a descriptive summary) on the overall
+    slice. The parameters are those of
     :func:`run_counterfactual`.
     """
     _check_options("run_identity", threshold, bootstrap, confidence_level, min_pairs)
@@ -1220,9 +1221,11 @@ def _bias_auc_rows(
                 value=m.value,
                 ci_low=m.ci_low,
                 ci_high=m.ci_high,
-                ci_method="stratified-bootstrap-percentile",
+                ci_method="stratified-bootstrap-bias-corrected-percentile",
                 status="ok" if m.value is not None else "undefined",
-                reason=f"power mean (p = -5) over {m.subgroups} identity subgroups",
+                reason=f"descriptive summary: power mean (p = -5) over {m.subgroups} identity "
+                "subgroups, biased downward when the AUCs are noisy (the interval corrects the "
+                "bootstrap-estimated bias); the per-subgroup AUCs are the evidence",
                 undefined_draws=m.undefined_draws,
             )
         )
