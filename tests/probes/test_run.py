@@ -199,7 +199,10 @@ def test_identity_probe_adds_bias_aucs() -> None:
     assert bpsn.value < bpsn_ref.value
     for metric in ("subgroup_auc", "bpsn_auc", "bnsp_auc"):
         mean = log.result(f"generalized_mean_{metric}")
-        assert mean.value is not None and mean.ci_method == "stratified-bootstrap-bias-corrected-percentile"
+        assert (
+            mean.value is not None
+            and mean.ci_method == "stratified-bootstrap-bias-corrected-percentile"
+        )
     assert log.result("roc_auc_score").value is not None
 
 

@@ -98,10 +98,7 @@ def finish(
     sizes = {}
     for name, rows in (("metrics", metric_rows), ("disparities", disparity_rows)):
         pvals = np.array(
-            [
-                np.nan if r["p_value"] is None or r["status"] != "ok" else r["p_value"]
-                for r in rows
-            ]
+            [np.nan if r["p_value"] is None or r["status"] != "ok" else r["p_value"] for r in rows]
         )
         p_holm = holm(pvals) if rows else pvals
         p_bh = benjamini_hochberg(pvals) if rows else pvals

@@ -76,11 +76,11 @@ from equilens.results._log import (
     DataFingerprintRecord,
     FamilyRecord,
     MetricResult,
+    ProbeEstimate,
     ProbeFlip,
     ProbeGroup,
     ProbePair,
     ProbeRecord,
-    ProbeEstimate,
     ProbeShift,
     ProbeTest,
 )
@@ -705,10 +705,7 @@ def _finish_comparisons(
     the row has one, a minimum detectable difference no larger than the gap.
     """
     pvals = np.array(
-        [
-            np.nan if r["p_value"] is None or r["_status"] != "ok" else r["p_value"]
-            for r in raw
-        ]
+        [np.nan if r["p_value"] is None or r["_status"] != "ok" else r["p_value"] for r in raw]
     )
     p_holm = holm(pvals) if raw else pvals
     p_bh = benjamini_hochberg(pvals) if raw else pvals

@@ -109,7 +109,9 @@ def probe_lines(
                 )
                 gap_p = fmt_p(fl.gap_test.p_holm) if fl.gap_test is not None else "–"
                 abs_p = (
-                    fmt_p(sh.mean_absolute_test.p_holm) if sh.mean_absolute_test is not None else "–"
+                    fmt_p(sh.mean_absolute_test.p_holm)
+                    if sh.mean_absolute_test is not None
+                    else "–"
                 )
                 warn = " ⚠" if g.status == "insufficient_evidence" else ""
                 lines.append(
