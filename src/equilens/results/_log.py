@@ -20,7 +20,10 @@ from equilens.exceptions import InvalidInputError, LogFormatError
 
 #: Version of the log format written by this release. Readers accept the same major version.
 #: 1.1 added ``probes`` (probe runs) and ``Comparison.effect_size_name``/``effect_size``.
-FORMAT_VERSION = "1.1"
+#: 1.2 added the probe invariance and mean/median tests (``ProbeFlip.gap_test``,
+#: ``ProbeShift.mean_test``, ``median_shift``, ``mean_absolute_shift``,
+#: ``mean_absolute_test``), all optional.
+FORMAT_VERSION = "1.2"
 
 
 def _finite(value: float | None) -> float | None:
