@@ -49,7 +49,8 @@ def test_biased_model_is_detected_with_adjusted_p(suite: object) -> None:
     comp = {(c.metric, c.slice["gender"]): c for c in log.comparisons}
     female = comp[("mean_score", "female")]
     assert female.difference == pytest.approx(0.2)
-    assert female.test == "paired-t"  # the test of the mean (issue 20 item 9)
+    # A constant shift has no spread: the mean's test is the exact sign-flip test (not t).
+    assert female.test == "sign-flip-exact (shifts without spread)"
     assert female.p_holm is not None and female.p_holm < 1e-10
     assert female.conclusion == "difference_detected"
     assert female.reference == {"gender": "male"}

@@ -96,7 +96,10 @@ def test_t_interval_matches_scipy() -> None:
 
 def test_t_interval_zero_spread() -> None:
     assert t_mean_interval(np.zeros(5)) == (0.0, 0.0, 0.0, None, 1.0)
-    assert t_mean_interval(np.full(5, 0.2), null=0.1, alternative="greater")[4] == 0.0
+    # A constant shift: no t statistic; the exact sign-flip p-value, not 0.
+    assert t_mean_interval(np.full(5, 0.2), null=0.1, alternative="greater")[3:] == (None, 1 / 32)
+    assert t_mean_interval(np.full(5, 0.2))[3:] == (None, 2 / 32)
+    assert t_mean_interval(np.full(5, 0.05), null=0.1, alternative="greater")[4] == 1.0
 
 
 def test_median_interval_order_statistics() -> None:

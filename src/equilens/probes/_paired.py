@@ -57,6 +57,8 @@ FloatArray = NDArray[np.float64]
 WILCOXON = "wilcoxon-signed-rank"
 SIGN_TEST = "sign-test"
 PAIRED_T = "paired-t"
+#: The mean's test when the shifts have no spread (the t statistic is undefined).
+SIGN_FLIP = "sign-flip-exact (shifts without spread)"
 FLIP_GAP_TEST = "binomial-exact-one-sided (flip rate > gap)"
 ABS_GAP_TEST = "t-one-sided (mean absolute shift > gap)"
 
@@ -187,7 +189,8 @@ class ShiftStats:
     undefined_draws : float or None
         Share of bootstrap draws where d_z was undefined (zero spread in the draw).
     t_statistic, t_p : float or None
-        Paired t test of a zero mean shift (p exact 1 or 0 when the shifts have no spread).
+        Paired t test of a zero mean shift; with no spread the statistic is None and the p-value
+        the exact sign-flip randomisation test's (``2^(1-n)`` for a non-zero constant shift).
     median_shift, median_ci_low, median_ci_high : float or None
         Median of the shifts and its exact order-statistic interval (None below 6 pairs at
         95%); its test is the sign test.

@@ -49,6 +49,7 @@ from equilens.probes._paired import (
     ABS_GAP_TEST,
     FLIP_GAP_TEST,
     PAIRED_T,
+    SIGN_FLIP,
     SIGN_TEST,
     WILCOXON,
     FlipStats,
@@ -373,6 +374,13 @@ _GROUP_ROWS = (
 )
 
 
+def _mean_test_name(sh: ShiftStats) -> str:
+    """Paired t, or the exact sign-flip test when the shifts have no spread."""
+    if sh.t_p is None:
+        return "none"
+    return PAIRED_T if sh.t_statistic is not None else SIGN_FLIP
+
+
 def _invariance_rows(
     base: dict[str, Any], inv: InvarianceStats, alpha: float
 ) -> list[dict[str, Any]]:
@@ -408,7 +416,11 @@ def _invariance_rows(
             "difference_ci_low": inv.abs_ci_low,
             "difference_ci_high": inv.abs_ci_high,
             "ci_method": "t (lower limit clipped at 0)",
-            "test": ABS_GAP_TEST if inv.abs_p is not None else "none",
+            "test": "none"
+            if inv.abs_p is None
+            else ABS_GAP_TEST
+            if inv.abs_statistic is not None
+            else f"{ABS_GAP_TEST}; {SIGN_FLIP}",
             "statistic": inv.abs_statistic,
             "p_value": inv.abs_p,
         },
@@ -592,7 +604,7 @@ def _paired_rows(
                     "ratio_ci_low": _f(float(mr_lo)),
                     "ratio_ci_high": _f(float(mr_hi)),
                     "ci_method": "paired-t (ratio: paired-bootstrap-percentile)",
-                    "test": PAIRED_T if sh.t_p is not None else "none",
+                    "test": _mean_test_name(sh),
                     "statistic": sh.t_statistic,
                     "p_value": sh.t_p,
                     "effect_size_name": "d_z",

@@ -102,9 +102,11 @@ def t_mean_interval(
     """Mean of ``x`` with its two-sided Student t interval and a t test against ``null``.
 
     Returns ``(mean, lo, hi, statistic, p_value)``. With fewer than two values the interval
-    is NaN and the test None. With zero spread the interval is the point and the test is
-    decided exactly (p 1 when the mean satisfies the null hypothesis, else 0).
-    ``alternative`` is ``two-sided`` or ``greater`` (mean above ``null``).
+    is NaN and the test None. With zero spread (every value equal) the t statistic is
+    undefined (None; a zero variance is not precision) and the p-value is that of the exact
+    sign-flip randomisation test of the constant ``x - null``: ``2^(1-n)`` two-sided and
+    ``2^-n`` one-sided when it is non-zero in the tested direction, else 1; the interval is
+    the point. ``alternative`` is ``two-sided`` or ``greater`` (mean above ``null``).
     """
     arr = np.asarray(x, dtype=np.float64).reshape(-1)
     n = arr.size
@@ -116,9 +118,9 @@ def t_mean_interval(
     sd = float(arr.std(ddof=1))
     if sd <= 1e-12 * max(1.0, abs(mean)):
         if alternative == "greater":
-            p = 0.0 if mean > null else 1.0
+            p = 0.5**n if mean > null else 1.0
         else:
-            p = 0.0 if mean != null else 1.0
+            p = min(1.0, 2.0 * 0.5**n) if mean != null else 1.0
         return mean, mean, mean, None, p
     se = sd / np.sqrt(n)
     t = stats.t.ppf(1.0 - alpha / 2.0, n - 1)
