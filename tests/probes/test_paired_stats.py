@@ -46,18 +46,19 @@ def test_shift_stats_match_scipy(n: int, shift: float) -> None:
     assert res.dz_ci_low <= res.dz <= res.dz_ci_high
 
 
-def test_shift_bootstrap_interval_is_the_paired_percentile_interval() -> None:
+def test_shift_interval_is_the_paired_t_interval() -> None:
+    """The mean shift's interval and test are the paired t (scipy.stats.ttest_rel); the
+    percentile bootstrap it replaced under-covered with 10 pairs (issue 20 item 9)."""
     ref, other = _pairs(3, 50, 0.1)
     res = shift_stats(ref, other, draws=2000, seed=7)
-    rng = np.random.default_rng(7)
-    diff = other - ref
-    boot = diff[rng.integers(0, diff.size, size=(2000, diff.size))].mean(axis=1)
-    assert res.ci_low == pytest.approx(np.quantile(boot, 0.025))
-    assert res.ci_high == pytest.approx(np.quantile(boot, 0.975))
-    # scipy's percentile bootstrap over the same data agrees to Monte Carlo error
-    sp = stats.bootstrap((diff,), np.mean, n_resamples=4000, method="percentile", rng=0)
-    assert res.ci_low == pytest.approx(sp.confidence_interval.low, abs=0.01)
-    assert res.ci_high == pytest.approx(sp.confidence_interval.high, abs=0.01)
+    t = stats.ttest_rel(other, ref)
+    ci = t.confidence_interval(0.95)
+    assert (res.ci_low, res.ci_high) == pytest.approx((ci.low, ci.high))
+    assert (res.t_statistic, res.t_p) == pytest.approx((t.statistic, t.pvalue))
+    diff = np.sort(other - ref)
+    assert res.median_shift == pytest.approx(np.median(diff))
+    # n = 50: the order-statistic interval [x_(18), x_(33)] (coverage 0.967).
+    assert (res.median_ci_low, res.median_ci_high) == (diff[17], diff[32])
 
 
 def test_no_change_gives_p_one_and_undefined_effect() -> None:

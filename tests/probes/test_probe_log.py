@@ -48,7 +48,7 @@ def unbiased() -> AuditLog:
 
 
 def test_probe_record_matches_the_rows(biased: AuditLog) -> None:
-    assert biased.format_version == FORMAT_VERSION == "1.1"
+    assert biased.format_version == FORMAT_VERSION == "1.2"
     assert biased.probes is not None and len(biased.probes) == 1
     record = biased.probes[0]
     assert record.kind == "counterfactual" and record.suite == "profession_gender"
@@ -73,7 +73,14 @@ def test_probe_record_matches_the_rows(biased: AuditLog) -> None:
     comps = {c.metric: c for c in biased.comparisons if c.slice == {"gender": "female"}}
     assert female.flip.test.p_holm == comps["positive_rate"].p_holm
     assert female.flip.test.test.startswith("mcnemar")
-    assert female.shift.wilcoxon.p_holm == comps["mean_score"].p_holm
+    # The mean shift's test is the paired t (in the family); Wilcoxon is descriptive only.
+    assert female.shift.mean_test is not None and female.shift.mean_test.test == "paired-t"
+    assert female.shift.mean_test.p_holm == comps["mean_score"].p_holm
+    assert female.shift.wilcoxon.p_holm is None and female.shift.wilcoxon.p_value is not None
+    assert female.flip.gap_test is not None
+    assert female.flip.gap_test.p_holm == comps["flip_rate"].p_holm
+    assert female.shift.mean_absolute_test is not None
+    assert female.shift.mean_absolute_test.p_holm == comps["mean_absolute_score_shift"].p_holm
     assert female.shift.sign.p_bh == comps["score_increase_rate"].p_bh
     assert female.shift.mean_shift == pytest.approx(comps["mean_score"].difference)
     assert female.shift.mean_shift == biased.result("mean_score_shift", {"gender": "female"}).value

@@ -49,7 +49,8 @@ def test_biased_model_is_detected_with_adjusted_p(suite: object) -> None:
     comp = {(c.metric, c.slice["gender"]): c for c in log.comparisons}
     female = comp[("mean_score", "female")]
     assert female.difference == pytest.approx(0.2)
-    assert female.test == "wilcoxon-signed-rank"
+    # A constant shift has no spread: the mean's test is the exact sign-flip test (not t).
+    assert female.test == "sign-flip-exact (shifts without spread)"
     assert female.p_holm is not None and female.p_holm < 1e-10
     assert female.conclusion == "difference_detected"
     assert female.reference == {"gender": "male"}
@@ -199,7 +200,10 @@ def test_identity_probe_adds_bias_aucs() -> None:
     assert bpsn.value < bpsn_ref.value
     for metric in ("subgroup_auc", "bpsn_auc", "bnsp_auc"):
         mean = log.result(f"generalized_mean_{metric}")
-        assert mean.value is not None and mean.ci_method == "stratified-bootstrap-percentile"
+        assert (
+            mean.value is not None
+            and mean.ci_method == "stratified-bootstrap-bias-corrected-percentile"
+        )
     assert log.result("roc_auc_score").value is not None
 
 

@@ -102,7 +102,7 @@ def test_probe_statistics_table(probe_log: AuditLog) -> None:
     female = next(g for g in probe_log.probes[0].groups if g.slice == {"gender": "female"})
     assert female.flip is not None and female.flip.rate is not None
     assert f"{female.flip.rate * 100:.1f}%" in text
-    for head in ("p McNemar", "p Wilcoxon", "p sign", "d_z"):
+    for head in ("p McNemar", "p flips > gap", "p mean", "p sign", "mean |shift|", "d_z"):
         assert head in text
 
 

@@ -119,6 +119,7 @@ def _print(result: Any, console: Console, quiet: bool) -> None:
         change_text,
         conclusion_text,
         group_label,
+        intervals_note,
         shown_disparities,
         shown_metrics,
         value_text,
@@ -164,6 +165,7 @@ def _print(result: Any, console: Console, quiet: bool) -> None:
         )
     console.print(met)
     console.print(Text(result.design_note, style="dim"))
+    console.print(Text(intervals_note(result), style="dim"))
     for w in result.warnings:
         console.print(Text(f"warning: {w}", style="yellow"))
 

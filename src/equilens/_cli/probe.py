@@ -211,6 +211,13 @@ def _fmt(x: float | None, spec: str = ".3f") -> str:
     return "-" if x is None else format(x, spec)
 
 
+def _fmt_p(p: float | None) -> str:
+    """A p-value in two significant digits; an underflowed 0 prints as ``< 1e-300``."""
+    if p is None:
+        return "-"
+    return "< 1e-300" if p < 1e-300 else format(p, ".2g")
+
+
 def _label(mapping: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in mapping.items()) or "overall"
 
@@ -251,7 +258,7 @@ def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], sh
             _fmt(c.reference_value),
             ci,
             c.test,
-            _fmt(c.p_holm, ".2g"),
+            _fmt_p(c.p_holm),
             c.conclusion,
         )
     console.print(table)

@@ -100,6 +100,13 @@ def _features(log: AuditLog) -> list[str]:
     return [str(x) for x in log.spec_resolved.get("sensitive_features", [])]
 
 
+def weight_column(log: AuditLog) -> str | None:
+    """The sample-weight column a log's audit used (None for an unweighted audit)."""
+    columns = log.spec_resolved.get("columns", {})
+    name = columns.get("sample_weight") if isinstance(columns, Mapping) else None
+    return None if name is None else str(name)
+
+
 def check_compatible(base: AuditLog, candidate: AuditLog) -> list[str]:
     """Raise when two logs cannot be compared; return warnings for lesser differences."""
     fb, fc = _features(base), _features(candidate)
@@ -119,6 +126,13 @@ def check_compatible(base: AuditLog, candidate: AuditLog) -> list[str]:
     if pb != pc:
         warnings.append(
             f"The logs use different positive labels ({pb!r} and {pc!r}); rates are not comparable."
+        )
+    wb, wc = weight_column(base), weight_column(candidate)
+    if (wb is None) != (wc is None):
+        weighted = "base" if wb is not None else "candidate"
+        warnings.append(
+            f"Only the {weighted} audit is weighted (sample weight column "
+            f"'{wb or wc}'); the two logs estimate different populations."
         )
     mb = base.spec_resolved.get("min_group_size")
     mc = candidate.spec_resolved.get("min_group_size")
@@ -461,9 +475,10 @@ def compare_predictions(
     note = (
         "Paired: both models' predictions on the same rows. Rates with a fixed denominator "
         "(selection rate, accuracy, TPR, FPR, FNR, TNR) use McNemar's test on the rows where "
-        "the models disagree (exact binomial below 25 discordant rows); ROC-AUC uses the "
-        "paired DeLong test; intervals of changes, the other metrics and the fairness "
-        f"criteria come from a paired bootstrap ({bootstrap} draws, seed {seed}) that "
+        "the models disagree (exact binomial below 25 discordant rows) with Tango's score "
+        "interval for the change; ROC-AUC uses the paired DeLong test; intervals of the "
+        "other metrics and the fairness criteria come from a paired bootstrap "
+        f"({bootstrap} draws, seed {seed}) that "
         "resamples rows within finest cells, keeping each row's two predictions together."
     )
     return RunComparison(
@@ -634,6 +649,13 @@ def compare(
         raise InvalidParameterError(
             "A paired comparison needs both prediction columns: base_pred and candidate_pred "
             "(--base-pred, --candidate-pred)"
+        )
+    weights = [w for w in (weight_column(b), weight_column(c)) if w is not None]
+    if weights:
+        raise InvalidInputError(
+            f"The audits are weighted (sample weight column '{weights[0]}'), and the paired "
+            "comparison (--data) supports no sample weights; compare the logs without --data "
+            "(the unpaired comparison uses their weighted estimates and Kish effective sizes)"
         )
     warnings = check_compatible(b, c)
     if isinstance(data, str | Path):

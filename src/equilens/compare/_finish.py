@@ -31,26 +31,56 @@ def f(x: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+#: Key of the private callable a raw row carries: ``alpha -> (lo, hi)``, the change's interval
+#: at any level by the row's own method (popped by :func:`finish`).
+ADJUST = "_interval_at"
+
+
 def _conclude(row: dict[str, Any], alpha: float, gap: float) -> None:
-    lo, hi = row.get("change_ci_low"), row.get("change_ci_high")
+    """The verdict of one row from its Holm p-value and its family-adjusted interval.
+
+    ``no_change_detected`` needs the adjusted interval to contain 0 and to lie inside
+    ``[-gap, gap]``: a change the comparison cannot bound below the practical-equivalence gap
+    is ``insufficient_evidence``, never "no change".
+    """
+    lo, hi = row.get("adjusted_ci_low"), row.get("adjusted_ci_high")
     if row["status"] == "undefined" or row.get("change") is None:
         row["conclusion"] = "undefined"
         row["status"] = "undefined"
-    elif row["p_holm"] is not None and row["p_holm"] < alpha:
-        row["conclusion"] = "change_detected"
     elif row["status"] == "insufficient_evidence":
         row["conclusion"] = "insufficient_evidence"
+    elif row["p_holm"] is not None and row["p_holm"] < alpha:
+        row["conclusion"] = "change_detected"
     elif lo is None or hi is None or row["p_value"] is None:
         row["conclusion"] = "insufficient_evidence"
         row["reason"] = row.get("reason") or "no interval or test for the change"
-    elif (hi - lo) / 2 > gap:
+    elif lo > 0 or hi < 0:
         row["conclusion"] = "insufficient_evidence"
         row["reason"] = row.get("reason") or (
-            f"no change detected, but the interval [{lo:+.3f}, {hi:+.3f}] cannot rule out a "
-            f"change of {gap:.2f}"
+            f"the adjusted interval [{lo:+.3f}, {hi:+.3f}] excludes 0 but the Holm-adjusted "
+            f"test (p={fmt_p(row['p_holm'])}) does not reject: a change is likely but not shown"
+        )
+    elif lo < -gap or hi > gap:
+        row["conclusion"] = "insufficient_evidence"
+        row["reason"] = row.get("reason") or (
+            f"no change detected, but the adjusted interval [{lo:+.3f}, {hi:+.3f}] cannot rule "
+            f"out a change of {gap:.2f}"
         )
     else:
         row["conclusion"] = "no_change_detected"
+
+
+def _adjust(row: dict[str, Any], level_alpha: float) -> None:
+    """Fill the row's adjusted interval at ``level_alpha`` (None outside the family)."""
+    at = row.pop(ADJUST, None)
+    row["adjusted_ci_low"] = row["adjusted_ci_high"] = None
+    row["adjusted_ci_level"] = row["adjusted_ci_method"] = None
+    if at is None or row["p_holm"] is None:
+        return
+    lo, hi = at(level_alpha)
+    row["adjusted_ci_low"], row["adjusted_ci_high"] = f(lo), f(hi)
+    row["adjusted_ci_level"] = round(1.0 - level_alpha, 12)
+    row["adjusted_ci_method"] = f"bonferroni ({row['ci_method']} at level 1 - alpha/m)"
 
 
 def finish(
@@ -59,15 +89,24 @@ def finish(
     alpha: float,
     underpowered_gap: float,
 ) -> tuple[list[MetricChange], list[DisparityChange], dict[str, object]]:
-    """Adjust every p-value of the comparison as one family; conclude; build the rows."""
+    """Adjust every p-value of the comparison as one family; conclude; build the rows.
+
+    A row whose status is not ``ok`` (too few rows, undefined) keeps its raw p-value but
+    stays out of the family: no adjusted p-value, no adjusted interval, and its verdict is
+    never ``change_detected``.
+    """
     sizes = {}
     for name, rows in (("metrics", metric_rows), ("disparities", disparity_rows)):
-        pvals = np.array([np.nan if r["p_value"] is None else r["p_value"] for r in rows])
+        pvals = np.array(
+            [np.nan if r["p_value"] is None or r["status"] != "ok" else r["p_value"] for r in rows]
+        )
         p_holm = holm(pvals) if rows else pvals
         p_bh = benjamini_hochberg(pvals) if rows else pvals
         sizes[name] = int(np.isfinite(pvals).sum())
+        level_alpha = alpha / max(sizes[name], 1)
         for row, ph, pb in zip(rows, p_holm, p_bh, strict=True):
             row["p_holm"], row["p_bh"] = f(ph), f(pb)
+            _adjust(row, level_alpha)
             _conclude(row, alpha, underpowered_gap)
             if (
                 row["conclusion"] != "change_detected"
@@ -101,6 +140,14 @@ def finish(
         "sizes": sizes,
         "methods": ["holm", "benjamini-hochberg"],
         "conclusions_use": "holm",
+        "intervals": "change_ci_low/high are unadjusted (level 1 - alpha) and agree with the "
+        "raw p-value; adjusted_ci_low/high are Bonferroni intervals (level 1 - alpha / m, m "
+        "the family's size), simultaneous over the family. change_detected needs the "
+        "Holm-adjusted p below alpha; no_change_detected needs the adjusted interval to "
+        "contain 0 and lie within +/- underpowered_gap; anything else is "
+        "insufficient_evidence.",
+        "excluded": "rows below the minimum group size or undefined keep their raw p-value "
+        "but are not in the family",
         "alpha": round(alpha, 10),
     }
     return (

@@ -14,7 +14,7 @@ from equilens._version import __version__
 from equilens.results._log import Number, Status, _Model
 
 #: Version of the comparison format written by this release.
-COMPARISON_FORMAT_VERSION = "1.0"
+COMPARISON_FORMAT_VERSION = "1.1"
 
 Conclusion = Literal["change_detected", "no_change_detected", "insufficient_evidence", "undefined"]
 Design = Literal["paired", "unpaired"]
@@ -76,6 +76,14 @@ class MetricChange(_Model):
     p-value); disparity changes form a second family."""
     p_bh: Number
     """Benjamini-Hochberg-adjusted over the same family."""
+    adjusted_ci_low: Number = None
+    """Lower limit of the change's family-adjusted (Bonferroni, level ``1 - alpha / m`` over
+    the ``m`` tests of its family) interval; the ``no_change_detected`` verdict needs this
+    interval inside ``[-underpowered_gap, underpowered_gap]`` (format 1.1)."""
+    adjusted_ci_high: Number = None
+    adjusted_ci_level: Number = None
+    """Level of the adjusted interval (``1 - alpha / m``); None outside the family."""
+    adjusted_ci_method: str | None = None
     discordant: dict[str, int] | None = None
     """McNemar only: rows right (in the metric's sense) under base only, and under candidate
     only."""
@@ -112,6 +120,14 @@ class DisparityChange(_Model):
     p_value: Number
     p_holm: Number
     p_bh: Number
+    adjusted_ci_low: Number = None
+    """Lower limit of the change's family-adjusted (Bonferroni, level ``1 - alpha / m`` over
+    the ``m`` tests of its family) interval; the ``no_change_detected`` verdict needs this
+    interval inside ``[-underpowered_gap, underpowered_gap]`` (format 1.1)."""
+    adjusted_ci_high: Number = None
+    adjusted_ci_level: Number = None
+    """Level of the adjusted interval (``1 - alpha / m``); None outside the family."""
+    adjusted_ci_method: str | None = None
     base_groups: list[dict[str, str]] = Field(default_factory=list)
     """The groups that set the base value."""
     candidate_groups: list[dict[str, str]] = Field(default_factory=list)

@@ -18,8 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from equilens.audit._criteria import _stat, _worst
-from equilens.compare._finish import f
-from equilens.compare._stats import bootstrap_z_test, delong_paired
+from equilens.compare._finish import ADJUST, f
+from equilens.compare._stats import bootstrap_se, bootstrap_z_test, delong_paired
 from equilens.compare._unpaired import SKIPPED_CRITERIA
 from equilens.data._types import AuditInputs
 from equilens.engines._numpy import cell_codes
@@ -37,6 +37,7 @@ from equilens.metrics._spec import metrics as metric_registry
 from equilens.slicing._plan import SlicePlan
 from equilens.stats._bootstrap import aggregate_draws, draw_counts, percentile_interval
 from equilens.stats._intervals import _z_two_sided, proportion_interval
+from equilens.stats._paired import tango_interval
 from equilens.stats._significance import mcnemar_test, z_test
 
 FloatArray = NDArray[np.float64]
@@ -82,6 +83,22 @@ def _discordant(spec: MetricSpec, joint: FloatArray) -> tuple[FloatArray, FloatA
                 elif sc and not sb:
                     c = c + joint[..., y, pb, pc]
     return b, c
+
+
+def _denominator(spec: MetricSpec, joint: FloatArray) -> FloatArray:
+    """Rows in the denominator of a McNemar-eligible rate (it depends on y only), per slice."""
+    ys = {y for y, _ in spec.denominator}
+    return np.asarray(sum(joint[..., y, :, :].sum(axis=(-1, -2)) for y in sorted(ys)))
+
+
+def _normal_at(change: float, se: float) -> Any:
+    """``alpha -> change -/+ z_{1-alpha/2} se``: the interval a z test on ``se`` implies."""
+    return lambda a: (change - _z_two_sided(a) * se, change + _z_two_sided(a) * se)
+
+
+def _tango_at(more: float, less: float, n: float) -> Any:
+    """``alpha -> Tango's interval`` for one slice's discordant counts."""
+    return lambda a: tango_interval(more, less, n, a)
 
 
 def _status(
@@ -188,17 +205,24 @@ def confusion_metric_rows(
             dchange = ev.dc - ev.db
             lo, hi, _ = percentile_interval(dchange, alpha)
             zstat, zp = bootstrap_z_test(change, dchange)
+            se = bootstrap_se(dchange)
         else:
             dchange = None
-            lo = hi = zstat = zp = np.full(change.shape, np.nan)
+            lo = hi = zstat = zp = se = np.full(change.shape, np.nan)
         b: FloatArray | None = None
         c: FloatArray | None = None
+        method = "paired-bootstrap-percentile"
         if _mcnemar_eligible(spec):
             b, c = _discordant(spec, t.joint)
+            den = _denominator(spec, t.joint)
             stat, p, test = mcnemar_test(b, c)
+            lo, hi = tango_interval(c, b, den, alpha)
+            method = "tango-score (paired)"
+            at = [_tango_at(c[s], b[s], den[s]) for s in range(change.shape[0])]
         else:
             stat, p = zstat, zp
             test = np.full(change.shape, "paired-bootstrap-z" if dchange is not None else "none")
+            at = [_normal_at(float(change[s]), float(se[s])) for s in range(change.shape[0])]
         for s, sl in enumerate(plan.slices):
             n = int(t.n[s])
             status, reason = _status(n, ev.vb[s], ev.vc[s], min_group_size, spec.undefined_when)
@@ -221,7 +245,7 @@ def confusion_metric_rows(
                     "change": f(change[s]) if defined else None,
                     "change_ci_low": f(lo[s]) if has_ci else None,
                     "change_ci_high": f(hi[s]) if has_ci else None,
-                    "ci_method": "paired-bootstrap-percentile" if has_ci else "none",
+                    "ci_method": method if has_ci else "none",
                     "test": str(test[s]) if defined else "none",
                     "statistic": f(stat[s]) if defined else None,
                     "p_value": f(p[s]) if defined else None,
@@ -234,6 +258,7 @@ def confusion_metric_rows(
                     "greater_is_better": spec.greater_is_better,
                     "status": status,
                     "reason": reason,
+                    ADJUST: at[s] if has_ci else None,
                 }
             )
     return rows, evaluated
@@ -299,6 +324,7 @@ def auc_rows(
             change_ci_low=f(res.difference - z * se),
             change_ci_high=f(res.difference + z * se),
             ci_method="delong-paired (normal)",
+            **{ADJUST: _normal_at(res.difference, se)},
             test="delong-paired-z",
             statistic=0.0 if flat else f(stat),
             p_value=1.0 if flat else f(p),
@@ -439,6 +465,7 @@ def _finish_disparity(row: dict[str, Any], alpha: float) -> dict[str, Any]:
     dchange = (dc - db)[:, None]
     lo, hi, und = percentile_interval(dchange, alpha)
     stat, p = bootstrap_z_test(np.array([change]), dchange)
+    result[ADJUST] = _normal_at(change, float(bootstrap_se(dchange)[0]))
     result.update(
         base_ci_low=f(blo[0]),
         base_ci_high=f(bhi[0]),

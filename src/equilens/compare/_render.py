@@ -77,6 +77,16 @@ def shown_disparities(result: RunComparison) -> list[DisparityChange]:
     return sorted(rows, key=lambda d: (order[d.criterion], len(d.features)))
 
 
+def intervals_note(result: RunComparison) -> str:
+    """One sentence on which interval each verdict reads."""
+    return (
+        "Change intervals are unadjusted (they agree with the raw p-value); change detected "
+        "needs the Holm p below alpha, and no change detected needs the family's Bonferroni "
+        f"interval (adjusted_ci in the JSON) to contain 0 and lie within "
+        f"+/-{result.underpowered_gap:g}."
+    )
+
+
 def _sizes(family: dict[str, object]) -> str:
     sizes = family.get("sizes")
     if not isinstance(sizes, dict):
@@ -151,7 +161,7 @@ def render_markdown(result: RunComparison) -> str:
     family = result.multiple_comparisons
     lines.append(
         f"p (Holm): adjusted within each family ({md_escape(_sizes(family))}). Every metric "
-        "and criterion is in the JSON output."
+        "and criterion is in the JSON output. " + md_escape(intervals_note(result))
     )
     for w in result.warnings:
         lines.append(f"\n> warning: {md_escape(w)}")
@@ -251,7 +261,8 @@ def render_html_section(result: RunComparison) -> str:
     family = result.multiple_comparisons
     parts.append(
         f'<p class="note">p (Holm): adjusted within each family ({e(_sizes(family))}); '
-        "Benjamini-Hochberg values and every metric and criterion are in the JSON output.</p>"
+        "Benjamini-Hochberg values and every metric and criterion are in the JSON output. "
+        f"{e(intervals_note(result))}</p>"
     )
     for w in result.warnings:
         parts.append(f'<p class="warn">{e(w)}</p>')

@@ -26,7 +26,14 @@ from equilens.stats._significance import z_test
 
 FloatArray = NDArray[np.float64]
 
-__all__ = ["PairedAuc", "bootstrap_z_test", "delong_paired", "mover_difference"]
+__all__ = [
+    "PairedAuc",
+    "bootstrap_se",
+    "bootstrap_z_test",
+    "delong_paired",
+    "mover_difference",
+    "widened",
+]
 
 
 def mover_difference(
@@ -78,6 +85,34 @@ def mover_difference(
     return diff, lo, hi, stat, p
 
 
+def widened(
+    estimate: float, lo: float, hi: float, alpha: float, new_alpha: float
+) -> tuple[float, float]:
+    """An interval at level ``1 - alpha`` re-expressed at level ``1 - new_alpha``.
+
+    Each side's half-width is taken as ``z_{1-alpha/2}`` standard errors (the reading of the
+    MOVER test) and rescaled to ``z_{1-new_alpha/2}``, keeping the interval's asymmetry.
+    """
+    k = _z_two_sided(new_alpha) / _z_two_sided(alpha)
+    return estimate - (estimate - lo) * k, estimate + (hi - estimate) * k
+
+
+def bootstrap_se(draws: ArrayLike) -> FloatArray:
+    """Standard deviation (ddof 1) of bootstrap replicates on axis 0, ignoring NaN draws.
+
+    NaN where fewer than two draws are defined.
+    """
+    d = np.asarray(draws, dtype=np.float64)
+    ok = np.sum(np.isfinite(d), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        safe = np.where(np.isfinite(d), d, np.nan)
+        se = np.sqrt(
+            np.nansum((safe - np.nanmean(np.where(ok > 0, safe, 0.0), axis=0)) ** 2, axis=0)
+            / np.maximum(ok - 1, 1)
+        )
+    return np.asarray(np.where(ok >= 2, se, np.nan), dtype=np.float64)
+
+
 def bootstrap_z_test(estimate: ArrayLike, draws: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Two-sided z test of ``estimate == 0`` with the bootstrap standard error.
 
@@ -87,15 +122,7 @@ def bootstrap_z_test(estimate: ArrayLike, draws: ArrayLike) -> tuple[FloatArray,
     with zero spread (the statistic never varies).
     """
     est = np.asarray(estimate, dtype=np.float64)
-    d = np.asarray(draws, dtype=np.float64)
-    ok = np.sum(np.isfinite(d), axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        safe = np.where(np.isfinite(d), d, np.nan)
-        se = np.sqrt(
-            np.nansum((safe - np.nanmean(np.where(ok > 0, safe, 0.0), axis=0)) ** 2, axis=0)
-            / np.maximum(ok - 1, 1)
-        )
-    se = np.where(ok >= 2, se, np.nan)
+    se = bootstrap_se(draws)
     stat, p = z_test(est, se)
     flat = (se == 0) & (est == 0)
     return np.where(flat, 0.0, stat), np.where(flat, 1.0, p)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from equilens.compare._finish import f
-from equilens.compare._stats import mover_difference
+from equilens.compare._finish import ADJUST, f
+from equilens.compare._stats import mover_difference, widened
 from equilens.metrics._spec import criteria
 from equilens.metrics._spec import metrics as metric_registry
 from equilens.results._log import AuditLog, Disparity, MetricResult
@@ -84,6 +84,7 @@ def _metric_row(b: MetricResult, c: MetricResult, alpha: float) -> dict[str, Any
             statistic=f(stat),
             p_value=f(p),
         )
+        row[ADJUST] = lambda a: newcombe_difference_interval(xc, nc, xb, nb, a)
         return row
     if not _mover_change(row, b, c, alpha, "intervals", "statistic"):
         row["reason"] = row["reason"] or "a log has no interval for this metric"
@@ -157,6 +158,8 @@ def _mover_change(
             "p_value": f(p),
         }
     )
+    diff = c.value - b.value
+    row[ADJUST] = lambda a: widened(diff, float(lo), float(hi), alpha, a)
     return True
 
 

@@ -13,6 +13,8 @@ PROBE_METRICS: dict[str, tuple[str, ...]] = {
     "positive_rate": (),
     "flip_rate": ("counterfactual_flip_rate",),
     "mean_score_shift": ("score_shift",),
+    "median_score_shift": (),
+    "mean_absolute_score_shift": (),
     "score_shift_effect_size_dz": ("d_z", "dz"),
     "subgroup_auc": (),
     "bpsn_auc": (),
@@ -32,6 +34,8 @@ PROBE_COMPARISONS: tuple[str, ...] = (
     "positive_rate",
     "score_increase_rate",
     "stereotype_preference_rate",
+    "flip_rate",
+    "mean_absolute_score_shift",
 )
 
 _METRICS: dict[str, str] = {

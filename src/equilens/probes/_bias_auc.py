@@ -17,6 +17,16 @@ mean ``M_p = (mean_g AUC_g^p)^(1/p)`` with ``p = -5``, which weights the worst s
 its interval comes from a bootstrap that resamples rows within each (subgroup, label) stratum
 (multinomial counts over exact score bins), so every draw keeps the design's group sizes.
 
+The power mean of noisy AUCs is biased downward (it is a concave summary dominated by the
+smallest AUC, and noise makes the smallest smaller), and a percentile interval keeps the bias:
+with 20 subgroups of 30 rows it covered the population value in 51% (subgroup), 82% (BPSN)
+and 68% (BNSP) of simulated runs. The interval is therefore the bias-corrected percentile
+interval: the percentile limits shifted by the bootstrap estimate of the bias,
+``mean(draws) - estimate`` (it contains the estimate whenever the draws' mean lies within
+their own percentile limits). Coverage in the same runs: 0.98, 0.93, 0.95 (see
+``tests/probes/test_bias_auc_coverage.py``). The power mean is a summary; the per-subgroup
+AUCs with their DeLong intervals are the evidence.
+
 References
 ----------
 Borkan, D., Dixon, L., Sorensen, J., Thain, N. & Vasserman, L. (2019). Nuanced metrics for
@@ -77,6 +87,8 @@ class GeneralizedMean:
     ci_low: float | None
     ci_high: float | None
     undefined_draws: float | None
+    bootstrap_bias: float | None = None
+    """``mean(draws) - value``: the bias the interval corrects (None without draws)."""
 
 
 def generalized_mean(values: ArrayLike, p: float = POWER) -> FloatArray:
@@ -126,7 +138,7 @@ def unintended_bias_aucs(
     alpha : float, default 0.05
         One minus the confidence level.
     draws : int, default 1000
-        Bootstrap draws for the generalized means' intervals.
+        Bootstrap draws for the generalized means' (bias-corrected percentile) intervals.
     seed : int, default 0
         Seed of the bootstrap.
     power : float, default -5
@@ -231,14 +243,17 @@ def unintended_bias_aucs(
         lost = np.any(defined[None, :] & ~np.isfinite(boot_auc[:, cols]), axis=1)
         sample = np.where(lost, np.nan, sample)
         m_lo, m_hi, undefined = percentile_interval(sample, alpha)
+        ok = np.isfinite(sample)
+        bias = float(sample[ok].mean() - value) if ok.any() and np.isfinite(value) else np.nan
         means.append(
             GeneralizedMean(
                 metric=metric,
                 subgroups=int(defined.sum()),
                 value=_f(float(value)),
-                ci_low=_f(float(m_lo)),
-                ci_high=_f(float(m_hi)),
+                ci_low=_f(float(np.clip(m_lo - bias, 0.0, 1.0))),
+                ci_high=_f(float(np.clip(m_hi - bias, 0.0, 1.0))),
                 undefined_draws=float(undefined),
+                bootstrap_bias=_f(bias),
             )
         )
     return rows, means

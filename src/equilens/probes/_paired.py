@@ -6,12 +6,18 @@ with another value. The statistics here compare the two columns of a paired desi
 * **flip rate**: share of pairs whose decision (score >= threshold) differs, with the exact
   Clopper-Pearson interval; McNemar's test on the discordant pairs (exact binomial when they
   are fewer than 25) says whether flips go one way more than the other;
-* **mean score shift** (other minus reference), with a percentile interval from the paired
-  bootstrap (pairs resampled with replacement), the Wilcoxon signed-rank test
-  (``scipy.stats.wilcoxon``; zero differences dropped, Wilcox's convention) and the exact sign
-  test (``scipy.stats.binomtest`` on the pairs whose score changed);
+* **mean score shift** (other minus reference), with the paired t test and its t interval
+  (a percentile bootstrap under-covers with 10 pairs); the **median shift** with its exact
+  order-statistic interval, whose test is the exact sign test (``scipy.stats.binomtest`` on the
+  pairs whose score changed); the Wilcoxon signed-rank test (``scipy.stats.wilcoxon``; zero
+  differences dropped) is kept as a descriptive test: it tests symmetry about 0 (the
+  pseudo-median), not the mean, so a skewed zero-mean shift can reject it;
 * **d_z** = mean(diff) / sd(diff) (Cohen's standardized mean difference for paired data,
-  ``ddof=1``), with a bootstrap interval.
+  ``ddof=1``), with a bootstrap interval;
+* **invariance** (:func:`invariance_stats`): a model whose decisions flip both ways can keep
+  its average, so the flip rate and the mean absolute shift are tested against the
+  practical-equivalence gap (one-sided exact binomial and t tests); "invariant" needs their
+  upper limits below the gap.
 
 References
 ----------
@@ -31,13 +37,17 @@ from scipy import stats
 
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.stats._bootstrap import percentile_interval
-from equilens.stats._intervals import clopper_pearson_interval
+from equilens.stats._intervals import _z_two_sided, clopper_pearson_interval
+from equilens.stats._paired import median_interval, t_mean_interval
 from equilens.stats._significance import mcnemar_test
 
 __all__ = [
     "FlipStats",
+    "InvarianceStats",
     "ShiftStats",
     "flip_stats",
+    "invariance_stats",
+    "mcnemar_mdd",
     "shift_stats",
 ]
 
@@ -46,6 +56,11 @@ FloatArray = NDArray[np.float64]
 #: Test names written into the audit log.
 WILCOXON = "wilcoxon-signed-rank"
 SIGN_TEST = "sign-test"
+PAIRED_T = "paired-t"
+#: The mean's test when the shifts have no spread (the t statistic is undefined).
+SIGN_FLIP = "sign-flip-exact (shifts without spread)"
+FLIP_GAP_TEST = "binomial-exact-one-sided (flip rate > gap)"
+ABS_GAP_TEST = "t-one-sided (mean absolute shift > gap)"
 
 
 def _nan_to_none(x: float) -> float | None:
@@ -156,10 +171,11 @@ class ShiftStats:
     mean_reference, mean_other : float or None
         Mean score of each column.
     mean_shift, ci_low, ci_high : float or None
-        Mean of ``other - reference`` and its paired-bootstrap percentile interval.
+        Mean of ``other - reference`` and its Student t interval (None below two pairs).
     wilcoxon_statistic, wilcoxon_p : float or None
-        Wilcoxon signed-rank test (zero differences dropped). With every difference zero the
-        test is not run: statistic None and p-value 1.0 (no evidence of a shift).
+        Wilcoxon signed-rank test (zero differences dropped), a test of symmetry about 0 (not
+        of the mean). With every difference zero the test is not run: statistic None and
+        p-value 1.0 (no evidence of a shift).
     n_nonzero, n_increase : int
         Pairs whose score changed, and those among them whose score rose.
     increase_rate, increase_ci_low, increase_ci_high : float or None
@@ -172,6 +188,12 @@ class ShiftStats:
         Effect size d_z and its bootstrap interval; None when the differences have no spread.
     undefined_draws : float or None
         Share of bootstrap draws where d_z was undefined (zero spread in the draw).
+    t_statistic, t_p : float or None
+        Paired t test of a zero mean shift; with no spread the statistic is None and the p-value
+        the exact sign-flip randomisation test's (``2^(1-n)`` for a non-zero constant shift).
+    median_shift, median_ci_low, median_ci_high : float or None
+        Median of the shifts and its exact order-statistic interval (None below 6 pairs at
+        95%); its test is the sign test.
     """
 
     n: int
@@ -192,6 +214,11 @@ class ShiftStats:
     dz_ci_low: float | None
     dz_ci_high: float | None
     undefined_draws: float | None
+    t_statistic: float | None = None
+    t_p: float | None = None
+    median_shift: float | None = None
+    median_ci_low: float | None = None
+    median_ci_high: float | None = None
 
 
 def _dz(diff: FloatArray) -> FloatArray:
@@ -216,14 +243,14 @@ def shift_stats(
     seed: int | np.random.Generator = 0,
     alpha: float = 0.05,
 ) -> ShiftStats:
-    """Mean score shift with its paired-bootstrap interval, Wilcoxon, sign test and d_z.
+    """Mean score shift with its t interval and test, median shift, Wilcoxon, sign test, d_z.
 
     Parameters
     ----------
     reference, other : array_like of float, shape (n,)
         Scores of the reference and the other member of each pair.
     draws : int, default 1000
-        Bootstrap draws (pairs resampled with replacement).
+        Bootstrap draws (pairs resampled with replacement) for the interval of d_z.
     seed : int or numpy.random.Generator, default 0
         Seed of the bootstrap.
     alpha : float, default 0.05
@@ -249,7 +276,8 @@ def shift_stats(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(draws, n))
     boot = diff[idx]
-    m_lo, m_hi, _ = percentile_interval(boot.mean(axis=1), alpha)
+    _, m_lo, m_hi, t_stat, t_p = t_mean_interval(diff, alpha)
+    med, med_lo, med_hi = median_interval(diff, alpha)
     dz_boot = _dz(boot)
     z_lo, z_hi, z_undef = percentile_interval(dz_boot, alpha)
     dz = float(_dz(diff[None, :])[0])
@@ -289,4 +317,101 @@ def shift_stats(
         dz_ci_low=_nan_to_none(float(z_lo)),
         dz_ci_high=_nan_to_none(float(z_hi)),
         undefined_draws=float(z_undef),
+        t_statistic=t_stat,
+        t_p=t_p,
+        median_shift=_nan_to_none(med),
+        median_ci_low=_nan_to_none(med_lo),
+        median_ci_high=_nan_to_none(med_hi),
+    )
+
+
+def mcnemar_mdd(discordant: int, n: int, alpha: float = 0.05, power: float = 0.8) -> float | None:
+    """Minimum detectable difference of two paired proportions by McNemar's test.
+
+    The normal approximation ``(z_{1-alpha/2} + z_{power}) sqrt(psi / n)`` with the share of
+    discordant pairs ``psi`` taken at its upper Clopper-Pearson limit, so that a sample with
+    no discordant pairs (``psi`` estimated 0) is not read as infinitely precise. None without
+    pairs.
+    """
+    if n <= 0:
+        return None
+    _, psi = clopper_pearson_interval(discordant, n, alpha)
+    z = _z_two_sided(alpha) + float(stats.norm.ppf(power))
+    return float(z * np.sqrt(float(psi) / n))
+
+
+@dataclass(frozen=True)
+class InvarianceStats:
+    """Whether the outputs depend on the swapped value at all, in either direction.
+
+    Attributes
+    ----------
+    n : int
+        Pairs.
+    gap : float
+        The practical-equivalence gap both statistics are tested against.
+    flip_rate, flip_ci_low, flip_ci_high : float or None
+        Share of pairs whose decision flips (either way), Clopper-Pearson interval.
+    flip_p : float or None
+        Exact one-sided binomial test of ``flip rate <= gap`` against ``> gap``.
+    mean_abs_shift, abs_ci_low, abs_ci_high : float or None
+        Mean of ``|other - reference|`` and its t interval (lower limit clipped at 0; None
+        below two pairs).
+    abs_statistic, abs_p : float or None
+        One-sided t test of ``mean |shift| <= gap`` against ``> gap``.
+    """
+
+    n: int
+    gap: float
+    flip_rate: float | None
+    flip_ci_low: float | None
+    flip_ci_high: float | None
+    flip_p: float | None
+    mean_abs_shift: float | None
+    abs_ci_low: float | None
+    abs_ci_high: float | None
+    abs_statistic: float | None
+    abs_p: float | None
+
+
+def invariance_stats(
+    reference: ArrayLike,
+    other: ArrayLike,
+    *,
+    gap: float,
+    threshold: float = 0.5,
+    alpha: float = 0.05,
+) -> InvarianceStats:
+    """Flip rate and mean absolute shift with their intervals and one-sided tests against gap.
+
+    A model is invariant to the swap (to within ``gap``) when both upper limits lie below
+    ``gap``; it is shown not to be when either test rejects. Unlike the mean shift and
+    McNemar's test, neither statistic cancels when half the pairs move up and half down.
+    """
+    if not isinstance(gap, int | float) or not 0.0 < float(gap) < 1.0:
+        raise InvalidParameterError(
+            f"The 'gap' parameter of invariance_stats must be a float in the range (0, 1). "
+            f"Got {gap!r} instead."
+        )
+    ref, oth = _as_pairs(reference, other)
+    n = int(ref.size)
+    if n == 0:
+        return InvarianceStats(0, float(gap), *([None] * 9))
+    flips = int(np.sum((ref >= threshold) != (oth >= threshold)))
+    f_lo, f_hi = clopper_pearson_interval(flips, n, alpha)
+    flip_p = float(stats.binom.sf(flips - 1, n, gap))
+    absd = np.abs(oth - ref)
+    mean, lo, hi, stat, p = t_mean_interval(absd, alpha, null=float(gap), alternative="greater")
+    return InvarianceStats(
+        n=n,
+        gap=float(gap),
+        flip_rate=flips / n,
+        flip_ci_low=_nan_to_none(float(f_lo)),
+        flip_ci_high=_nan_to_none(float(f_hi)),
+        flip_p=flip_p,
+        mean_abs_shift=float(mean),
+        abs_ci_low=_nan_to_none(max(lo, 0.0)),
+        abs_ci_high=_nan_to_none(hi),
+        abs_statistic=stat,
+        abs_p=p,
     )

@@ -46,11 +46,18 @@ from equilens._version import __version__
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.probes._bias_auc import unintended_bias_aucs
 from equilens.probes._paired import (
+    ABS_GAP_TEST,
+    FLIP_GAP_TEST,
+    PAIRED_T,
+    SIGN_FLIP,
     SIGN_TEST,
     WILCOXON,
     FlipStats,
+    InvarianceStats,
     ShiftStats,
     flip_stats,
+    invariance_stats,
+    mcnemar_mdd,
     shift_stats,
 )
 from equilens.probes._record import (
@@ -70,15 +77,18 @@ from equilens.results._log import (
     DataFingerprintRecord,
     FamilyRecord,
     MetricResult,
+    ProbeEstimate,
     ProbeFlip,
     ProbeGroup,
     ProbePair,
     ProbeRecord,
     ProbeShift,
+    ProbeTest,
 )
 from equilens.stats._bootstrap import percentile_interval
 from equilens.stats._corrections import benjamini_hochberg, holm
 from equilens.stats._intervals import clopper_pearson_interval
+from equilens.stats._paired import t_mean_interval, tango_interval
 from equilens.stats._significance import cohens_h
 
 __all__ = [
@@ -336,7 +346,8 @@ class _GroupStats:
     reason: str | None
     flip: FlipStats
     shift: ShiftStats
-    raw_rows: tuple[int, ...]  # indices of its comparison rows in the raw list
+    invariance: InvarianceStats
+    raw_rows: tuple[int, ...]  # its comparison rows in the raw list, in _GROUP_ROWS order
 
 
 def _status(n: int, min_pairs: int) -> tuple[str, str | None]:
@@ -347,14 +358,73 @@ def _status(n: int, min_pairs: int) -> tuple[str, str | None]:
     return "ok", None
 
 
-def _bootstrap_mean(
-    x: FloatArray, draws: int, rng: np.random.Generator, alpha: float
-) -> tuple[float | None, float | None]:
-    if x.size == 0:
-        return None, None
-    boot = x[rng.integers(0, x.size, size=(draws, x.size))].mean(axis=1)
-    lo, hi, _ = percentile_interval(boot, alpha)
-    return _f(float(lo)), _f(float(hi))
+def _t_mean(x: FloatArray, alpha: float) -> tuple[float | None, float | None]:
+    """The t interval of a mean over units (a percentile bootstrap under-covers at 10)."""
+    _, lo, hi, _, _ = t_mean_interval(x, alpha)
+    return _f(lo), _f(hi)
+
+
+#: The comparison rows of one non-reference value, in the order they are written.
+_GROUP_ROWS = (
+    "mean_score",
+    "positive_rate",
+    "score_increase_rate",
+    "flip_rate",
+    "mean_absolute_score_shift",
+)
+
+
+def _mean_test_name(sh: ShiftStats) -> str:
+    """Paired t, or the exact sign-flip test when the shifts have no spread."""
+    if sh.t_p is None:
+        return "none"
+    return PAIRED_T if sh.t_statistic is not None else SIGN_FLIP
+
+
+def _invariance_rows(
+    base: dict[str, Any], inv: InvarianceStats, alpha: float
+) -> list[dict[str, Any]]:
+    """Comparison rows of the flip rate and the mean absolute shift against the gap.
+
+    The reference value of both is 0 (an invariant model flips nothing and moves nothing);
+    the test is one-sided against the gap, so ``difference_detected`` means "above the gap"
+    and ``no_difference_detected`` needs the interval's upper limit below it.
+    """
+    none = {"ratio": None, "ratio_ci_low": None, "ratio_ci_high": None}
+    return [
+        {
+            **base,
+            **none,
+            "metric": "flip_rate",
+            "value": inv.flip_rate,
+            "reference_value": 0.0 if inv.n else None,
+            "difference": inv.flip_rate,
+            "difference_ci_low": inv.flip_ci_low,
+            "difference_ci_high": inv.flip_ci_high,
+            "ci_method": "clopper-pearson",
+            "test": FLIP_GAP_TEST if inv.n else "none",
+            "statistic": None if inv.flip_rate is None else inv.flip_rate * inv.n,
+            "p_value": inv.flip_p,
+        },
+        {
+            **base,
+            **none,
+            "metric": "mean_absolute_score_shift",
+            "value": inv.mean_abs_shift,
+            "reference_value": 0.0 if inv.n else None,
+            "difference": inv.mean_abs_shift,
+            "difference_ci_low": inv.abs_ci_low,
+            "difference_ci_high": inv.abs_ci_high,
+            "ci_method": "t (lower limit clipped at 0)",
+            "test": "none"
+            if inv.abs_p is None
+            else ABS_GAP_TEST
+            if inv.abs_statistic is not None
+            else f"{ABS_GAP_TEST}; {SIGN_FLIP}",
+            "statistic": inv.abs_statistic,
+            "p_value": inv.abs_p,
+        },
+    ]
 
 
 def _paired_rows(
@@ -394,7 +464,7 @@ def _paired_rows(
             ok = np.isfinite(col)
             n_ok = int(ok.sum())
             st, reason = _status(n_ok, min_pairs)
-            lo, hi = _bootstrap_mean(col[ok], bootstrap, rng, alpha)
+            lo, hi = _t_mean(col[ok], alpha)
             results.append(
                 MetricResult(
                     metric="mean_score",
@@ -403,7 +473,7 @@ def _paired_rows(
                     value=_f(float(col[ok].mean())) if n_ok else None,
                     ci_low=lo,
                     ci_high=hi,
-                    ci_method="bootstrap-percentile",
+                    ci_method="t",
                     status=st,  # type: ignore[arg-type]
                     reason=reason,
                 )
@@ -431,6 +501,7 @@ def _paired_rows(
             st, reason = _status(n, min_pairs)
             fl = flip_stats(a, b, threshold=threshold, alpha=alpha)
             sh = shift_stats(a, b, draws=bootstrap, seed=rng, alpha=alpha)
+            inv = invariance_stats(a, b, gap=gap, threshold=threshold, alpha=alpha)
             results.extend(
                 [
                     MetricResult(
@@ -451,7 +522,31 @@ def _paired_rows(
                         value=sh.mean_shift,
                         ci_low=sh.ci_low,
                         ci_high=sh.ci_high,
-                        ci_method="paired-bootstrap-percentile",
+                        ci_method="paired-t",
+                        status=st,  # type: ignore[arg-type]
+                        reason=reason,
+                    ),
+                    MetricResult(
+                        metric="median_score_shift",
+                        slice=value,
+                        n=n,
+                        value=sh.median_shift,
+                        ci_low=sh.median_ci_low,
+                        ci_high=sh.median_ci_high,
+                        ci_method="binomial-order-statistic (exact; its test is the sign test)",
+                        status=st,  # type: ignore[arg-type]
+                        reason=reason
+                        if sh.median_ci_low is not None or sh.median_shift is None
+                        else "too few pairs for an order-statistic interval",
+                    ),
+                    MetricResult(
+                        metric="mean_absolute_score_shift",
+                        slice=value,
+                        n=n,
+                        value=inv.mean_abs_shift,
+                        ci_low=inv.abs_ci_low,
+                        ci_high=inv.abs_ci_high,
+                        ci_method="t (lower limit clipped at 0)",
                         status=st,  # type: ignore[arg-type]
                         reason=reason,
                     ),
@@ -479,7 +574,7 @@ def _paired_rows(
                 with np.errstate(divide="ignore", invalid="ignore"):
                     rate_ratio = np.where(ra > 0, rb / np.where(ra > 0, ra, 1.0), np.nan)
                     mean_ratio = np.where(ma != 0, mb / np.where(ma != 0, ma, 1.0), np.nan)
-                d_lo, d_hi, _ = percentile_interval(rb - ra, alpha)
+                d_lo, d_hi = tango_interval(fl.up, fl.down, n, alpha)
                 rr_lo, rr_hi, _ = percentile_interval(rate_ratio, alpha)
                 mr_lo, mr_hi, _ = percentile_interval(mean_ratio, alpha)
             else:
@@ -508,10 +603,10 @@ def _paired_rows(
                     else None,
                     "ratio_ci_low": _f(float(mr_lo)),
                     "ratio_ci_high": _f(float(mr_hi)),
-                    "ci_method": "paired-bootstrap-percentile",
-                    "test": WILCOXON if n else "none",
-                    "statistic": sh.wilcoxon_statistic,
-                    "p_value": sh.wilcoxon_p,
+                    "ci_method": "paired-t (ratio: paired-bootstrap-percentile)",
+                    "test": _mean_test_name(sh),
+                    "statistic": sh.t_statistic,
+                    "p_value": sh.t_p,
                     "effect_size_name": "d_z",
                     "effect_size": sh.dz,
                 }
@@ -528,7 +623,8 @@ def _paired_rows(
                     "ratio": _f(p_oth / p_ref) if p_oth is not None and p_ref else None,
                     "ratio_ci_low": _f(float(rr_lo)),
                     "ratio_ci_high": _f(float(rr_hi)),
-                    "ci_method": "paired-bootstrap-percentile",
+                    "ci_method": "tango-score (paired; ratio: paired-bootstrap-percentile)",
+                    "minimum_detectable_difference": mcnemar_mdd(fl.flips, n, alpha),
                     "test": fl.test,
                     "statistic": fl.statistic,
                     "p_value": fl.p_value,
@@ -539,19 +635,7 @@ def _paired_rows(
             )
             raw[-1]["effect_size_name"] = "cohens_h" if raw[-1]["cohens_h"] is not None else None
             raw[-1]["effect_size"] = raw[-1]["cohens_h"]
-            groups.append(
-                _GroupStats(
-                    features=list(fam.features),
-                    value=dict(value),
-                    reference=dict(fam.reference),
-                    n=n,
-                    status=st,
-                    reason=reason,
-                    flip=fl,
-                    shift=sh,
-                    raw_rows=(len(raw) - 2, len(raw) - 1, len(raw)),
-                )
-            )
+            first_row = len(raw) - 2
             inc = sh.increase_rate
             raw.append(
                 {
@@ -580,6 +664,21 @@ def _paired_rows(
                     if inc is None
                     else reason,
                 }
+            )
+            raw.extend(_invariance_rows(base, inv, alpha))
+            groups.append(
+                _GroupStats(
+                    features=list(fam.features),
+                    value=dict(value),
+                    reference=dict(fam.reference),
+                    n=n,
+                    status=st,
+                    reason=reason,
+                    flip=fl,
+                    shift=sh,
+                    invariance=inv,
+                    raw_rows=tuple(range(first_row, len(raw))),
+                )
             )
             # Pairs for reading: one per unit with both scores.
             v_col = fam.variant_of[v_idx]
@@ -610,7 +709,16 @@ def _paired_rows(
 def _finish_comparisons(
     raw: list[dict[str, Any]], alpha: float, gap: float
 ) -> tuple[list[Comparison], dict[str, Any]]:
-    pvals = np.array([np.nan if r["p_value"] is None else r["p_value"] for r in raw])
+    """Adjust the run's p-values as one family and conclude each row.
+
+    Rows whose status is not ``ok`` (fewer pairs than ``min_pairs``, undefined) keep their
+    raw p-value but stay out of the family and never read ``difference_detected``.
+    ``no_difference_detected`` needs the difference interval inside ``[-gap, gap]`` and, where
+    the row has one, a minimum detectable difference no larger than the gap.
+    """
+    pvals = np.array(
+        [np.nan if r["p_value"] is None or r["_status"] != "ok" else r["p_value"] for r in raw]
+    )
     p_holm = holm(pvals) if raw else pvals
     p_bh = benjamini_hochberg(pvals) if raw else pvals
     out: list[Comparison] = []
@@ -619,13 +727,20 @@ def _finish_comparisons(
         reason = row.pop("_reason")
         row["p_holm"], row["p_bh"] = _f(float(ph)), _f(float(pb))
         lo, hi = row["difference_ci_low"], row["difference_ci_high"]
+        mdd = row.get("minimum_detectable_difference")
         conclusion: Conclusion
         if status == "undefined":
             conclusion = "undefined"
-        elif row["p_holm"] is not None and row["p_holm"] < alpha:
-            conclusion = "difference_detected"
         elif status == "insufficient_evidence":
             conclusion = "insufficient_evidence"
+        elif row["p_holm"] is not None and row["p_holm"] < alpha:
+            conclusion = "difference_detected"
+        elif mdd is not None and mdd > gap:
+            conclusion = "insufficient_evidence"
+            reason = reason or (
+                f"no difference detected, but the test could only detect a difference of "
+                f"{mdd:.3f} (80% power), above the gap of {gap:g}"
+            )
         elif lo is not None and hi is not None and -gap <= lo and hi <= gap:
             conclusion = "no_difference_detected"
         else:
@@ -637,8 +752,11 @@ def _finish_comparisons(
         out.append(Comparison(**row, status=status, reason=reason, conclusion=conclusion))
     family = {
         "size": int(np.isfinite(pvals).sum()),
-        "description": "every value-vs-reference test of this probe run (all attributes, "
-        "intersections and tests: Wilcoxon, McNemar, sign test)",
+        "description": "every value-vs-reference test of this probe run with enough pairs "
+        "(all attributes, intersections and tests: paired t for the mean shift, McNemar, sign "
+        "test, and the one-sided tests of the flip rate and the mean absolute shift against "
+        "the gap)",
+        "gap": gap,
         "methods": ["holm", "benjamini-hochberg"],
         "alpha": alpha,
         "conclusions_use": "p_holm",
@@ -760,8 +878,10 @@ def _probe_groups(
                     )
                 )
                 continue
-            c_mean, c_pos, c_inc = (comparisons[i] for i in g.raw_rows)
-            fl, sh = g.flip, g.shift
+            rows_of = dict(zip(_GROUP_ROWS, (comparisons[i] for i in g.raw_rows), strict=True))
+            c_mean, c_pos, c_inc = (rows_of[m] for m in _GROUP_ROWS[:3])
+            c_flip, c_abs = rows_of["flip_rate"], rows_of["mean_absolute_score_shift"]
+            fl, sh, inv = g.flip, g.shift, g.invariance
             out.append(
                 ProbeGroup(
                     slice=dict(value),
@@ -770,7 +890,7 @@ def _probe_groups(
                     n_pairs=g.n,
                     status=g.status,  # type: ignore[arg-type]
                     reason=g.reason,
-                    conclusion=group_conclusion([c_mean, c_pos, c_inc]),  # type: ignore[arg-type]
+                    conclusion=group_conclusion(list(rows_of.values())),  # type: ignore[arg-type]
                     mean_score=mean,
                     flip=ProbeFlip(
                         rate=fl.rate,
@@ -781,6 +901,7 @@ def _probe_groups(
                         up=fl.up,
                         down=fl.down,
                         test=probe_test(c_pos),
+                        gap_test=probe_test(c_flip),
                     ),
                     shift=ProbeShift(
                         mean_reference=sh.mean_reference,
@@ -788,9 +909,23 @@ def _probe_groups(
                         mean_shift=sh.mean_shift,
                         ci_low=sh.ci_low,
                         ci_high=sh.ci_high,
-                        ci_method="paired-bootstrap-percentile",
-                        wilcoxon=probe_test(c_mean),
+                        ci_method="paired-t",
+                        wilcoxon=_wilcoxon(sh),
                         sign=probe_test(c_inc),
+                        mean_test=probe_test(c_mean),
+                        median_shift=ProbeEstimate(
+                            value=sh.median_shift,
+                            ci_low=sh.median_ci_low,
+                            ci_high=sh.median_ci_high,
+                            ci_method="binomial-order-statistic",
+                        ),
+                        mean_absolute_shift=ProbeEstimate(
+                            value=inv.mean_abs_shift,
+                            ci_low=inv.abs_ci_low,
+                            ci_high=inv.abs_ci_high,
+                            ci_method="t (lower limit clipped at 0)",
+                        ),
+                        mean_absolute_test=probe_test(c_abs),
                         n_changed=sh.n_nonzero,
                         n_increase=sh.n_increase,
                         dz=sh.dz,
@@ -801,6 +936,14 @@ def _probe_groups(
                 )
             )
     return out
+
+
+def _wilcoxon(sh: ShiftStats) -> ProbeTest:
+    """The Wilcoxon signed-rank test, descriptive: raw p only, outside the adjusted family
+    (it tests symmetry about 0, not the mean shift the family's t test is about)."""
+    if sh.wilcoxon_p is None:
+        return ProbeTest(test="none")
+    return ProbeTest(test=WILCOXON, statistic=sh.wilcoxon_statistic, p_value=sh.wilcoxon_p)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -985,7 +1128,8 @@ def run_identity(
     not), adds Borkan et al. (2019)'s subgroup, BPSN and BNSP AUCs per identity term
     (``MetricResult`` rows ``subgroup_auc``, ``bpsn_auc``, ``bnsp_auc`` with DeLong intervals),
     the overall ``roc_auc_score``, and the generalized means ``generalized_mean_<metric>``
-    (p = -5, stratified-bootstrap interval) on the overall slice. The parameters are those of
+    (p = -5, bias-corrected stratified-bootstrap interval; a descriptive summary) on the overall
+    slice. The parameters are those of
     :func:`run_counterfactual`.
     """
     _check_options("run_identity", threshold, bootstrap, confidence_level, min_pairs)
@@ -1086,9 +1230,11 @@ def _bias_auc_rows(
                 value=m.value,
                 ci_low=m.ci_low,
                 ci_high=m.ci_high,
-                ci_method="stratified-bootstrap-percentile",
+                ci_method="stratified-bootstrap-bias-corrected-percentile",
                 status="ok" if m.value is not None else "undefined",
-                reason=f"power mean (p = -5) over {m.subgroups} identity subgroups",
+                reason=f"descriptive summary: power mean (p = -5) over {m.subgroups} identity "
+                "subgroups, biased downward when the AUCs are noisy (the interval corrects the "
+                "bootstrap-estimated bias); the per-subgroup AUCs are the evidence",
                 undefined_draws=m.undefined_draws,
             )
         )

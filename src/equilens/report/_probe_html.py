@@ -36,7 +36,7 @@ from equilens.report._svg import (
     dot_matrix,
     esc,
 )
-from equilens.results._log import ProbeGroup, ProbePair, ProbeRecord, ProbeTest
+from equilens.results._log import ProbeGroup, ProbePair, ProbeRecord, ProbeShift, ProbeTest
 
 #: Most-changed pairs shown per probe (the log may keep more).
 MAX_PAIRS = 20
@@ -104,6 +104,11 @@ def _p_cell(t: ProbeTest | None) -> str:
     )
 
 
+def shift_test(sh: ProbeShift) -> ProbeTest:
+    """The test of the mean shift: the paired t (format 1.2), or Wilcoxon in older logs."""
+    return sh.mean_test if sh.mean_test is not None else sh.wilcoxon
+
+
 def _est_cell(metric: str, value: float | None, lo: float | None, hi: float | None) -> str:
     if value is None:
         return '<td class="r" data-v="">–</td>'
@@ -119,6 +124,13 @@ def _shift_cell(value: float | None, lo: float | None, hi: float | None) -> str:
     return (
         f'<td class="r" data-v="{_dv(value)}">{esc(fmt_diff("mean_score_shift", value))}{sub}</td>'
     )
+
+
+def _abs_cell(sh: ProbeShift) -> str:
+    est = sh.mean_absolute_shift
+    if est is None or est.value is None:
+        return '<td class="r" data-v="">–</td>'
+    return _est_cell("mean_absolute_score_shift", est.value, est.ci_low, est.ci_high)
 
 
 def _families(record: ProbeRecord) -> list[tuple[str, ...]]:
@@ -293,9 +305,12 @@ def _paired_table(record: ProbeRecord, table_id: str, level: int) -> str:
         ("pairs", "r", "units scored with both values"),
         ("flip rate", "r", f"share of pairs whose decision flips ({level}% CI, Clopper-Pearson)"),
         ("p McNemar", "r", "McNemar's test of the flips: Holm-adjusted (raw and BH below)"),
-        ("mean shift", "r", f"mean score shift ({level}% CI, paired bootstrap)"),
-        ("p Wilcoxon", "r", "Wilcoxon signed-rank test of the shifts: Holm-adjusted"),
-        ("p sign", "r", "exact sign test of the changed pairs: Holm-adjusted"),
+        ("p flips > gap", "r", "one-sided exact test that the flip rate exceeds the gap"),
+        ("mean shift", "r", f"mean score shift ({level}% CI, paired t)"),
+        ("p mean", "r", "paired t test of the mean shift: Holm-adjusted"),
+        ("p sign", "r", "exact sign test of the changed pairs (the median): Holm-adjusted"),
+        ("mean |shift|", "r", f"mean absolute score shift ({level}% CI, t): either direction"),
+        ("p |shift| > gap", "r", "one-sided t test that the mean |shift| exceeds the gap"),
         ("d_z", "r", "mean shift / sd of shifts (bootstrap CI)"),
         ("conclusion", "", "strongest conclusion of the value's tests"),
     ]
@@ -312,7 +327,7 @@ def _paired_table(record: ProbeRecord, table_id: str, level: int) -> str:
                 f'<td title="{esc(slice_text(g.slice))}">{esc(slice_values(g.slice))}</td>'
                 f'<td>{esc("(reference)")}</td><td class="r" data-v="{g.n_pairs}">'
                 f"{g.n_pairs:,}</td>"
-                f'<td colspan="6" class="note">{esc(note)}</td><td>{_badge(None)}</td></tr>'
+                f'<td colspan="9" class="note">{esc(note)}</td><td>{_badge(None)}</td></tr>'
             )
             continue
         dz_ci = (
@@ -329,9 +344,12 @@ def _paired_table(record: ProbeRecord, table_id: str, level: int) -> str:
             f'<td class="r" data-v="{g.n_pairs}">{g.n_pairs:,}</td>'
             + _est_cell("flip_rate", fl.rate, fl.ci_low, fl.ci_high)
             + _p_cell(fl.test)
+            + _p_cell(fl.gap_test)
             + _shift_cell(sh.mean_shift, sh.ci_low, sh.ci_high)
-            + _p_cell(sh.wilcoxon)
+            + _p_cell(shift_test(sh))
             + _p_cell(sh.sign)
+            + _abs_cell(sh)
+            + _p_cell(sh.mean_absolute_test)
             + f'<td class="r" data-v="{_dv(sh.dz)}">{esc(fmt_number(sh.dz, 2))}{dz_ci}</td>'
             + f'<td title="{esc(why)}">{_badge(g.conclusion)}</td></tr>'
         )
@@ -537,8 +555,9 @@ def finding_text(g: ProbeGroup, level: int) -> str:
         parts.append(
             f" and shifted the score by {fmt_diff('mean_score_shift', sh.mean_shift)} on "
             f"average ({level}% CI "
-            f"{fmt_diff_interval('mean_score_shift', sh.ci_low, sh.ci_high)}; Wilcoxon "
-            f"Holm-adjusted p {fmt_p(sh.wilcoxon.p_holm)}; d_z {fmt_number(sh.dz, 2)})"
+            f"{fmt_diff_interval('mean_score_shift', sh.ci_low, sh.ci_high)}; "
+            f"{shift_test(sh).test} Holm-adjusted p {fmt_p(shift_test(sh).p_holm)}; d_z "
+            f"{fmt_number(sh.dz, 2)})"
         )
     return "".join(parts) + "."
 

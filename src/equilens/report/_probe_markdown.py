@@ -17,7 +17,7 @@ from equilens.report._content import (
     fmt_value,
     slice_values,
 )
-from equilens.report._probe_html import kind_label, model_name
+from equilens.report._probe_html import kind_label, model_name, shift_test
 from equilens.results._log import ProbeGroup, ProbeRecord
 
 _ORDER = {"difference_detected": 0, "insufficient_evidence": 1, "no_difference_detected": 2}
@@ -86,9 +86,10 @@ def probe_lines(
         else:
             lines.append(
                 f"| value | vs | pairs | flip rate ({level}% CI) | p McNemar (Holm) | "
-                f"mean shift ({level}% CI) | p Wilcoxon (Holm) | d_z | conclusion |"
+                f"p flips > gap (Holm) | mean shift ({level}% CI) | p mean (Holm) | "
+                f"mean abs. shift ({level}% CI) | p abs. shift > gap (Holm) | d_z | conclusion |"
             )
-            lines.append("|---|---|---:|---:|---:|---:|---:|---:|---|")
+            lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
             for g in groups[:max_groups]:
                 fl, sh = g.flip, g.shift
                 if fl is None or sh is None:
@@ -99,12 +100,27 @@ def probe_lines(
                 shift = fmt_diff("mean_score_shift", sh.mean_shift) + _ci(
                     fmt_diff_interval("mean_score_shift", sh.ci_low, sh.ci_high)
                 )
+                est = sh.mean_absolute_shift
+                absolute = (
+                    "–"
+                    if est is None
+                    else fmt_number(est.value)
+                    + _ci(fmt_interval("mean_absolute_score_shift", est.ci_low, est.ci_high))
+                )
+                gap_p = fmt_p(fl.gap_test.p_holm) if fl.gap_test is not None else "–"
+                abs_p = (
+                    fmt_p(sh.mean_absolute_test.p_holm)
+                    if sh.mean_absolute_test is not None
+                    else "–"
+                )
                 warn = " ⚠" if g.status == "insufficient_evidence" else ""
                 lines.append(
                     f"| {md_escape(slice_values(g.slice))}{warn} | "
                     f"{md_escape(slice_values(g.reference))} | {g.n_pairs:,} | "
                     f"{md_escape(flip)} | {md_escape(fmt_p(fl.test.p_holm))} | "
-                    f"{md_escape(shift)} | {md_escape(fmt_p(sh.wilcoxon.p_holm))} | "
+                    f"{md_escape(gap_p)} | "
+                    f"{md_escape(shift)} | {md_escape(fmt_p(shift_test(sh).p_holm))} | "
+                    f"{md_escape(absolute)} | {md_escape(abs_p)} | "
                     f"{md_escape(fmt_number(sh.dz, 2))} | "
                     f"{md_escape((g.conclusion or '').replace('_', ' '))} |"
                 )

@@ -21,7 +21,10 @@ from equilens.exceptions import InvalidInputError, LogFormatError
 
 #: Version of the log format written by this release. Readers accept the same major version.
 #: 1.1 added ``probes`` (probe runs) and ``Comparison.effect_size_name``/``effect_size``.
-FORMAT_VERSION = "1.1"
+#: 1.2 added the probe invariance and mean/median tests (``ProbeFlip.gap_test``,
+#: ``ProbeShift.mean_test``, ``median_shift``, ``mean_absolute_shift``,
+#: ``mean_absolute_test``), all optional.
+FORMAT_VERSION = "1.2"
 
 
 def _finite(value: float | None) -> float | None:
@@ -273,6 +276,9 @@ class ProbeFlip(_Model):
     """Flips from a positive to a negative decision."""
     test: ProbeTest
     """McNemar's test on the discordant pairs (exact binomial when they are few)."""
+    gap_test: ProbeTest | None = None
+    """One-sided exact binomial test that the flip rate (either way) exceeds the run's gap;
+    invariance needs the interval's upper limit below the gap (added in format 1.2)."""
 
 
 class ProbeShift(_Model):
@@ -287,9 +293,10 @@ class ProbeShift(_Model):
     ci_low: Number
     ci_high: Number
     ci_method: str
-    """paired-bootstrap-percentile (pairs resampled)."""
+    """paired-t (format 1.2; paired-bootstrap-percentile before)."""
     wilcoxon: ProbeTest
-    """Wilcoxon signed-rank test (zero differences dropped)."""
+    """Wilcoxon signed-rank test (zero differences dropped). From format 1.2 descriptive: a
+    test of symmetry about 0, with its raw p-value only, outside the adjusted family."""
     sign: ProbeTest
     """Exact sign test of the pairs whose score changed."""
     n_changed: int
@@ -300,6 +307,14 @@ class ProbeShift(_Model):
     """d_z = mean(diff) / sd(diff); null when the shifts have no spread."""
     dz_ci_low: Number = None
     dz_ci_high: Number = None
+    mean_test: ProbeTest | None = None
+    """Paired t test of the mean shift, in the adjusted family (format 1.2)."""
+    median_shift: ProbeEstimate | None = None
+    """Median shift with its exact order-statistic interval; its test is ``sign``."""
+    mean_absolute_shift: ProbeEstimate | None = None
+    """Mean of ``|shift|`` with its t interval: does not cancel when shifts go both ways."""
+    mean_absolute_test: ProbeTest | None = None
+    """One-sided t test that the mean absolute shift exceeds the run's gap."""
 
 
 class ProbePreference(_Model):
