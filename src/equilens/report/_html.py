@@ -988,7 +988,9 @@ def _criteria_section(c: ReportContent, ids: _Ids) -> str:
         "largest gap <em>between groups</em> (biased upward when groups are small), the largest "
         "gap of a group <em>to the overall</em> population, and the largest gap <em>to the "
         "reference</em> group. Differences are 0 at parity, ratios 1. Intervals are "
-        f"{level}% bootstrap intervals; groups below the minimum size are excluded (hover a "
+        f"{level}% simultaneous intervals (built from every pairwise or per-group interval "
+        "at once, so they cover parity when groups are alike); groups below the minimum size "
+        "are excluded (hover a "
         "value for the groups that set it and those excluded). <b>4/5</b> marks the "
         "four-fifths rule on ratios of selection rates (a ratio below 0.8 fails).</p>"
     )
