@@ -19,8 +19,9 @@ from rich.table import Table
 from rich.text import Text
 
 from equilens._files import write_text_atomic
-from equilens.exceptions import InvalidParameterError
+from equilens.exceptions import InvalidParameterError, LogFormatError
 from equilens.policy import GateDecision, Policy, decide, load_policy, to_junit, to_markdown
+from equilens.policy._decide import missing_section
 from equilens.policy._decision import outcome_rank
 from equilens.results import AuditLog, read_log
 
@@ -143,6 +144,9 @@ def run(args: argparse.Namespace) -> int:
     """Run ``equilens gate``."""
     log = read_log(args.audit)
     policy = load_policy(args.policy)
+    problem = missing_section(log, policy)
+    if problem is not None:
+        raise LogFormatError(f"{args.audit}: {problem}")
     return apply_policy(
         log,
         policy,

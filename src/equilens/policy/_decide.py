@@ -49,6 +49,7 @@ from equilens.policy._model import (
     Severity,
 )
 from equilens.policy._template import DEFAULT_MESSAGE, render_template
+from equilens.exceptions import LogFormatError
 from equilens.results._log import AuditLog, Comparison, Disparity, MetricResult
 
 _STATUSES: tuple[OutcomeStatus, ...] = (
@@ -533,6 +534,30 @@ def _summary(verdict: Verdict, outcomes: list[RuleOutcome], policy: Policy) -> s
     return f"Passes {name}: no outcome warns or blocks."
 
 
+#: The log section each kind of rule reads.
+_SECTIONS = {"metric": "results", "criterion": "disparities", "comparison": "comparisons"}
+
+
+def missing_section(log: AuditLog, policy: Policy) -> str | None:
+    """Why the log cannot be judged: a section some rule reads is empty; None when it can.
+
+    Every audit writes result, criterion and comparison rows; an empty section means the log
+    is incomplete or was edited, and judging it would pass every rule that reads it. Probe
+    runs write no criterion rows, so their logs may have an empty ``disparities``.
+    """
+    for rule in policy.rules:
+        section = _SECTIONS[rule.target]
+        if getattr(log, section):
+            continue
+        if section == "disparities" and log.probes:
+            continue
+        return (
+            f"{section}: the section is empty, but rule '{rule.id}' reads {rule.target} rows; "
+            "the log is incomplete or was edited, so the gate cannot judge it"
+        )
+    return None
+
+
 def decide(log: AuditLog, policy: Policy, *, today: date | None = None) -> GateDecision:
     """Judge an audit log against a policy.
 
@@ -557,7 +582,16 @@ def decide(log: AuditLog, policy: Policy, *, today: date | None = None) -> GateD
     -----
     Pure: no I/O; the same arguments give an identical decision. A ``pass`` means the audit
     met the policy's rules; it is not a finding that the model is fair.
+
+    Raises
+    ------
+    LogFormatError
+        When a section a rule reads (results, disparities, comparisons) is empty
+        (:func:`missing_section`).
     """
+    problem = missing_section(log, policy)
+    if problem is not None:
+        raise LogFormatError(f"the audit log cannot be judged: {problem}")
     when = today if today is not None else date.today()
     sizes: dict[str, int] = {}
     for result in log.results:
