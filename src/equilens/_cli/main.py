@@ -11,6 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from equilens._text import clean_text
 from equilens._version import __version__
 from equilens.exceptions import EquilensError
 
@@ -86,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    """The message on one line, with no control or bidi character (it may quote data)."""
+    return " ".join(clean_text(message).split())
 
 
 def entry() -> None:

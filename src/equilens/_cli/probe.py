@@ -33,9 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from equilens._cli._table import terminal
+from equilens._text import plain
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.results._log import AuditLog, write_log
 
@@ -219,7 +220,7 @@ def _label(mapping: dict[str, str]) -> str:
 
 
 def _console() -> Console:
-    return Console() if sys.stdout.isatty() else Console(width=200)
+    return terminal(highlight=True, width=None if sys.stdout.isatty() else 200)
 
 
 def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], show: int) -> None:
@@ -247,8 +248,8 @@ def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], sh
         )
         table.add_row(
             c.metric,
-            escape(_label(c.slice)),
-            escape(_label(c.reference)),
+            plain(_label(c.slice)),
+            plain(_label(c.reference)),
             str(c.n),
             _fmt(c.value),
             _fmt(c.reference_value),
@@ -266,7 +267,7 @@ def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], sh
         for r in extra:
             t2.add_row(
                 r.metric,
-                escape(_label(r.slice)),
+                plain(_label(r.slice)),
                 str(r.n),
                 f"{_fmt(r.value)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]",
             )
@@ -278,8 +279,8 @@ def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], sh
             t3.add_column(col, overflow="fold")
         for p in top:
             t3.add_row(
-                escape(p.reference_text),
-                escape(p.text),
+                plain(p.reference_text),
+                plain(p.text),
                 f"{p.reference_score:.3f}",
                 f"{p.score:.3f}",
                 f"{p.shift:+.3f}",
@@ -288,7 +289,7 @@ def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], sh
     if failures:
         console.print(f"The model failed on {len(failures)} inputs (see failures.jsonl); first:")
         for f in failures[:5]:
-            console.print("  " + escape(str(f)))
+            console.print(plain(f"  {f}"))
 
 
 def _top_k(value: int) -> int:

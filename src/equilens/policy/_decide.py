@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from equilens.exceptions import LogFormatError
 from equilens.policy._decision import (
     AppliedExemption,
     Escalation,
@@ -49,7 +50,6 @@ from equilens.policy._model import (
     Severity,
 )
 from equilens.policy._template import DEFAULT_MESSAGE, render_template
-from equilens.exceptions import LogFormatError
 from equilens.results._log import AuditLog, Comparison, Disparity, MetricResult
 
 _STATUSES: tuple[OutcomeStatus, ...] = (

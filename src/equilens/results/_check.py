@@ -142,7 +142,9 @@ def _comparisons(log: AuditLog) -> Iterator[str]:
             where, row.difference_ci_low, row.difference_ci_high, "difference_ci_low",
             "difference_ci_high",
         )  # fmt: skip
-        yield from _ordered(where, row.ratio_ci_low, row.ratio_ci_high, "ratio_ci_low", "ratio_ci_high")
+        yield from _ordered(
+            where, row.ratio_ci_low, row.ratio_ci_high, "ratio_ci_low", "ratio_ci_high"
+        )
 
 
 def _disparities(log: AuditLog) -> Iterator[str]:
@@ -151,7 +153,9 @@ def _disparities(log: AuditLog) -> Iterator[str]:
         yield from _ordered(where, row.ci_low, row.ci_high, "ci_low", "ci_high")
         yield from _outside(f"{where}.undefined_draws", row.undefined_draws, 0.0, 1.0)
         if row.criterion.endswith("_ratio"):
-            yield from _outside(f"{where}.value", row.value, 0.0, float("inf"), f" for {row.criterion}")
+            yield from _outside(
+                f"{where}.value", row.value, 0.0, float("inf"), f" for {row.criterion}"
+            )
 
 
 def _probes(log: AuditLog) -> Iterator[str]:
