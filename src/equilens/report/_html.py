@@ -3,7 +3,8 @@
 The page loads nothing: no CDN, no web font, no image, no external URL. Every string from the
 audit log is escaped with :func:`equilens._text.html_escape` (through :func:`esc`) before it
 reaches the page, including inside SVG text and attributes. The only script is the report's
-own, marked ``id="equilens-report-js"``; it sorts and filters tables and opens collapsed sections for print.
+own, marked ``id="equilens-report-js"``; it sorts and filters tables and opens collapsed
+sections for print.
 """
 
 from __future__ import annotations
