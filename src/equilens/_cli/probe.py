@@ -24,10 +24,12 @@ section), ``DIR/pairs.jsonl`` (every pair or item, verbatim) and ``DIR/failures.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import importlib
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -305,6 +307,28 @@ def _out_dir(out: str) -> Path:
     return path
 
 
+def _write_failures(out: Path, failures: list[Any]) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "failures.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for f in failures:
+            fh.write(json.dumps(asdict(f), ensure_ascii=False) + "\n")
+    return path
+
+
+@contextlib.contextmanager
+def _all_failed_report(out: Path) -> Iterator[None]:
+    """A probe whose every input failed measured nothing: write ``failures.jsonl`` (no audit
+    log, so nothing can be gated) and exit 2 with one line naming it."""
+    from equilens.probes._run import AllInputsFailedError
+
+    try:
+        yield
+    except AllInputsFailedError as exc:
+        path = _write_failures(out, exc.failures)
+        raise InvalidInputError(f"{exc}; no audit log was written; see {path}") from None
+
+
 def _run_paired(args: argparse.Namespace, kind: str) -> int:
     from equilens.probes._run import probe_texts, run_counterfactual, run_identity
     from equilens.probes._swap import gender_swapper
@@ -323,15 +347,16 @@ def _run_paired(args: argparse.Namespace, kind: str) -> int:
         "packages": pkgs,
         "top_k": _top_k(args.top_k),
     }
-    if kind == "identity":
-        run = run_identity(model, args.suite, **options)
-    elif args.texts:
-        texts = _read_texts(args.texts, args.text_column)
-        run = probe_texts(
-            model, texts, gender_swapper(args.swap), attribute="gender_swap", **options
-        )
-    else:
-        run = run_counterfactual(model, args.suite, **options)
+    with _all_failed_report(out):
+        if kind == "identity":
+            run = run_identity(model, args.suite, **options)
+        elif args.texts:
+            texts = _read_texts(args.texts, args.text_column)
+            run = probe_texts(
+                model, texts, gender_swapper(args.swap), attribute="gender_swap", **options
+            )
+        else:
+            run = run_counterfactual(model, args.suite, **options)
     path = run.write(out)
     if not args.quiet:
         print_probe_summary(run.log, run.pairs, run.failures, args.show)
@@ -357,27 +382,26 @@ def run_stereotype_cmd(args: argparse.Namespace) -> int:
     if args.limit < 0:
         raise InvalidParameterError(f"--limit must be >= 0 (0 = all), got {args.limit}")
     model, name, pkgs = resolve_model(args.model)
-    run = run_stereotype(
-        model,
-        args.benchmark,
-        limit=args.limit or None,
-        seed=args.seed,
-        model_name=name,
-        confidence_level=args.confidence,
-        bootstrap=args.bootstrap,
-        batch_size=args.batch_size or 256,
-        packages=pkgs,
-        top_k=_top_k(args.top_k),
-    )
+    with _all_failed_report(out):
+        run = run_stereotype(
+            model,
+            args.benchmark,
+            limit=args.limit or None,
+            seed=args.seed,
+            model_name=name,
+            confidence_level=args.confidence,
+            bootstrap=args.bootstrap,
+            batch_size=args.batch_size or 256,
+            packages=pkgs,
+            top_k=_top_k(args.top_k),
+        )
     out.mkdir(parents=True, exist_ok=True)
     path = write_log(run.log, out / "audit.json")
     with (out / "pairs.jsonl").open("w", encoding="utf-8") as fh:
         for item, ll in zip(run.items, run.log_likelihoods.tolist()):
             row = {**asdict(item), "log_likelihoods": [None if x != x else x for x in ll]}
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    with (out / "failures.jsonl").open("w", encoding="utf-8") as fh:
-        for f in run.failures:
-            fh.write(json.dumps(asdict(f), ensure_ascii=False) + "\n")
+    _write_failures(out, run.failures)
     if not args.quiet:
         print_probe_summary(run.log, [], run.failures, 0)
         sys.stdout.write(f"\naudit log written to {path}\n")

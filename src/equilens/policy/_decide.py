@@ -539,12 +539,21 @@ _SECTIONS = {"metric": "results", "criterion": "disparities", "comparison": "com
 
 
 def missing_section(log: AuditLog, policy: Policy) -> str | None:
-    """Why the log cannot be judged: a section some rule reads is empty; None when it can.
+    """Why the log cannot be judged; None when it can.
 
-    Every audit writes result, criterion and comparison rows; an empty section means the log
-    is incomplete or was edited, and judging it would pass every rule that reads it. Probe
-    runs write no criterion rows, so their logs may have an empty ``disparities``.
+    * A probe run measured nothing (no pair: the model failed on every input). Its rows are
+      all undefined, which rules would count as mere insufficient evidence.
+    * A section some rule reads is empty. Every audit writes result, criterion and comparison
+      rows; an empty section means the log is incomplete or was edited, and judging it would
+      pass every rule that reads it. Probe runs write no criterion rows, so their logs may
+      have an empty ``disparities``.
     """
+    for i, record in enumerate(log.probes or []):
+        if record.pairs == 0:
+            return (
+                f"probes[{i}]: the {record.kind} probe measured nothing (0 pairs; the model "
+                f"failed on {record.failures} input(s)), so the gate cannot judge it"
+            )
     for rule in policy.rules:
         section = _SECTIONS[rule.target]
         if getattr(log, section):
