@@ -447,7 +447,8 @@ def test_every_engine_refuses_an_all_missing_sensitive_column(
     path = tmp_path / "data.parquet"
     df.to_parquet(path)
     bins = {"age": BinSpec((30.0,))} if binned else None
-    with pytest.raises(InvalidInputError, match=r"Sensitive column 'age' in .* has no values: every row is missing"):
+    message = r"Sensitive column 'age' in .* has no values: every row is missing"
+    with pytest.raises(InvalidInputError, match=message):
         audit(
             str(path), y_true="y", y_pred="p", sensitive_features=["sex", "age"], bins=bins,
             engine=engine, bootstrap=0,
