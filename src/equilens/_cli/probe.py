@@ -209,7 +209,7 @@ def _read_texts(path: str, column: str) -> list[str]:
                     )
                 return [str(row[column]) for row in reader]
         return [line for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InvalidInputError(f"Cannot read --texts {p}: {exc}") from None
 
 

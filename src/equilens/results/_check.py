@@ -64,6 +64,11 @@ def _audited(metric: str) -> bool:
     return metric in metrics and metrics.canonical(metric) == metric
 
 
+def _int(value: int) -> str:
+    """An integer for a message: exact up to 20 digits, else in scientific notation."""
+    return str(value) if abs(value) < 10**20 else f"{float(value):.3g}"
+
+
 def _range_of(metric: str) -> tuple[float, float] | None:
     """The range of a metric's values and interval bounds; None when it has none."""
     if _audited(metric):
@@ -99,9 +104,9 @@ def _top(log: AuditLog) -> Iterator[str]:
     if not 0.0 < log.confidence_level < 1.0:
         yield f"confidence_level: {_fmt(log.confidence_level)} is outside (0, 1)"
     if not 0 <= log.seed < MAX_SEED:
-        yield f"seed: {log.seed} is outside [0, 2**128)"
+        yield f"seed: {_int(log.seed)} is outside [0, 2**128)"
     if not 0 <= log.bootstrap_draws <= MAX_BOOTSTRAP:
-        yield f"bootstrap_draws: {log.bootstrap_draws} is outside [0, {MAX_BOOTSTRAP}]"
+        yield f"bootstrap_draws: {_int(log.bootstrap_draws)} is outside [0, {MAX_BOOTSTRAP}]"
     if log.data.n_rows < 0:
         yield f"data.n_rows: {log.data.n_rows} is negative"
 
