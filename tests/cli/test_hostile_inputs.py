@@ -232,7 +232,7 @@ CASES: list[tuple[str, str, str]] = [
     # demo
     ("demo-only", "demo --only nosuch", "mine"),
     ("demo-bootstrap", "demo --bootstrap -1 --out {tmp}/demo", "mine"),
-    ("demo-out-is-file", "demo --only compas --bootstrap 0 --out {data}", "mine"),
+    ("demo-out-is-file", "demo --only compas --bootstrap 0 --out {data}", "io"),
 ]  # fmt: skip
 
 
