@@ -6,6 +6,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from _data import make_frame
 from equilens.audit._run import audit
@@ -225,3 +227,20 @@ def test_reports_carry_no_control_or_bidi_character(hidden_log: AuditLog) -> Non
         for line in page.splitlines():
             assert not _FORBIDDEN.search(line), (name, repr(_FORBIDDEN.search(line)))
     assert "a\ufffd[31mred" in pages["html"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+def test_clean_text_properties(text: str) -> None:
+    """One character in, one out; nothing hidden left; cleaning twice changes nothing."""
+    import unicodedata
+
+    from equilens._text import clean_text
+
+    cleaned = clean_text(text)
+    assert len(cleaned) == len(text)
+    assert clean_text(cleaned) == cleaned
+    for i, ch in enumerate(cleaned):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs"):
+            assert ch in "\u200c\u200d", repr(cleaned)
+            assert not cleaned[i - 1].isascii() and not cleaned[i + 1].isascii()
