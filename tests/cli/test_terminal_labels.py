@@ -72,3 +72,18 @@ def test_error_messages_carry_no_control_character(
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
     assert not _HIDDEN.search(err.strip()), repr(err)
+
+
+def test_validate_prints_a_policy_name_literally(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        'kind: policy\nname: "p\\e[2J\\u202e[red]x[/red]"\nrules:\n  - {id: a, '
+        "metric: accuracy_score, on: value, op: '<', threshold: 0.5, severity: block}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(policy)]) == 0
+    printed = capsys.readouterr().out
+    assert not _HIDDEN.search(printed), repr(printed)
+    assert "p\ufffd[2J\ufffd[red]x[/red]" in printed
