@@ -7,12 +7,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from equilens.data import MISSING_LABEL, prepare_inputs
+from equilens.data import MISSING_LABEL, group_label, prepare_inputs
+from equilens.exceptions import InvalidInputError
 
-GROUP_VALUES = st.one_of(st.none(), st.sampled_from(["a", "b", "B", "é", "10", "9", ""]))
+#: Group values, with real values that look like the missing label (kept apart from it).
+GROUP_VALUES = st.one_of(
+    st.none(),
+    st.sampled_from(["a", "b", "B", "é", "10", "9", "", MISSING_LABEL, "\\" + MISSING_LABEL]),
+)
+
+
+def _all_missing(groups: list[Any]) -> bool:
+    return all(v is None or v == "" for v in groups)
 
 
 @st.composite
@@ -32,6 +42,10 @@ def test_row_permutation_permutes_codes(
 ) -> None:
     y_true, y_pred, groups, perm = rows
     p = np.asarray(perm)
+    if _all_missing(groups):  # no group at all: an error naming the column
+        with pytest.raises(InvalidInputError, match="'g' has no values"):
+            prepare_inputs(None, y_true=y_true, y_pred=y_pred, sensitive={"g": groups})
+        return
     base = prepare_inputs(None, y_true=y_true, y_pred=y_pred, sensitive={"g": groups})
     shuffled = prepare_inputs(
         None,
@@ -53,12 +67,19 @@ def test_codes_decode_to_values(
     rows: tuple[list[int], list[int], list[str | None], list[int]],
 ) -> None:
     y_true, y_pred, groups, _ = rows
+    if _all_missing(groups):
+        return  # an error (test_row_permutation_permutes_codes)
     inputs = prepare_inputs(None, y_true=y_true, y_pred=y_pred, sensitive={"g": groups})
     f = inputs.features[0]
-    expected = [MISSING_LABEL if v in (None, "") else v for v in groups]
+    expected = [MISSING_LABEL if v in (None, "") else group_label(v) for v in groups]
     assert [f.labels[c] for c in f.codes] == expected
-    present = sorted({v for v in expected if v != MISSING_LABEL})
-    assert list(f.labels) == present + ([MISSING_LABEL] if MISSING_LABEL in expected else [])
+    # Distinct values keep distinct labels: a real "<missing>" never joins the missing rows.
+    real = {v for v in groups if v not in (None, "")}
+    assert len({group_label(v) for v in real}) == len(real)
+    assert MISSING_LABEL not in {group_label(v) for v in real}
+    present = [group_label(v) for v in sorted(real)]  # sorted by value, not by label
+    missing = [MISSING_LABEL] if any(v in (None, "") for v in groups) else []
+    assert list(f.labels) == present + missing
 
 
 @settings(max_examples=60, deadline=None)
@@ -74,6 +95,11 @@ def test_forms_agree_on_random_tables(rows: list[tuple[int, int, int | None]], c
     df = pd.DataFrame(rows, columns=["y", "p", "g"])
     df["g"] = df["g"].astype("Int64")
     kwargs: dict[str, Any] = {"y_true": "y", "y_pred": "p", "sensitive": ["g"]}
+    if df["g"].isna().all():  # every form refuses a column without values
+        for form in (df, df.assign(g=df["g"].astype("float64")), df.to_dict("list")):
+            with pytest.raises(InvalidInputError, match="'g' has no values"):
+                prepare_inputs(form, **kwargs)
+        return
     reference = prepare_inputs(df, **kwargs)
     table = pa.Table.from_pandas(df, preserve_index=False)
     chunked = pa.concat_tables([table.slice(0, cut), table.slice(cut)])

@@ -13,6 +13,7 @@ import pytest
 
 import equilens.data._fingerprint as fingerprint_module
 from equilens.data import MISSING_LABEL, AuditInputs, BinSpec, Feature, prepare_inputs
+from equilens.exceptions import InvalidInputError
 
 GOLDEN_FINGERPRINT = {
     "n_rows": 3,
@@ -76,14 +77,33 @@ def test_whole_floats_label_like_ints() -> None:
 
 def test_nan_none_and_empty_string_are_missing() -> None:
     f = _feature(np.array(["x", None, "", np.nan, MISSING_LABEL, "y"], dtype=object))
-    assert f.labels == ("x", "y", MISSING_LABEL)
-    assert _decode(f) == ["x", MISSING_LABEL, MISSING_LABEL, MISSING_LABEL, MISSING_LABEL, "y"]
+    # A real "<missing>" is a group of its own (labelled "\\<missing>"), not the missing rows.
+    real = "\\" + MISSING_LABEL
+    assert f.labels == (real, "x", "y", MISSING_LABEL)
+    assert _decode(f) == ["x", MISSING_LABEL, MISSING_LABEL, MISSING_LABEL, real, "y"]
 
 
-def test_all_missing_column() -> None:
-    f = _feature([None, None, None])
-    assert f.labels == (MISSING_LABEL,)
-    assert f.codes.tolist() == [0, 0, 0]
+def test_lookalikes_of_the_missing_label_stay_distinct() -> None:
+    values = [MISSING_LABEL, "\\" + MISSING_LABEL, "\\\\" + MISSING_LABEL, None, "<missing", "x"]
+    f = _feature(np.array(values, dtype=object))
+    assert len(f.labels) == len(set(values))
+    assert _decode(f).count(MISSING_LABEL) == 1
+    assert _decode(f)[0] == "\\" + MISSING_LABEL
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [None, None, None],
+        [np.nan, np.nan],
+        ["", None, np.nan],
+        pa.nulls(4),
+        pa.array([None, None], pa.float64()),
+    ],
+)
+def test_all_missing_column_is_an_error_naming_it(values: Any) -> None:
+    with pytest.raises(InvalidInputError, match=r"^Sensitive feature 'g' has no values"):
+        _feature(values)
 
 
 def test_booleans() -> None:
@@ -405,3 +425,51 @@ def test_fingerprint_is_stable() -> None:
         sensitive="g",
     )
     assert inputs.fingerprint.to_dict() == GOLDEN_FINGERPRINT
+
+
+@pytest.mark.parametrize("engine", ["numpy", "duckdb"])
+@pytest.mark.parametrize("binned", [False, True])
+def test_every_engine_refuses_an_all_missing_sensitive_column(
+    engine: str, binned: bool, tmp_path: Path
+) -> None:
+    pytest.importorskip(engine)
+    from equilens import audit
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "y": rng.integers(0, 2, 200),
+            "p": rng.integers(0, 2, 200),
+            "sex": rng.choice(["F", "M"], 200),
+            "age": np.full(200, np.nan),
+        }
+    )
+    path = tmp_path / "data.parquet"
+    df.to_parquet(path)
+    bins = {"age": BinSpec((30.0,))} if binned else None
+    message = r"Sensitive column 'age' in .* has no values: every row is missing"
+    with pytest.raises(InvalidInputError, match=message):
+        audit(
+            str(path), y_true="y", y_pred="p", sensitive_features=["sex", "age"], bins=bins,
+            engine=engine, bootstrap=0,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ["numpy", "duckdb"])
+def test_engines_label_a_real_missing_string_apart_from_nulls(engine: str, tmp_path: Path) -> None:
+    pytest.importorskip(engine)
+    from equilens import audit
+
+    df = pd.DataFrame(
+        {
+            "y": [0, 1] * 60,
+            "p": [1, 0, 0, 1] * 30,
+            "g": (["<missing>"] * 40) + ([None] * 40) + (["x"] * 40),
+        }
+    )
+    path = tmp_path / "data.parquet"
+    df.to_parquet(path)
+    log = audit(str(path), y_true="y", y_pred="p", sensitive_features=["g"], engine=engine,
+                bootstrap=0)  # fmt: skip
+    sizes = {r.slice["g"]: r.n for r in log.results if r.metric == "count" and r.slice}
+    assert sizes == {"\\<missing>": 40, "<missing>": 40, "x": 40}

@@ -6,6 +6,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from _data import make_frame
 from equilens.audit._run import audit
@@ -137,3 +139,108 @@ def test_markdown_group_labels_are_escaped_in_tables(hostile_log: AuditLog) -> N
     for label in (SCRIPT, IMG, MD_LINK, MD_MISC):
         assert md_escape(f"race = {label}") in text
     assert md_escape(f"{IMG}sex") in text
+
+
+# -- control and bidi characters (one sanitizer: equilens._text.clean_text) ----------------
+
+#: Labels that drive a terminal, hide text or reorder it: ESC sequences (colour, OSC 8 link,
+#: title), NUL, BEL, C1 CSI, bidi override / isolates, zero-width characters, tag characters.
+HIDDEN = {
+    "esc": "a\x1b[31mred\x1b[0m",
+    "osc": "b\x1b]8;;https://evil.example\x07link\x1b]8;;\x07",
+    "nul": "c\x00d",
+    "c1": "e\x9b31mf",
+    "rlo": "g\u202etxt.exe",
+    "isolates": "h\u2066i\u2069\u2067j\u2068",
+    "embeddings": "k\u202a\u202b\u202cl\u202dm",
+    "marks": "n\u200e\u200f\u061co",
+    "zero-width": "p\u200bq\u2060r\ufeffs",
+    "joiner-ascii": "ma\u200dle",
+    "tags": "t\U000e0041\U000e007fu",
+}
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+    "\U000e0000-\U000e007f]|(?<=[\x00-\x7f])\u200d"
+)
+
+
+@pytest.mark.parametrize("name", list(HIDDEN))
+def test_clean_text_takes_out_every_hidden_character(name: str) -> None:
+    from equilens._text import REPLACEMENT, clean_text, html_escape
+
+    cleaned = clean_text(HIDDEN[name])
+    assert not _FORBIDDEN.search(cleaned), repr(cleaned)
+    assert REPLACEMENT in cleaned
+    # the visible characters survive, in order
+    visible = [ch for ch in HIDDEN[name] if ch.isprintable() and not _FORBIDDEN.match(ch)]
+    assert [ch for ch in cleaned if ch != REPLACEMENT] == visible
+    assert not _FORBIDDEN.search(md_escape(HIDDEN[name]))
+    assert not _FORBIDDEN.search(html_escape(HIDDEN[name]))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian: ZWNJ inside a word
+        "\U0001f469\u200d\U0001f52c",  # emoji ZWJ sequence
+        "Zoë, 25 - 45, Ñandú, 東京",
+    ],
+)
+def test_clean_text_keeps_legitimate_text(text: str) -> None:
+    from equilens._text import clean_text
+
+    assert clean_text(text) == text
+
+
+@pytest.fixture(scope="module")
+def hidden_log() -> AuditLog:
+    df = make_frame(n=1200, seed=6)
+    df["race"] = df["race"].map(
+        {"a": HIDDEN["esc"], "b": HIDDEN["rlo"], "c": HIDDEN["nul"], "d": HIDDEN["osc"]}
+    )
+    df = df.rename(columns={"sex": "se\u202ex"})
+    return audit(
+        df,
+        y_true="y",
+        y_pred="pred",
+        y_score="score",
+        sensitive_features=["race", "se\u202ex"],
+        bootstrap=30,
+        seed=0,
+    )
+
+
+def test_reports_carry_no_control_or_bidi_character(hidden_log: AuditLog) -> None:
+    from equilens.compare import compare_logs
+    from equilens.compare._render import render_html_section
+    from equilens.compare._render import render_markdown as compare_markdown
+
+    pages = {
+        "html": render_html(hidden_log),
+        "markdown": render_markdown(hidden_log, max_groups=50),
+    }
+    result = compare_logs(hidden_log, hidden_log)
+    pages["compare markdown"] = compare_markdown(result)
+    pages["compare html"] = render_html_section(result)
+    for name, page in pages.items():
+        # the page's own newlines are fine; nothing else hidden may remain
+        for line in page.splitlines():
+            assert not _FORBIDDEN.search(line), (name, repr(_FORBIDDEN.search(line)))
+    assert "a\ufffd[31mred" in pages["html"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+def test_clean_text_properties(text: str) -> None:
+    """One character in, one out; nothing hidden left; cleaning twice changes nothing."""
+    import unicodedata
+
+    from equilens._text import clean_text
+
+    cleaned = clean_text(text)
+    assert len(cleaned) == len(text)
+    assert clean_text(cleaned) == cleaned
+    for i, ch in enumerate(cleaned):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs"):
+            assert ch in "\u200c\u200d", repr(cleaned)
+            assert not cleaned[i - 1].isascii() and not cleaned[i + 1].isascii()

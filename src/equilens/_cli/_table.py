@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from equilens._text import clean_text, plain
 from equilens.results._log import AuditLog, MetricResult
 
 if TYPE_CHECKING:  # rich is imported when something is printed (not by `audit --quiet`)
@@ -45,15 +46,34 @@ def _label(mapping: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in mapping.items()) or "overall"
 
 
+def terminal(*, stderr: bool = False, width: int | None = None, highlight: bool = False) -> Console:
+    """The console every subcommand prints with: strings are never markup, and no control or
+    bidi character from data reaches the terminal (each is shown as U+FFFD, after
+    :func:`equilens._text.clean_text`), whatever renderable carries it.
+    """
+    from rich.console import Console, ConsoleOptions, RenderableType
+    from rich.segment import Segment
+
+    class _Clean(Console):
+        def render(
+            self, renderable: RenderableType, options: ConsoleOptions | None = None
+        ) -> Iterator[Segment]:
+            for seg in super().render(renderable, options):
+                if seg.control or (seg.text.isascii() and seg.text.isprintable()):
+                    yield seg
+                else:
+                    yield Segment(clean_text(seg.text, keep_newlines=True), seg.style)
+
+    return _Clean(stderr=stderr, width=width, highlight=highlight, markup=False, emoji=False)
+
+
 @contextlib.contextmanager
 def progress_printer(quiet: bool) -> Iterator[Callable[[str], None] | None]:
     """A status line naming the running step (stderr), or nothing when quiet."""
     if quiet or not sys.stderr.isatty():
         yield None
         return
-    from rich.console import Console
-
-    console = Console(stderr=True)
+    console = terminal(stderr=True)
     with console.status("auditing...") as status:
 
         def update(step: str) -> None:
@@ -64,13 +84,12 @@ def progress_printer(quiet: bool) -> Iterator[Callable[[str], None] | None]:
 
 def print_summary(log: AuditLog, console: Console | None = None) -> None:
     """Per-group key metrics with intervals, disparities and detected differences."""
-    from rich.console import Console
     from rich.table import Table
 
     if console is None:
         # Logs and CI output are not terminals: give tables all the room they need (a table
         # is only as wide as its content) instead of squashing columns into 80.
-        console = Console() if sys.stdout.isatty() else Console(width=1000)
+        console = terminal(highlight=True, width=None if sys.stdout.isatty() else 1000)
     level = round(log.confidence_level * 100)
     by_slice: dict[str, dict[str, MetricResult]] = {}
     counts: dict[str, int] = {}
@@ -85,7 +104,9 @@ def print_summary(log: AuditLog, console: Console | None = None) -> None:
     for m in shown:
         table.add_column(KEY_METRICS[m], justify="right", no_wrap=True)
     for key, rows in by_slice.items():
-        table.add_row(key, str(counts[key]), *[_fmt(rows[m]) if m in rows else "" for m in shown])
+        table.add_row(
+            plain(key), str(counts[key]), *[_fmt(rows[m]) if m in rows else "" for m in shown]
+        )
     console.print(table)
 
     disp = Table(title="Key fairness criteria (between groups; all criteria are in the log)")
@@ -99,7 +120,7 @@ def print_summary(log: AuditLog, console: Console | None = None) -> None:
         note = d.reason or ""
         if d.four_fifths_rule:
             note = f"four-fifths rule: {d.four_fifths_rule}"
-        disp.add_row(d.criterion, " x ".join(d.features), value, ci, note)
+        disp.add_row(plain(d.criterion), plain(" x ".join(d.features)), value, ci, plain(note))
     console.print(disp)
 
     # A derived row (FNR from TPR) repeats its source's test: list each test once.
@@ -119,13 +140,15 @@ def print_summary(log: AuditLog, console: Console | None = None) -> None:
             else "-"
         )
         comp.add_row(
-            c.metric,
-            _label(c.slice),
-            _label(c.reference),
+            plain(c.metric),
+            plain(_label(c.slice)),
+            plain(_label(c.reference)),
             f"{c.difference:+.3f}" if c.difference is not None else "-",
             ci,
             f"{c.p_holm:.2g}" if c.p_holm is not None else "-",
         )
     console.print(comp)
     for w in log.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False, markup=True)
+        line = plain("warning: ", style="yellow")
+        line.append_text(plain(w))
+        console.print(line, highlight=False)

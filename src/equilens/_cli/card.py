@@ -19,6 +19,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from equilens._cli._options import output_dir, split_list
+from equilens._cli._table import terminal
+from equilens._text import clean_text, plain
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 
 
@@ -181,9 +183,7 @@ def run_datasheet(args: argparse.Namespace) -> int:
 
 def run_check_claims(args: argparse.Namespace) -> int:
     """Run ``equilens check-claims``; exit 1 when a claim is contradicted."""
-    from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
     from equilens.cards import MAX_CI_WIDTH, check_claims, load_claims, write_claims
     from equilens.cards._claims_report import _claimed, _measured, _p_text, summary_line
@@ -197,7 +197,7 @@ def run_check_claims(args: argparse.Namespace) -> int:
     claims = load_claims(args.card)
     log = read_log(args.audit)
     checks = check_claims(log, claims, max_ci_width=width)
-    console = Console(highlight=False)
+    console = terminal()
     if not args.quiet:
         style = {
             "supported": "green",
@@ -214,19 +214,19 @@ def run_check_claims(args: argparse.Namespace) -> int:
         for i, c in enumerate(checks, 1):
             t.add_row(
                 str(i),
-                Text(c.claim.metric),
-                Text(c.claim.slice_text),
-                Text(_claimed(c)),
-                Text(_measured(c)),
-                Text(c.raw_verdict.replace("_", " ")),
-                Text(_p_text(c)),
-                Text(c.verdict.replace("_", " "), style=style[c.verdict]),
+                plain(c.claim.metric),
+                plain(c.claim.slice_text),
+                plain(_claimed(c)),
+                plain(_measured(c)),
+                plain(c.raw_verdict.replace("_", " ")),
+                plain(_p_text(c)),
+                plain(c.verdict.replace("_", " "), style=style[c.verdict]),
             )
         console.print(t)
         for i, c in enumerate(checks, 1):
             if c.verdict != "supported" or c.raw_verdict != c.verdict:
-                console.print(Text(f"{i}. {c.verdict.replace('_', ' ')}: {c.reason}"))
-    sys.stdout.write(summary_line(checks) + "\n")
+                console.print(plain(f"{i}. {c.verdict.replace('_', ' ')}: {c.reason}"))
+    sys.stdout.write(clean_text(summary_line(checks)) + "\n")
     if args.out:
         paths = write_claims(checks, log, str(args.card), args.out)
         if not args.quiet:

@@ -12,10 +12,11 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from equilens._cli._options import check_draws, output_file, split_list
+from equilens._cli._table import terminal
 from equilens._files import write_text_atomic
+from equilens._text import plain
 from equilens.exceptions import InvalidParameterError
 
 _STYLE = {"widened": "bold red", "worse": "red", "narrowed": "green", "better": "green"}
@@ -126,11 +127,11 @@ def _print(result: Any, console: Console, quiet: bool) -> None:
     )
 
     b, c = result.base.label, result.candidate.label
-    console.print(Text(f"{c} vs {b} ({result.design})", style="bold"))
+    console.print(plain(f"{c} vs {b} ({result.design})", style="bold"))
     for line in result.headline:
-        console.print(Text(f"  {line}"))
+        console.print(plain(f"  {line}"))
     if result.data_check.status == "mismatch":
-        console.print(Text(f"DATA MISMATCH: {result.data_check.message}", style="bold red"))
+        console.print(plain(f"DATA MISMATCH: {result.data_check.message}", style="bold red"))
     if quiet:
         return
     level = round(result.confidence_level * 100)
@@ -139,13 +140,13 @@ def _print(result: Any, console: Console, quiet: bool) -> None:
         disp.add_column(col)
     for d in shown_disparities(result):
         disp.add_row(
-            Text(d.criterion if d.method == "between_groups" else f"{d.criterion} ({d.method})"),
-            Text(" x ".join(d.features)),
-            Text(value_text(d.base, d.base_ci_low, d.base_ci_high)),
-            Text(value_text(d.candidate, d.candidate_ci_low, d.candidate_ci_high)),
-            Text(change_text(d)),
-            Text(fmt_p(d.p_holm)),
-            Text(conclusion_text(d), style=_STYLE.get(d.direction or "", "")),
+            plain(d.criterion if d.method == "between_groups" else f"{d.criterion} ({d.method})"),
+            plain(" x ".join(d.features)),
+            plain(value_text(d.base, d.base_ci_low, d.base_ci_high)),
+            plain(value_text(d.candidate, d.candidate_ci_low, d.candidate_ci_high)),
+            plain(change_text(d)),
+            plain(fmt_p(d.p_holm)),
+            plain(conclusion_text(d), style=_STYLE.get(d.direction or "", "")),
         )
     console.print(disp)
     met = Table(title=f"Key metrics by group ({level}% CI)", title_justify="left")
@@ -153,21 +154,21 @@ def _print(result: Any, console: Console, quiet: bool) -> None:
         met.add_column(col)
     for m in shown_metrics(result):
         met.add_row(
-            Text(m.metric),
-            Text(group_label(m.slice)),
-            Text(str(m.n_base)),
-            Text(value_text(m.base, m.base_ci_low, m.base_ci_high)),
-            Text(value_text(m.candidate, m.candidate_ci_low, m.candidate_ci_high)),
-            Text(change_text(m)),
-            Text(m.test),
-            Text(fmt_p(m.p_holm)),
-            Text(conclusion_text(m), style=_STYLE.get(m.direction or "", "")),
+            plain(m.metric),
+            plain(group_label(m.slice)),
+            plain(str(m.n_base)),
+            plain(value_text(m.base, m.base_ci_low, m.base_ci_high)),
+            plain(value_text(m.candidate, m.candidate_ci_low, m.candidate_ci_high)),
+            plain(change_text(m)),
+            plain(m.test),
+            plain(fmt_p(m.p_holm)),
+            plain(conclusion_text(m), style=_STYLE.get(m.direction or "", "")),
         )
     console.print(met)
-    console.print(Text(result.design_note, style="dim"))
-    console.print(Text(intervals_note(result), style="dim"))
+    console.print(plain(result.design_note, style="dim"))
+    console.print(plain(intervals_note(result), style="dim"))
     for w in result.warnings:
-        console.print(Text(f"warning: {w}", style="yellow"))
+        console.print(plain(f"warning: {w}", style="yellow"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -225,7 +226,7 @@ def run(args: argparse.Namespace) -> int:
         labels=names,
         allow_data_mismatch=args.allow_data_mismatch,
     )
-    console = Console(highlight=False) if sys.stdout.isatty() else Console(width=200)
+    console = terminal(width=None if sys.stdout.isatty() else 200)
     _print(result, console, args.quiet)
     if args.json_out:
         write_text_atomic(args.json_out, result.to_json() + "\n")

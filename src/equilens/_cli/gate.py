@@ -16,12 +16,14 @@ from typing import Any
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
-from rich.text import Text
 
 from equilens._cli._options import output_file
+from equilens._cli._table import terminal
 from equilens._files import write_text_atomic
-from equilens.exceptions import InvalidParameterError
+from equilens._text import plain
+from equilens.exceptions import InvalidParameterError, LogFormatError
 from equilens.policy import GateDecision, Policy, decide, load_policy, to_junit, to_markdown
+from equilens.policy._decide import missing_section
 from equilens.policy._decision import outcome_rank
 from equilens.results import AuditLog, read_log
 
@@ -95,7 +97,7 @@ def _as_of(value: str | None) -> date | None:
 def print_decision(decision: GateDecision, console: Console, *, quiet: bool = False) -> None:
     """The verdict, a table of rules and the outcomes that need attention (no markup from
     data: every string is printed as plain text)."""
-    verdict = Text(f"{decision.verdict.upper()}: ", style=_STYLE[decision.verdict])
+    verdict = plain(f"{decision.verdict.upper()}: ", style=_STYLE[decision.verdict])
     verdict.append(decision.summary, style="bold")
     console.print(verdict)
     if quiet:
@@ -110,34 +112,34 @@ def print_decision(decision: GateDecision, console: Console, *, quiet: bool = Fa
         for o in outcomes:
             counts[o.status] = counts.get(o.status, 0) + 1
         summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-        table.add_row(Text(rule_id), Text(status, style=_STYLE[status]), Text(summary))
+        table.add_row(plain(rule_id), plain(status, style=_STYLE[status]), plain(summary))
     console.print(table)
     ranked = sorted(
         (o for o in decision.rule_outcomes if o.status not in ("pass", "not_applicable")),
         key=lambda o: -outcome_rank(o, decision.block_on_warn),
     )
     if ranked:
-        console.print(Text("Outcomes that need attention", style="italic"))
+        console.print(plain("Outcomes that need attention", style="italic"))
         for o in ranked[:_SHOWN]:
-            line = Text(o.status.upper().replace("_", " "), style=_STYLE[o.status])
+            line = plain(o.status.upper().replace("_", " "), style=_STYLE[o.status])
             line.append(f"  {o.rule_id}: {o.group_label}", style="bold")
             console.print(line)
-            console.print(Padding(Text(o.reason), (0, 0, 0, 4)))
+            console.print(Padding(plain(o.reason), (0, 0, 0, 4)))
         if len(ranked) > _SHOWN:
-            console.print(Text(f"... and {len(ranked) - _SHOWN} more (see --json or --junit)"))
+            console.print(plain(f"... and {len(ranked) - _SHOWN} more (see --json or --junit)"))
     if decision.retrain_required:
         console.print(
-            Text(f"Retraining required: {len(decision.retrain_reasons)} trigger(s).", "bold")
+            plain(f"Retraining required: {len(decision.retrain_reasons)} trigger(s).", "bold")
         )
     for esc in decision.escalations:
-        line = Text(f"Escalate ({esc.severity}): ", style=_STYLE[esc.severity])
+        line = plain(f"Escalate ({esc.severity}): ", style=_STYLE[esc.severity])
         line.append(
             f"owners {', '.join(esc.owners) or 'none'}; contacts "
             f"{', '.join(esc.contacts) or 'none'}; {len(esc.messages)} notice(s)"
         )
         console.print(line)
     for expired in decision.expired_exemptions:
-        console.print(Text(f"Expired (no longer applied): {expired}", style="yellow"))
+        console.print(plain(f"Expired (no longer applied): {expired}", style="yellow"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -150,6 +152,9 @@ def run(args: argparse.Namespace) -> int:
         output_file(value, option)
     log = read_log(args.audit)
     policy = load_policy(args.policy)
+    problem = missing_section(log, policy)
+    if problem is not None:
+        raise LogFormatError(f"{args.audit}: {problem}")
     return apply_policy(
         log,
         policy,
@@ -181,7 +186,7 @@ def apply_policy(
     Shared by ``equilens gate`` and ``equilens audit SPEC`` (a spec with a ``policy:``).
     """
     decision = decide(log, policy, today=today)
-    console = Console(highlight=False)
+    console = terminal()
     print_decision(decision, console, quiet=quiet)
     if junit:
         write_text_atomic(junit, to_junit(decision))

@@ -12,10 +12,10 @@ import json
 import sys
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
+from equilens._cli._table import terminal
+from equilens._text import plain
 from equilens.exceptions import InvalidParameterError
 
 _STORE_HELP = (
@@ -72,15 +72,15 @@ def run_history(args: argparse.Namespace) -> int:
     for r in rows:
         table.add_row(
             str(r.seq),
-            Text(r.stored_at[:19].replace("T", " ")),
-            Text(r.actor),
+            plain(r.stored_at[:19].replace("T", " ")),
+            plain(r.actor),
             r.kind,
-            Text(r.run_id[:12]),
-            Text(r.policy_name or "-"),
-            Text(r.verdict or "-"),
+            plain(r.run_id[:12]),
+            plain(r.policy_name or "-"),
+            plain(r.verdict or "-"),
             r.record_hash[:12],
         )
-    Console(highlight=False).print(table)
+    terminal().print(table)
     return 0
 
 

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from equilens._redact import redact_text
+from equilens._text import clean_text
 from equilens._version import __version__
 from equilens.exceptions import EquilensError
 
@@ -42,8 +43,8 @@ EXIT_INTERNAL = 3
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"equilens: error: {message}\n")
+        # One line, like every other error (the usage is one --help away).
+        sys.stderr.write(f"{self.prog}: error: {_one_line(message)} (see {self.prog} --help)\n")
         raise SystemExit(EXIT_BAD_INPUT)
 
 
@@ -67,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help(sys.stderr)
+        sys.stderr.write("equilens: error: no command given (see equilens --help)\n")
         return EXIT_BAD_INPUT
     try:
         code: int = args.handler(args)
@@ -103,8 +104,8 @@ def _internal(exc: BaseException) -> int:
 
 
 def _one_line(message: str) -> str:
-    """The message on one line, with every secret masked."""
-    return redact_text(" ".join(message.split()))
+    """The message on one line, with no control or bidi character and every secret masked."""
+    return redact_text(" ".join(clean_text(message).split()))
 
 
 def entry() -> None:

@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from equilens._cli._options import output_dir, output_file, parse_bins, split_list
+from equilens._cli._table import terminal
 from equilens._cli.gate import _as_of, actor_name
 from equilens._files import write_text_atomic
+from equilens._text import plain
 from equilens.exceptions import InvalidParameterError
 
 _SEVERITY_STYLE = {"block": "bold red", "warn": "yellow", "info": "cyan"}
@@ -200,10 +200,10 @@ def run_ingest(args: argparse.Namespace) -> int:
                 n = store_alarms(store, result.new_alarms, actor=actor_name(args.actor))
                 stored = f"{n} alarm(s) stored in {store!r}"
         save_state(state, args.state)
-    console = Console(highlight=False)
+    console = terminal()
     look = result.look
     if not args.quiet:
-        console.print(Text(f"look {look.look} ({look.batch}): {look.n_rows} rows", style="bold"))
+        console.print(plain(f"look {look.look} ({look.batch}): {look.n_rows} rows", style="bold"))
         table = Table(title="Drift against the reference (descriptive)", title_justify="left")
         for col in ("subject", "statistic", "value", "95% interval / p", "n ref", "n batch"):
             table.add_column(col)
@@ -214,34 +214,34 @@ def run_ingest(args: argparse.Namespace) -> int:
                 else (f"p={_num(row.p_value, 4)}" if row.p_value is not None else row.note)
             )
             table.add_row(
-                Text(row.subject),
-                Text(row.statistic),
-                Text(_num(row.value, 4)),
-                Text(extra),
-                Text(str(row.n_reference)),
-                Text(str(row.n_batch)),
+                plain(row.subject),
+                plain(row.statistic),
+                plain(_num(row.value, 4)),
+                plain(extra),
+                plain(str(row.n_reference)),
+                plain(str(row.n_batch)),
             )
         console.print(table)
         if look.new_groups:
             console.print(
-                Text(f"Not monitored (not in the reference): {', '.join(look.new_groups)}")
+                plain(f"Not monitored (not in the reference): {', '.join(look.new_groups)}")
             )
     for alarm in result.new_alarms:
-        line = Text(f"ALARM ({alarm.severity}) ", style=_SEVERITY_STYLE[alarm.severity])
+        line = plain(f"ALARM ({alarm.severity}) ", style=_SEVERITY_STYLE[alarm.severity])
         line.append(alarm.reason)
         console.print(line)
         if alarm.rule_ids:
-            console.print(Text(f"    policy rules: {', '.join(alarm.rule_ids)}"))
+            console.print(plain(f"    policy rules: {', '.join(alarm.rule_ids)}"))
         if alarm.retrain:
-            console.print(Text("    retraining triggered", style="bold"))
+            console.print(plain("    retraining triggered", style="bold"))
         for message in alarm.messages:
             console.print(
-                Text(
+                plain(
                     f"    notice to {', '.join(alarm.owners + alarm.contacts) or 'none'}: {message}"
                 )
             )
     if not result.new_alarms and not args.quiet:
-        console.print(Text("no new alarm", style="green"))
+        console.print(plain("no new alarm", style="green"))
     if stored and not args.quiet:
         sys.stdout.write(stored + "\n")
     if args.json_out:
@@ -264,9 +264,9 @@ def run_status(args: argparse.Namespace) -> int:
     shown = state.looks[-args.looks :]
     stats = [BatchStats.from_dict(lk.stats) for lk in shown]
     alarmed = {a.stream_id: a for lk in state.looks for a in lk.alarms}
-    console = Console(highlight=False)
+    console = terminal()
     console.print(
-        Text(
+        plain(
             f"monitor {state.monitor_id}: {len(state.looks)} of {c.horizon} looks; family-wise "
             f"false alarm probability <= {c.alpha}",
             style="bold",
@@ -287,28 +287,28 @@ def run_status(args: argparse.Namespace) -> int:
         for b in stats:
             x, n = stream_counts(b, GroupRef(s.feature, s.group), s.metric)
             if n == 0:
-                cells.append(Text("n=0"))
+                cells.append(plain("n=0"))
             else:
                 lo, hi = wilson_interval(x, n)
-                cells.append(Text(f"{x / n:.3f} ({lo:.3f}-{hi:.3f})"))
+                cells.append(plain(f"{x / n:.3f} ({lo:.3f}-{hi:.3f})"))
         last = state.looks[-1].log_statistics.get(s.id) if state.looks else None
         alarm = alarmed.get(s.id)
         status = (
-            Text(f"ALARM {alarm.severity} (look {alarm.look})", _SEVERITY_STYLE[alarm.severity])
+            plain(f"ALARM {alarm.severity} (look {alarm.look})", _SEVERITY_STYLE[alarm.severity])
             if alarm
-            else Text("ok", "green")
+            else plain("ok", "green")
         )
         table.add_row(
-            Text(s.id),
-            Text(f"{s.reference_rate:.3f} ({s.null_low:.3f}-{s.null_high:.3f})"),
+            plain(s.id),
+            plain(f"{s.reference_rate:.3f} ({s.null_low:.3f}-{s.null_high:.3f})"),
             *cells,
-            Text(f"{_num(last, 2)} / {s.log_threshold:.2f}"),
+            plain(f"{_num(last, 2)} / {s.log_threshold:.2f}"),
             status,
         )
     console.print(table)
     for u in state.unmonitored:
         group = "overall" if u.feature is None else f"{u.feature}={u.group}"
-        console.print(Text(f"not monitored: {u.metric} | {group}: {u.reason}", style="dim"))
+        console.print(plain(f"not monitored: {u.metric} | {group}: {u.reason}", style="dim"))
     if args.json_out:
         write_text_atomic(args.json_out, json.dumps(state.model_dump(mode="json"), indent=1) + "\n")
     return 0

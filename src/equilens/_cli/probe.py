@@ -24,19 +24,22 @@ section), ``DIR/pairs.jsonl`` (every pair or item, verbatim) and ``DIR/failures.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import importlib
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from equilens._cli._options import check_draws, output_dir
+from equilens._cli._table import terminal
+from equilens._text import plain
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.results._log import AuditLog, write_log
 
@@ -203,7 +206,7 @@ def _read_texts(path: str, column: str) -> list[str]:
                     )
                 return [str(row[column]) for row in reader]
         return [line for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InvalidInputError(f"Cannot read --texts {p}: {exc}") from None
 
 
@@ -223,7 +226,7 @@ def _label(mapping: dict[str, str]) -> str:
 
 
 def _console() -> Console:
-    return Console() if sys.stdout.isatty() else Console(width=200)
+    return terminal(highlight=True, width=None if sys.stdout.isatty() else 200)
 
 
 def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], show: int) -> None:
@@ -251,8 +254,8 @@ def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], sh
         )
         table.add_row(
             c.metric,
-            escape(_label(c.slice)),
-            escape(_label(c.reference)),
+            plain(_label(c.slice)),
+            plain(_label(c.reference)),
             str(c.n),
             _fmt(c.value),
             _fmt(c.reference_value),
@@ -270,7 +273,7 @@ def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], sh
         for r in extra:
             t2.add_row(
                 r.metric,
-                escape(_label(r.slice)),
+                plain(_label(r.slice)),
                 str(r.n),
                 f"{_fmt(r.value)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]",
             )
@@ -282,8 +285,8 @@ def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], sh
             t3.add_column(col, overflow="fold")
         for p in top:
             t3.add_row(
-                escape(p.reference_text),
-                escape(p.text),
+                plain(p.reference_text),
+                plain(p.text),
                 f"{p.reference_score:.3f}",
                 f"{p.score:.3f}",
                 f"{p.shift:+.3f}",
@@ -292,7 +295,7 @@ def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], sh
     if failures:
         console.print(f"The model failed on {len(failures)} inputs (see failures.jsonl); first:")
         for f in failures[:5]:
-            console.print("  " + escape(str(f)))
+            console.print(plain(f"  {f}"))
 
 
 def _top_k(value: int) -> int:
@@ -303,6 +306,28 @@ def _top_k(value: int) -> int:
 
 def _out_dir(out: str) -> Path:
     return output_dir(out, "--out")
+
+
+def _write_failures(out: Path, failures: list[Any]) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "failures.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for f in failures:
+            fh.write(json.dumps(asdict(f), ensure_ascii=False) + "\n")
+    return path
+
+
+@contextlib.contextmanager
+def _all_failed_report(out: Path) -> Iterator[None]:
+    """A probe whose every input failed measured nothing: write ``failures.jsonl`` (no audit
+    log, so nothing can be gated) and exit 2 with one line naming it."""
+    from equilens.probes._run import AllInputsFailedError
+
+    try:
+        yield
+    except AllInputsFailedError as exc:
+        path = _write_failures(out, exc.failures)
+        raise InvalidInputError(f"{exc}; no audit log was written; see {path}") from None
 
 
 def _run_paired(args: argparse.Namespace, kind: str) -> int:
@@ -323,15 +348,16 @@ def _run_paired(args: argparse.Namespace, kind: str) -> int:
         "packages": pkgs,
         "top_k": _top_k(args.top_k),
     }
-    if kind == "identity":
-        run = run_identity(model, args.suite, **options)
-    elif args.texts:
-        texts = _read_texts(args.texts, args.text_column)
-        run = probe_texts(
-            model, texts, gender_swapper(args.swap), attribute="gender_swap", **options
-        )
-    else:
-        run = run_counterfactual(model, args.suite, **options)
+    with _all_failed_report(out):
+        if kind == "identity":
+            run = run_identity(model, args.suite, **options)
+        elif args.texts:
+            texts = _read_texts(args.texts, args.text_column)
+            run = probe_texts(
+                model, texts, gender_swapper(args.swap), attribute="gender_swap", **options
+            )
+        else:
+            run = run_counterfactual(model, args.suite, **options)
     path = run.write(out)
     if not args.quiet:
         print_probe_summary(run.log, run.pairs, run.failures, args.show)
@@ -357,27 +383,26 @@ def run_stereotype_cmd(args: argparse.Namespace) -> int:
     if args.limit < 0:
         raise InvalidParameterError(f"--limit must be >= 0 (0 = all), got {args.limit}")
     model, name, pkgs = resolve_model(args.model)
-    run = run_stereotype(
-        model,
-        args.benchmark,
-        limit=args.limit or None,
-        seed=args.seed,
-        model_name=name,
-        confidence_level=args.confidence,
-        bootstrap=check_draws(args.bootstrap),
-        batch_size=args.batch_size or 256,
-        packages=pkgs,
-        top_k=_top_k(args.top_k),
-    )
+    with _all_failed_report(out):
+        run = run_stereotype(
+            model,
+            args.benchmark,
+            limit=args.limit or None,
+            seed=args.seed,
+            model_name=name,
+            confidence_level=args.confidence,
+            bootstrap=check_draws(args.bootstrap),
+            batch_size=args.batch_size or 256,
+            packages=pkgs,
+            top_k=_top_k(args.top_k),
+        )
     out.mkdir(parents=True, exist_ok=True)
     path = write_log(run.log, out / "audit.json")
     with (out / "pairs.jsonl").open("w", encoding="utf-8") as fh:
         for item, ll in zip(run.items, run.log_likelihoods.tolist()):
             row = {**asdict(item), "log_likelihoods": [None if x != x else x for x in ll]}
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    with (out / "failures.jsonl").open("w", encoding="utf-8") as fh:
-        for f in run.failures:
-            fh.write(json.dumps(asdict(f), ensure_ascii=False) + "\n")
+    _write_failures(out, run.failures)
     if not args.quiet:
         print_probe_summary(run.log, [], run.failures, 0)
         sys.stdout.write(f"\naudit log written to {path}\n")

@@ -22,21 +22,28 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``equilens validate``."""
+    from equilens._text import clean_text
     from equilens.policy import is_policy_file, load_policy
     from equilens.spec import validate_spec
 
     if is_policy_file(args.file):
         policy = load_policy(args.file)
         sys.stdout.write(
-            f"{args.file}: valid policy '{policy.name}' ({len(policy.rules)} rule(s), "
-            f"{len(policy.exemptions)} exemption(s))\n"
+            clean_text(
+                f"{args.file}: valid policy '{policy.name}' ({len(policy.rules)} rule(s), "
+                f"{len(policy.exemptions)} exemption(s))"
+            )
+            + "\n"
         )
         return 0
 
     spec = validate_spec(args.file)
     source = spec.data.path or f"dataset {spec.data.dataset}"
     sys.stdout.write(
-        f"{args.file}: valid audit spec ({source}; {len(spec.sensitive_features)} sensitive "
-        f"feature(s); outputs to {spec.outputs.dir})\n"
+        clean_text(
+            f"{args.file}: valid audit spec ({source}; {len(spec.sensitive_features)} sensitive "
+            f"feature(s); outputs to {spec.outputs.dir})"
+        )
+        + "\n"
     )
     return 0

@@ -24,7 +24,7 @@ import pandas as pd
 
 from equilens._text import md_escape
 from equilens.cards._page import page, table, unstated, write_text
-from equilens.data import MISSING_LABEL
+from equilens.data import MISSING_LABEL, group_label
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.report._content import fmt_interval, fmt_value
 from equilens.report._svg import Dot, DotColumn, DotRow, dot_matrix, esc
@@ -165,8 +165,8 @@ def _is_missing(s: pd.Series) -> pd.Series:
 
 def _label(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+        return group_label(str(int(v)))
+    return group_label(str(v))
 
 
 def group_labels(s: pd.Series) -> pd.Series:

@@ -1,19 +1,18 @@
 """Markdown (pull-request comment) and self-contained HTML views of a comparison.
 
 Everything from the document is escaped: :func:`equilens.report.md_escape` for Markdown,
-``html.escape`` for HTML. The HTML page has no scripts and no external resources.
+``html_escape`` for HTML. The HTML page has no scripts and no external resources.
 """
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from equilens._text import md_escape
+from equilens._text import html_escape, md_escape
 from equilens.compare._finish import fmt_ci, fmt_p
 from equilens.compare._model import DisparityChange, MetricChange, RunComparison
 from equilens.exceptions import InvalidInputError, LogFormatError
@@ -183,8 +182,8 @@ th{background:#f6f8fa}td.num{font-variant-numeric:tabular-nums;white-space:nowra
 
 
 def _cell(text: str, cls: str = "") -> str:
-    attr = f' class="{html.escape(cls)}"' if cls else ""
-    return f"<td{attr}>{html.escape(text)}</td>"
+    attr = f' class="{html_escape(cls)}"' if cls else ""
+    return f"<td{attr}>{html_escape(text)}</td>"
 
 
 def _conclusion_cell(row: MetricChange | DisparityChange) -> str:
@@ -193,7 +192,7 @@ def _conclusion_cell(row: MetricChange | DisparityChange) -> str:
 
 
 def _html_table(header: Sequence[str], rows: Sequence[str]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    head = "".join(f"<th>{html_escape(h)}</th>" for h in header)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
@@ -201,7 +200,7 @@ def render_html_section(result: RunComparison) -> str:
     """The comparison as an HTML ``<section>`` (to embed in another page)."""
     level = round(result.confidence_level * 100)
     b, c = result.base.label, result.candidate.label
-    e = html.escape
+    e = html_escape
     parts = [
         '<section class="equilens-compare">',
         f"<h1>Comparison: {e(b)} vs {e(c)}</h1>",
@@ -272,7 +271,7 @@ def render_html_section(result: RunComparison) -> str:
 
 def render_html(result: RunComparison) -> str:
     """A self-contained HTML page (inline CSS, no scripts, opens offline)."""
-    title = html.escape(f"equilens compare: {result.base.label} vs {result.candidate.label}")
+    title = html_escape(f"equilens compare: {result.base.label} vs {result.candidate.label}")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -14,6 +14,7 @@ from equilens.data._types import (
     DataFingerprint,
     Feature,
     LabelValue,
+    group_label,
 )
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "DataFingerprint",
     "Feature",
     "LabelValue",
+    "group_label",
     "load_adult",
     "load_compas",
     "load_german_credit",

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from equilens.data._alloc import BLOCK_ROWS, POOL, empty
-from equilens.data._types import MISSING_LABEL, BinSpec, Feature, LabelValue
+from equilens.data._types import MISSING_LABEL, BinSpec, Feature, LabelValue, group_label
 from equilens.exceptions import InvalidInputError
 
 __all__ = [
@@ -245,12 +245,13 @@ def _encode(col: pa.ChunkedArray) -> _Encoded:
 
 def _labels_and_mapping(
     values: pa.Array, positions: NDArray[np.intp], k: int
-) -> tuple[list[str], NDArray[np.int32], NDArray[np.bool_]]:
+) -> tuple[list[str], NDArray[np.int32]]:
     """Sort the distinct values and give each dictionary position its group code.
 
-    Returns the labels, a mapping of length ``k + 1`` (entries not in ``positions`` and the
-    null slot get code ``len(labels)``, the missing group) and, per position, whether its
-    value formats as the literal missing label (and so joins the missing group).
+    Returns the labels (:func:`~equilens.data._types.group_label` of each formatted value, so
+    a real ``"<missing>"`` never joins the missing group) and a mapping of length ``k + 1``
+    (entries not in ``positions`` and the null slot get code ``len(labels)``, the missing
+    group).
     """
     sort_indices = pc.array_sort_indices(values)
     order = numeric_view(sort_indices).astype(np.int64)
@@ -258,19 +259,21 @@ def _labels_and_mapping(
     single = pa.types.is_float32(values.type) or pa.types.is_float16(values.type)
     code_of_label: dict[str, int] = {}
     codes_of_positions = np.empty(len(positions), dtype=np.int64)
-    literal_missing = np.zeros(len(positions), dtype=bool)
     for i, value in zip(order, sorted_values, strict=True):
-        text = _format_value(value, single=single)
-        if text == MISSING_LABEL:
-            literal_missing[i] = True
-            codes_of_positions[i] = -1
-            continue
+        text = group_label(_format_value(value, single=single))
         codes_of_positions[i] = code_of_label.setdefault(text, len(code_of_label))
     labels = list(code_of_label)
-    codes_of_positions[literal_missing] = len(labels)
     mapping = np.full(k + 1, len(labels), dtype=np.int32)
     mapping[positions] = codes_of_positions
-    return labels, mapping, literal_missing
+    return labels, mapping
+
+
+def all_missing(label: str) -> InvalidInputError:
+    """The error for a sensitive column whose every value is missing (one group of nothing)."""
+    return InvalidInputError(
+        f"{label} has no values: every row is missing (null, NaN or empty), so it defines no "
+        "groups; fill it or leave it out of the sensitive features"
+    )
 
 
 def _too_many_groups(label: str, count: int, max_groups: int) -> InvalidInputError:
@@ -301,13 +304,15 @@ def encode_categorical(
     Returns
     -------
     Feature
-        Labels sorted by value, "<missing>" last if any row is null, NaN or an empty string.
+        Labels sorted by value, "<missing>" last if any row is null, NaN or an empty string
+        (a real value "<missing>" is labelled "\\<missing>": :func:`group_label`).
         Dictionary entries that no row uses (unused pandas categories) get no group.
 
     Raises
     ------
     InvalidInputError
-        For an unsupported type or more than ``max_groups`` distinct values.
+        For an unsupported type, more than ``max_groups`` distinct values, or no value at all
+        (every row missing).
     """
     if not _is_groupable(col.type):
         raise InvalidInputError(
@@ -315,7 +320,7 @@ def encode_categorical(
             "numbers, booleans or dates"
         )
     if pa.types.is_null(col.type) or col.null_count == n_rows:
-        return Feature(name, np.zeros(n_rows, dtype=np.int32), (MISSING_LABEL,), "categorical")
+        raise all_missing(label)
     enc = _encode(col)
     k = len(enc.dictionary)
     miss = enc.missing_entries()
@@ -326,11 +331,12 @@ def encode_categorical(
         raise _too_many_groups(label, int(valid.sum()), max_groups)
     positions = np.flatnonzero(valid)
     values = enc.dictionary.take(_int64_array(positions))
-    labels, mapping, literal_missing = _labels_and_mapping(values, positions, k)
+    if positions.size == 0:
+        raise all_missing(label)
+    labels, mapping = _labels_and_mapping(values, positions, k)
     codes = enc.take(mapping)
-    # Some row is missing if it is null or uses a missing (or literally "<missing>") entry.
-    has_missing = enc.null_rows or bool((miss & used).any()) or bool(literal_missing.any())
-    if has_missing:
+    # Some row is missing if it is null or uses a missing entry.
+    if enc.null_rows or bool((miss & used).any()):
         labels.append(MISSING_LABEL)
     return Feature(name, codes, tuple(labels), "categorical")
 
@@ -374,7 +380,7 @@ def encode_binned(col: pa.ChunkedArray, name: str, label: str, spec: BinSpec) ->
     Raises
     ------
     InvalidInputError
-        If the column is not numeric.
+        If the column is not numeric, or every value is missing.
     """
     value_type = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
     if not _is_numeric(value_type):
@@ -396,6 +402,8 @@ def encode_binned(col: pa.ChunkedArray, name: str, label: str, spec: BinSpec) ->
             out[nan] = len(labels)
             any_missing = True
     if any_missing:
+        if bool(np.isnan(values).all()):
+            raise all_missing(label)
         labels = (*labels, MISSING_LABEL)
     return Feature(name, codes, labels, "binned", spec.edges)
 

@@ -412,8 +412,10 @@ def prepare_inputs(
 
     Notes
     -----
-    Missing sensitive values (null, NaN, empty string, or the string ``"<missing>"``) form
-    their own group labelled ``"<missing>"``, listed last. Group labels are sorted by value
+    Missing sensitive values (null, NaN, empty string) form their own group labelled
+    ``"<missing>"``, listed last; a real value ``"<missing>"`` stays a group of its own,
+    labelled ``"\\<missing>"`` (:func:`~equilens.data.group_label`). A sensitive column
+    whose every value is missing is an error. Group labels are sorted by value
     (numbers in numeric order, also for pandas ordered categoricals), independent of row
     order; categories that no row uses get no group. Whole-number floats are labelled like
     ints (``2.0`` -> ``"2"``) so a pandas int column with NaN gives the same labels as the

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,10 +19,33 @@ from numpy.typing import NDArray
 
 from equilens.exceptions import InvalidParameterError
 
-__all__ = ["MISSING_LABEL", "AuditInputs", "BinSpec", "DataFingerprint", "Feature", "LabelValue"]
+__all__ = [
+    "MISSING_LABEL",
+    "AuditInputs",
+    "BinSpec",
+    "DataFingerprint",
+    "Feature",
+    "LabelValue",
+    "group_label",
+]
 
 MISSING_LABEL = "<missing>"
-"""Label of the group of rows whose sensitive value is missing (null, NaN or empty string)."""
+"""Label of the group of rows whose sensitive value is missing (null, NaN or empty string).
+A real value that reads ``<missing>`` is labelled ``\\<missing>`` (see :func:`group_label`)."""
+
+_MISSING_LOOKALIKE = re.compile(r"\\*<missing>")
+
+
+def group_label(text: str) -> str:
+    """The group label of a real (non-missing) value formatted as ``text``.
+
+    Labels must never merge a real value with the missing rows, so the mapping is one-to-one:
+    a value of the form ``<missing>``, ``\\<missing>``, ``\\\\<missing>``, ... gets one more
+    leading backslash (``<missing>`` -> ``\\<missing>``); every other value is its own label.
+    Only the missing rows are labelled ``<missing>`` (:data:`MISSING_LABEL`).
+    """
+    return "\\" + text if _MISSING_LOOKALIKE.fullmatch(text) else text
+
 
 LabelValue = str | int | float | bool
 """A label value as found in the data (a Python scalar)."""

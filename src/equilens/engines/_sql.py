@@ -69,6 +69,7 @@ from equilens.data._encode import (
     _py,
     _too_many,
     _too_many_groups,
+    all_missing,
 )
 from equilens.data._inputs import _check_bins, _resolve_positive
 from equilens.data._sources import _check_present
@@ -582,7 +583,12 @@ class _Run:
             )
         if self.groups is not None:
             col = self.groups.column(f"k{i}")
-            self.features.append(_binned(spec, col) if spec else _categorical(self, name, col))
+            feature = (
+                _binned(spec, col, self.describe(name, "sensitive"))
+                if spec
+                else _categorical(self, name, col)
+            )
+            self.features.append(feature)
             return
         if spec is None and info.kind != "null":
             valid = f"NOT {self.missing_condition(name, info.kind)}"
@@ -732,19 +738,23 @@ def _categorical(run: _Run, name: str, col: pa.ChunkedArray) -> _Feature:
     if positions.size > run.roles.max_groups:
         label = run.describe(name, "sensitive")
         raise _too_many_groups(label, int(positions.size), run.roles.max_groups)
+    if positions.size == 0:
+        raise all_missing(run.describe(name, "sensitive"))
     values = distinct.take(pa.array(positions, type=pa.int64()))
-    labels, mapping, _ = _labels_and_mapping(values, positions, k)
+    labels, mapping = _labels_and_mapping(values, positions, k)
     codes = mapping.astype(np.int64)[_index_of(col, distinct)]
     if np.any(codes == len(labels)):
         labels.append(MISSING_LABEL)
     return _Feature(tuple(labels), codes)
 
 
-def _binned(spec: BinSpec, col: pa.ChunkedArray) -> _Feature:
+def _binned(spec: BinSpec, col: pa.ChunkedArray, label: str) -> _Feature:
     labels = spec.band_labels
     arr = col.combine_chunks()
     codes = np.asarray(arr.fill_null(len(labels)).to_numpy(zero_copy_only=False), dtype=np.int64)
     if arr.null_count:
+        if arr.null_count == len(arr):
+            raise all_missing(label)
         labels = (*labels, MISSING_LABEL)
     return _Feature(labels, codes)
 
@@ -770,7 +780,11 @@ def _cell_features(run: _Run, res: pa.Table, query: _CellsQuery) -> list[_Featur
     for i, name in enumerate(run.roles.sensitive):
         spec = run.bins.get(name)
         col = res.column(f"k{i}")
-        features.append(_binned(spec, col) if spec else _categorical(run, name, col))
+        features.append(
+            _binned(spec, col, run.describe(name, "sensitive"))
+            if spec
+            else _categorical(run, name, col)
+        )
     return features
 
 
@@ -1185,7 +1199,7 @@ def _single_pass(
         if spec is not None:
             bands = len(spec.band_labels)
             col = pa.array(present, type=pa.int64(), mask=present == bands)
-            feature = _binned(spec, pa.chunked_array([col]))
+            feature = _binned(spec, pa.chunked_array([col]), run.describe(name, "sensitive"))
         else:
             assert group_values is not None
             col = group_values.take(pa.array(present, type=pa.int64()))

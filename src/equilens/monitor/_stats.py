@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from equilens.data import MISSING_LABEL, AuditInputs, prepare_inputs
+from equilens.data import MISSING_LABEL, AuditInputs, group_label, prepare_inputs
 from equilens.data._sources import ColumnRequest, load_columns
 from equilens.engines import compute_cell_stats
 from equilens.exceptions import InvalidInputError
@@ -224,7 +224,10 @@ def _feature_counts(
             idx = np.where(finite, np.searchsorted(cuts, values, side="right"), cuts.size + 1)
             numeric[name] = np.bincount(idx, minlength=cuts.size + 2).astype(np.int64)
         else:
-            texts = [MISSING_LABEL if v is None or v == "" else str(v) for v in col.to_pylist()]
+            texts = [
+                MISSING_LABEL if v is None or v == "" else group_label(str(v))
+                for v in col.to_pylist()
+            ]
             uniq, counts = np.unique(np.asarray(texts, dtype=object), return_counts=True)
             categorical[name] = {str(u): int(c) for u, c in zip(uniq, counts, strict=True)}
     return categorical, numeric, raw

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from equilens.exceptions import LogFormatError
 from equilens.policy._decision import (
     AppliedExemption,
     Escalation,
@@ -533,6 +534,39 @@ def _summary(verdict: Verdict, outcomes: list[RuleOutcome], policy: Policy) -> s
     return f"Passes {name}: no outcome warns or blocks."
 
 
+#: The log section each kind of rule reads.
+_SECTIONS = {"metric": "results", "criterion": "disparities", "comparison": "comparisons"}
+
+
+def missing_section(log: AuditLog, policy: Policy) -> str | None:
+    """Why the log cannot be judged; None when it can.
+
+    * A probe run measured nothing (no pair: the model failed on every input). Its rows are
+      all undefined, which rules would count as mere insufficient evidence.
+    * A section some rule reads is empty. Every audit writes result, criterion and comparison
+      rows; an empty section means the log is incomplete or was edited, and judging it would
+      pass every rule that reads it. Probe runs write no criterion rows, so their logs may
+      have an empty ``disparities``.
+    """
+    for i, record in enumerate(log.probes or []):
+        if record.pairs == 0:
+            return (
+                f"probes[{i}]: the {record.kind} probe measured nothing (0 pairs; the model "
+                f"failed on {record.failures} input(s)), so the gate cannot judge it"
+            )
+    for rule in policy.rules:
+        section = _SECTIONS[rule.target]
+        if getattr(log, section):
+            continue
+        if section == "disparities" and log.probes:
+            continue
+        return (
+            f"{section}: the section is empty, but rule '{rule.id}' reads {rule.target} rows; "
+            "the log is incomplete or was edited, so the gate cannot judge it"
+        )
+    return None
+
+
 def decide(log: AuditLog, policy: Policy, *, today: date | None = None) -> GateDecision:
     """Judge an audit log against a policy.
 
@@ -557,7 +591,16 @@ def decide(log: AuditLog, policy: Policy, *, today: date | None = None) -> GateD
     -----
     Pure: no I/O; the same arguments give an identical decision. A ``pass`` means the audit
     met the policy's rules; it is not a finding that the model is fair.
+
+    Raises
+    ------
+    LogFormatError
+        When a section a rule reads (results, disparities, comparisons) is empty
+        (:func:`missing_section`).
     """
+    problem = missing_section(log, policy)
+    if problem is not None:
+        raise LogFormatError(f"the audit log cannot be judged: {problem}")
     when = today if today is not None else date.today()
     sizes: dict[str, int] = {}
     for result in log.results:

@@ -51,7 +51,12 @@ from equilens.probes._record import (
     probe_test,
     word_swaps,
 )
-from equilens.probes._run import _failure_warnings, _fingerprint, package_versions
+from equilens.probes._run import (
+    _failure_warnings,
+    _fingerprint,
+    check_some_scored,
+    package_versions,
+)
 from equilens.probes._scoring import Failure, score_texts
 from equilens.results._log import (
     AuditLog,
@@ -361,6 +366,7 @@ def run_stereotype(
     index = {t: i for i, t in enumerate(texts)}
     t1 = time.perf_counter()
     ll, failures = score_texts(scorer, texts, batch_size=batch_size)
+    check_some_scored(failures, len(texts))
     t2 = time.perf_counter()
     item_ll = _item_ll(chosen, index, ll)
     ok = np.isfinite(item_ll[:, 0]) & np.isfinite(item_ll[:, 1])

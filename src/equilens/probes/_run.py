@@ -269,6 +269,29 @@ def _describe_model(model: Any, name: str | None) -> str:
     return getattr(model, "__qualname__", None) or type(model).__name__
 
 
+class AllInputsFailedError(InvalidInputError):
+    """The model failed on every input of a probe: nothing was measured.
+
+    A bad-input error (exit code 2), not an internal one: the fault is in the model, its
+    settings or its endpoint, which the user gives. ``failures`` holds every failed input,
+    so a caller can write them out for diagnosis.
+    """
+
+    def __init__(self, failures: Sequence[Failure], total: int) -> None:
+        first = failures[0].error if failures else "no error recorded"
+        super().__init__(
+            f"the model failed on every one of the {total} probe inputs, so nothing was "
+            f"measured (first error: {first})"
+        )
+        self.failures = list(failures)
+
+
+def check_some_scored(failures: Sequence[Failure], total: int) -> None:
+    """Raise :class:`AllInputsFailedError` when every one of ``total`` inputs failed."""
+    if total > 0 and len(failures) >= total:
+        raise AllInputsFailedError(failures, total)
+
+
 def _failure_warnings(failures: Sequence[Failure], total: int) -> list[str]:
     if not failures:
         return []
@@ -963,6 +986,7 @@ def _suite_design(
     text_list = list(unique)
     t1 = time.perf_counter()
     scores, failures = score_texts(model, text_list, batch_size=batch_size)
+    check_some_scored(failures, len(text_list))
     t2 = time.perf_counter()
     mat = np.full((len(units), len(suite.variants)), np.nan)
     for u, unit in enumerate(units):
@@ -1276,6 +1300,7 @@ def probe_texts(
     flat = [t for r in swapped for t in (r.original, r.text)]
     t1 = time.perf_counter()
     scores, failures = score_texts(model, flat, batch_size=batch_size)
+    check_some_scored(failures, len(flat))
     t2 = time.perf_counter()
     mat = scores.reshape(len(swapped), 2)
     design = _Design(

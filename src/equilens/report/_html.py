@@ -1,9 +1,10 @@
 """The self-contained HTML report: one file, inline CSS and SVG, a little inline JavaScript.
 
 The page loads nothing: no CDN, no web font, no image, no external URL. Every string from the
-audit log is escaped with :func:`html.escape` (through :func:`esc`) before it reaches the page,
-including inside SVG text and attributes. The only script is the report's own, marked
-``id="equilens-report-js"``; it sorts and filters tables and opens collapsed sections for print.
+audit log is escaped with :func:`equilens._text.html_escape` (through :func:`esc`) before it
+reaches the page, including inside SVG text and attributes. The only script is the report's
+own, marked ``id="equilens-report-js"``; it sorts and filters tables and opens collapsed
+sections for print.
 """
 
 from __future__ import annotations

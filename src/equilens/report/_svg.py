@@ -6,11 +6,12 @@ audit-log types), so they can be tested on their own.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from equilens._text import html_escape
 
 #: Categorical colours (Okabe-Ito, colour-blind safe), in the order groups are drawn.
 PALETTE: tuple[str, ...] = (
@@ -47,9 +48,9 @@ FONT = 12
 CHAR_W = 6.4  # average glyph width at 12px in common sans-serif fonts
 
 
-def esc(text: object) -> str:
-    """Escape any value for HTML text and attributes (also inside inline SVG)."""
-    return html.escape(str(text), quote=True)
+#: Escape any value for HTML text and attributes (also inside inline SVG): the one HTML
+#: escaper of the project, which also takes out control and bidi characters.
+esc = html_escape
 
 
 def _n(x: float) -> str:

@@ -504,7 +504,13 @@ def write_log(log: AuditLog, path: str | Path) -> Path:
 
 
 def read_log(path: str | Path) -> AuditLog:
-    """Read an audit log, checking its format version first."""
+    """Read an audit log: its format version first, then the schema, then the ranges, the
+    required sections and the consistency of its rows (:mod:`equilens.results._check`).
+
+    Every problem is a :class:`~equilens.exceptions.LogFormatError` whose one-line message
+    names the file and the field, e.g. ``audit.json: results[12].value: 7.5 is outside [0, 1]
+    for roc_auc_score``.
+    """
     path = Path(path)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -521,8 +527,23 @@ def read_log(path: str | Path) -> AuditLog:
             f"format {FORMAT_VERSION.split('.')[0]}.x. Upgrade equilens to read it."
         )
     try:
-        return AuditLog.model_validate(raw)
+        log = AuditLog.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = field_path(first["loc"])
         raise LogFormatError(f"{path} is not a valid audit log: {where}: {first['msg']}") from None
+    from equilens.results._check import log_problems
+
+    problems = log_problems(log)
+    if problems:
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise LogFormatError(f"{path}: {problems[0]}{more}")
+    return log
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """A validation error's location as a field path: ``results[12].value``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
