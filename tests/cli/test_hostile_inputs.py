@@ -7,8 +7,8 @@ name the files of the ``files`` fixture: valid ones to pair with the hostile one
 hostile ones (missing, a directory, empty, binary garbage, malformed JSON/YAML, a log out of
 range, ...).
 
-Cases marked ``io`` belong to the io branch's fixes (hostile YAML, output paths, huge
-numbers); they are ``xfail(strict=False)`` here until that branch is merged.
+Each case names the part of the tree whose check it exercises (``mine``: logs, labels,
+encoding, probes; ``io``: hostile YAML, output paths, huge numbers); all must pass.
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         "threshold: 0.5, severity: block}\nrules:\n  - {id: b, metric: accuracy_score, "
         "on: value, op: '<', threshold: 0.1, severity: info}\n",
     )
-    # An alias bomb kept small (9**6 leaves, about 200 MB if expanded): the full 600-byte bomb
-    # of the issue needs tens of GB before the io branch's alias budget refuses it.
+    # An alias bomb kept small (9**6 leaves, about 200 MB if expanded); the YAML loader's alias
+    # budget refuses it (and the issue's full bomb: tests/security/test_hostile_yaml.py).
     put("bomb.yaml", "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
         for p, c in zip("abcde", "bcdef", strict=True)
@@ -250,12 +250,8 @@ def _run(argv: list[str]) -> int:
 def _params() -> list[object]:
     out: list[object] = []
     for case_id, template, owner in CASES:
-        marks = (
-            [pytest.mark.xfail(strict=False, reason="fixed on the io branch")]
-            if owner == "io"
-            else []
-        )
-        out.append(pytest.param(template, id=case_id, marks=marks))
+        assert owner in ("mine", "io"), case_id
+        out.append(pytest.param(template, id=case_id))
     return out
 
 
