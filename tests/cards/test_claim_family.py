@@ -120,7 +120,7 @@ def test_unit_mistake_through_the_api(log: AuditLog) -> None:
 
 def test_p_values_agree_with_the_intervals(compas_demo_log: AuditLog) -> None:
     """p < 0.05 exactly when the 95% interval misses the claimed region, for every row of
-    the demo audit (Wilson, Clopper-Pearson, bootstrap, DeLong, logit, normal) and claims
+    the demo audit (Wilson, Clopper-Pearson, bootstrap, Newcombe score, logit, normal) and claims
     just inside and just outside each bound."""
     log = compas_demo_log
     rows = [(r.metric, r, r.slice) for r in log.results if r.ci_low is not None]
@@ -153,7 +153,7 @@ def test_p_values_agree_with_the_intervals(compas_demo_log: AuditLog) -> None:
                     comp,
                     check.p_value,
                 )
-    assert {"wilson", "bootstrap-percentile", "delong"} <= seen
+    assert {"wilson", "bootstrap-percentile", "newcombe-score (Hanley-McNeil)"} <= seen
 
 
 def test_holm_over_the_card_matches_statsmodels(log: AuditLog) -> None:
