@@ -70,11 +70,53 @@ def test_difference_bounds_are_bonferroni_newcombe_over_pairs(
     assert f"over {len(pairs)} intervals" in row.ci_method
 
 
+def _folded(lo: float, hi: float) -> tuple[float, float]:
+    """Bounds of ``min(r, 1/r)`` for ``r`` in ``[lo, hi]``."""
+    if lo <= 1.0 <= hi:
+        return min(lo, 1.0 / hi), 1.0
+    return (lo, hi) if hi < 1.0 else (1.0 / hi, 1.0 / lo)
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"a": (120, 300), "b": (50, 150)},  # ratio interval contains 1
+        {"a": (150, 300), "b": (45, 150)},  # below 1
+        {"a": (45, 150), "b": (150, 300)},  # above 1 (the larger group is the reference)
+        {"a": (12, 60), "b": (30, 50), "c": (20, 80), "d": (45, 90)},
+    ],
+)
+def test_ratio_bounds_are_bonferroni_katz_over_pairs(counts: dict[str, tuple[int, int]]) -> None:
+    """Independent check: statsmodels' log-ratio (Katz) interval per pair at alpha / pairs,
+    folded to min(r, 1/r); for two groups, the single pair's interval at level alpha."""
+    log = _audit(_from_counts(counts))
+    ref = max(counts, key=lambda k: counts[k][1])  # the default reference: the largest group
+    for method, pairs in (
+        ("between_groups", list(itertools.combinations(counts.values(), 2))),
+        ("to_reference", [(v, counts[ref]) for k, v in counts.items() if k != ref]),
+    ):
+        row = _row(log, "disparate_impact_ratio", method)
+        lows, highs = [], []
+        for (x1, n1), (x2, n2) in pairs:
+            lo, hi = confint_proportions_2indep(
+                x1, n1, x2, n2, method="log", compare="ratio", alpha=ALPHA / len(pairs)
+            )
+            near, far = _folded(float(lo), float(hi))
+            lows.append(near)
+            highs.append(far)
+        assert (row.ci_low, row.ci_high) == pytest.approx((min(lows), min(highs)), abs=1e-9)
+        assert row.ci_method.startswith("simultaneous pairwise log-ratio")
+        assert f"over {len(pairs)} intervals" in row.ci_method
+        assert row.ci_low <= row.value <= row.ci_high  # type: ignore[operator]
+
+
 def test_a_group_without_selections_gets_an_informative_ratio_interval() -> None:
+    """The log-ratio is undefined at zero selections: the whole criterion uses the box."""
     log = _audit(_from_counts({"a": (0, 40), "b": (20, 50), "c": (25, 60)}))
     row = _row(log, "disparate_impact_ratio")
     assert row.value == 0.0
     assert row.ci_low == 0.0 and row.ci_high is not None and row.ci_high > 0.0
+    assert row.ci_method.startswith("simultaneous per-group")
 
 
 def test_equalized_odds_point_estimate_lies_in_its_interval_in_the_reported_case() -> None:
@@ -164,6 +206,9 @@ PARITY = {
     "equal_opportunity_ratio": 1.0,
 }
 
+# Rates strictly between 0 and 1 keep every pair's log-ratio defined in these simulations, so
+# the ratio rows test the pairwise (Katz) intervals, not the per-group box they fall back to.
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("groups", [4, 8])
@@ -198,3 +243,31 @@ def test_intervals_cover_the_true_disparity_when_groups_differ() -> None:
         cov, se = _coverage(res[(criterion, "between_groups")], truth)
         print(f"differing groups {criterion}: truth {truth:.3f} coverage {cov:.3f} +/- {se:.3f}")
         assert cov >= 1 - ALPHA - 2 * se, (criterion, cov)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("sizes", "tpr", "fpr"),
+    [
+        ([300, 150], [0.7, 0.6], [0.2, 0.12]),
+        ([400, 350, 300, 250, 200, 150, 100, 80], [0.7] * 4 + [0.6] * 4, [0.2] * 4 + [0.12] * 4),
+    ],
+)
+def test_ratio_intervals_cover_a_true_ratio_away_from_parity(
+    sizes: list[int], tpr: list[float], fpr: list[float]
+) -> None:
+    """Disparate impact about 0.78 (between groups and to the largest group, the reference)
+    and equal opportunity 0.86: the pairwise log-ratio intervals cover the true ratio."""
+    sel = [0.4 * t + 0.6 * f for t, f in zip(tpr, fpr, strict=True)]
+    truths = {
+        ("disparate_impact_ratio", "between_groups"): min(sel) / max(sel),
+        ("disparate_impact_ratio", "to_reference"): min(min(s / sel[0], sel[0] / s) for s in sel),
+        ("equal_opportunity_ratio", "between_groups"): min(tpr) / max(tpr),
+        ("equal_opportunity_ratio", "to_reference"): min(min(t / tpr[0], tpr[0] / t) for t in tpr),
+    }
+    res = _simulate(sizes, tpr, fpr, reps=300, seed=len(sizes))
+    for key, truth in truths.items():
+        rows = res[key]
+        cov, se = _coverage(rows, truth)
+        print(f"G={len(sizes)} {key}: truth {truth:.3f} coverage {cov:.3f} +/- {se:.3f}")
+        assert cov >= 1 - ALPHA - 2 * se, (key, cov)

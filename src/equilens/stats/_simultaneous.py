@@ -12,6 +12,10 @@ then the extreme of the targets lies between the extremes of the bounds.
   Zou & Donner 2008: with Wilson intervals per group this is Newcombe's hybrid score interval).
   If ``[a, b]`` covers ``d`` then ``|d|`` lies in ``[dist(0, [a, b]), max(|a|, |b|)]``; the
   largest ``|d|`` lies between the largest of these lower bounds and the largest upper bound.
+* :func:`pair_ratio_bounds`: the smallest symmetric ratio ``min(r, 1/r)`` over pairs, from one
+  interval per pair for the ratio ``r`` (log-ratio, Katz). If ``[a, b]`` covers ``r`` then
+  ``min(r, 1/r)`` lies in ``[min(a, 1/b), 1]`` when ``a <= 1 <= b``, and between the folded
+  bounds otherwise; the smallest lies between the smallest lower and the smallest upper bound.
 * :func:`box_gap_bounds` and :func:`box_ratio_bounds`: the extreme gap or ratio between each
   group and one comparator (or between all groups), from one interval per group.
 
@@ -34,7 +38,13 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 
-__all__ = ["box_gap_bounds", "box_ratio_bounds", "mover_difference", "pair_gap_bounds"]
+__all__ = [
+    "box_gap_bounds",
+    "box_ratio_bounds",
+    "mover_difference",
+    "pair_gap_bounds",
+    "pair_ratio_bounds",
+]
 
 
 def mover_difference(
@@ -84,6 +94,18 @@ def _sym_ratio_bounds(r_lo: FloatArray, r_hi: FloatArray) -> tuple[FloatArray, F
     low = np.minimum(r_lo, inv_lo)
     high = np.where((r_lo <= 1.0) & (r_hi >= 1.0), 1.0, np.minimum(r_hi, inv_hi))
     return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
+def pair_ratio_bounds(r_lo: FloatArray, r_hi: FloatArray) -> tuple[float, float]:
+    """Bounds of ``min_k min(r_k, 1/r_k)`` from simultaneous intervals ``[r_lo, r_hi]`` of ratios.
+
+    Each interval folds to bounds of ``min(r_k, 1/r_k)`` (its upper bound is 1 where the interval
+    contains 1); the smallest folded ratio lies between the smallest lower and upper bounds.
+    """
+    low, high = _sym_ratio_bounds(
+        np.asarray(r_lo, dtype=np.float64), np.asarray(r_hi, dtype=np.float64)
+    )
+    return float(low.min()), float(high.min())
 
 
 def box_ratio_bounds(
