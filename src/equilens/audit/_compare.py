@@ -195,15 +195,19 @@ def _conclude(
         row["conclusion"] = "no_difference_detected"
 
 
-def _correct_for_reference_choice(rows: list[dict[str, Any]], fam: Family) -> None:
+def _correct_for_reference_choice(
+    rows: list[dict[str, Any]], fam: Family, *, one_group: bool = True
+) -> None:
     """Bonferroni over the candidate references when the reference was picked from the data.
 
     Comparing group ``g`` with a reference chosen by any data-dependent rule among ``c``
     candidate groups other than ``g`` gives a p-value at least the smallest of the ``c``
     pairwise p-values, so ``min(1, c p)`` is valid under the null whichever group is picked.
-    ``c`` is the family's number of candidates, less one (``g`` itself) at most.
+    ``c`` is the family's number of candidates, less one (``g`` itself) at most when each row
+    compares one group with the reference (``one_group``); a row about the whole family (a
+    criterion to the reference, as in ``equilens compare``) counts every candidate.
     """
-    candidates = max(fam.reference_candidates - 1, 1)
+    candidates = max(fam.reference_candidates - (1 if one_group else 0), 1)
     for row in rows:
         row["reference_correction"] = None
         if fam.reference_rule != "most_favoured" or candidates <= 1 or row["p_value"] is None:

@@ -25,7 +25,7 @@ from equilens.engines._numpy import compute_cell_stats
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.metrics._spec import metrics as metric_registry
 from equilens.results._log import AuditLog, read_log
-from equilens.slicing._plan import build_plan, resolve_intersections
+from equilens.slicing._plan import SlicePlan, build_plan, resolve_intersections
 
 METHODS = ("between_groups", "to_overall", "to_reference")
 DEFAULT_METHODS: tuple[str, ...] = ("between_groups",)
@@ -341,6 +341,7 @@ def compare_predictions(
     metrics: Sequence[str] | None = None,
     disparity_methods: Sequence[str] = DEFAULT_METHODS,
     min_group_size: int = 30,
+    min_class_count: int = 10,
     bootstrap: int = 1000,
     seed: int = 0,
     confidence_level: float = 0.95,
@@ -363,8 +364,12 @@ def compare_predictions(
         Optional scores of the positive label (both or neither): adds ROC-AUC with the paired
         DeLong test.
     sensitive_features, positive_label, bins, intersections, reference, reference_rule,
-    min_group_size, confidence_level, max_groups_per_feature:
-        As for :func:`equilens.audit`.
+    min_group_size, min_class_count, confidence_level, max_groups_per_feature:
+        As for :func:`equilens.audit`. ``most_favoured`` picks the reference among groups of
+        at least ``min_group_size`` rows, and the p-values of the changes that depend on the
+        reference (``to_reference`` criteria) are multiplied by the number of candidate
+        references (Bonferroni), as in the audit. ROC-AUC changes on a slice with fewer than
+        ``min_class_count`` positives or negatives get no test.
     ids:
         Optional row-id column (or array): checked to be unique and complete.
     metrics:
@@ -389,6 +394,7 @@ def compare_predictions(
     names = _check_labels(labels, func)
     methods = _check_methods(disparity_methods, func)
     min_group_size = _check_int("min_group_size", min_group_size, 1, func)
+    min_class_count = _check_int("min_class_count", min_class_count, 2, func)
     bootstrap = _check_int("bootstrap", bootstrap, 0, func)
     seed = _check_int("seed", seed, 0, func)
     if not isinstance(confidence_level, float | int) or not 0.5 <= float(confidence_level) < 1:
@@ -440,7 +446,13 @@ def compare_predictions(
         families = [tuple(fam) for fam in _families]
     else:
         families = resolve_intersections(feature_names, intersections)
-    plan = build_plan(stats, families, reference=reference, reference_rule=reference_rule)
+    plan = build_plan(
+        stats,
+        families,
+        reference=reference,
+        reference_rule=reference_rule,
+        min_group_size=min_group_size,
+    )
     rng = np.random.default_rng(seed)
     tables = PairedTables(b_in, c_in, plan, bootstrap, rng)
     wanted = _metric_names(metrics)
@@ -452,7 +464,7 @@ def compare_predictions(
     warnings: list[str] = []
     has_scores = b_in.y_score is not None and c_in.y_score is not None
     if has_scores and (wanted is None or "roc_auc_score" in wanted):
-        m_rows.extend(auc_rows(b_in, c_in, tables, plan, min_group_size, alpha))
+        m_rows.extend(auc_rows(b_in, c_in, tables, plan, min_group_size, min_class_count, alpha))
     unsupported = [m for m in (wanted or []) if m not in needed and m != "roc_auc_score"]
     if unsupported:
         warnings.append(
@@ -463,6 +475,13 @@ def compare_predictions(
         warnings.append("ROC-AUC not compared: pass base_score and candidate_score.")
     d_rows = disparity_rows(tables, plan, evaluated, methods, min_group_size, alpha)
     m_out, d_out, family = finish(m_rows, d_rows, alpha, underpowered_gap)
+    family["min_class_count"] = min_class_count
+    if any(fam.reference_rule == "most_favoured" for fam in plan.families):
+        family["reference_selection"] = (
+            "references chosen from the data (most_favoured, among groups of at least "
+            f"{min_group_size} rows): the p-value of each to_reference criterion change is "
+            "multiplied by the number of candidate references (Bonferroni), before Holm/BH"
+        )
     small = [
         plan.slices[i].label() for i in range(1, plan.n_slices) if tables.n[i] < min_group_size
     ]
@@ -472,12 +491,16 @@ def compare_predictions(
             f"insufficient_evidence: {'; '.join(small[:8])}"
         )
     base_log, cand_log = _logs if _logs is not None else (None, None)
+    if base_log is not None:
+        warnings.extend(_reference_warnings(base_log, plan))
     note = (
         "Paired: both models' predictions on the same rows. Rates with a fixed denominator "
         "(selection rate, accuracy, TPR, FPR, FNR, TNR) use McNemar's test on the rows where "
         "the models disagree (exact binomial below 25 discordant rows) with Tango's score "
-        "interval for the change; ROC-AUC uses the paired DeLong test; intervals of the "
-        "other metrics and the fairness criteria come from a paired bootstrap "
+        "interval for the change; ROC-AUC uses the paired DeLong test (slices with at least "
+        f"{min_class_count} positives and negatives); a fairness criterion's change is the "
+        "MOVER difference of the two models' simultaneous criterion intervals (valid at "
+        "parity); intervals of the other metrics come from a paired bootstrap "
         f"({bootstrap} draws, seed {seed}) that "
         "resamples rows within finest cells, keeping each row's two predictions together."
     )
@@ -522,11 +545,41 @@ def _bins_from_log(log: AuditLog) -> dict[str, Any] | None:
     return out
 
 
-def _reference_from_log(log: AuditLog) -> dict[str, str]:
+def _reference_from_log(
+    log: AuditLog,
+) -> tuple[dict[str, str], Literal["largest", "most_favoured"]]:
+    """The base audit's explicit references and its rule for the other families.
+
+    Only references the user fixed are passed as explicit: a reference the audit chose from
+    the data (``most_favoured``) is chosen again by the same rule on the same rows, so that
+    the comparison knows it was chosen from the data and corrects its p-values for it.
+    """
     out: dict[str, str] = {}
     for fam in log.families:
-        if len(fam.features) == 1 and fam.reference:
+        if len(fam.features) == 1 and fam.reference and fam.reference_rule == "explicit":
             out.update(fam.reference)
+    rule: Literal["largest", "most_favoured"] = "largest"
+    if any(fam.reference_rule == "most_favoured" for fam in log.families):
+        rule = "most_favoured"
+    return out, rule
+
+
+def _mapping_text(mapping: Mapping[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in mapping.items())
+
+
+def _reference_warnings(log: AuditLog, plan: SlicePlan) -> list[str]:
+    """A warning for each family whose reference differs from the base audit's."""
+    wanted = {tuple(fam.features): fam.reference for fam in log.families}
+    out = []
+    for fam in plan.families:
+        ref = plan.slices[fam.reference].mapping
+        logged = wanted.get(fam.features)
+        if logged is not None and logged != ref:
+            out.append(
+                f"The reference of {fam.label()} is {plan.slices[fam.reference].label()} on the "
+                f"given rows, not the base audit's ({_mapping_text(logged)})."
+            )
     return out
 
 
@@ -681,6 +734,7 @@ def compare(
         _prepare(data, y_pred=candidate_pred, y_score=candidate_score, **common),
     )
     check = _data_check((b, c), prepared)
+    ref_given, ref_rule = _reference_from_log(b)
     if check.status == "mismatch" and not allow_data_mismatch:
         raise InvalidInputError(
             f"{check.message} Compare without --data (unpaired), or pass "
@@ -696,10 +750,12 @@ def compare(
         sensitive_features=sensitive,
         positive_label=positive,
         bins=bins,
-        reference=_reference_from_log(b),
+        reference=ref_given,
+        reference_rule=ref_rule,
         metrics=metrics,
         disparity_methods=disparity_methods,
         min_group_size=int(resolved.get("min_group_size", 30)),
+        min_class_count=int(resolved.get("min_class_count", 10)),
         bootstrap=b.bootstrap_draws if bootstrap is None else bootstrap,
         seed=b.seed if seed is None else seed,
         confidence_level=b.confidence_level,

@@ -14,7 +14,7 @@ from equilens._version import __version__
 from equilens.results._log import Number, Status, _Model
 
 #: Version of the comparison format written by this release.
-COMPARISON_FORMAT_VERSION = "1.1"
+COMPARISON_FORMAT_VERSION = "1.2"
 
 Conclusion = Literal["change_detected", "no_change_detected", "insufficient_evidence", "undefined"]
 Design = Literal["paired", "unpaired"]
@@ -132,6 +132,10 @@ class DisparityChange(_Model):
     """The groups that set the base value."""
     candidate_groups: list[dict[str, str]] = Field(default_factory=list)
     excluded_groups: list[dict[str, str]] = Field(default_factory=list)
+    reference_correction: str | None = None
+    """How ``p_value`` was corrected because the reference group was chosen from the same
+    data (``most_favoured``, ``to_reference`` only): Bonferroni over the candidate
+    references, with the intervals at level ``1 - alpha / c``; null otherwise (format 1.2)."""
     direction: Literal["widened", "narrowed"] | None = None
     """For a detected change: whether the gap widened (worse) or narrowed (better)."""
     status: Status

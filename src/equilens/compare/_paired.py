@@ -6,8 +6,11 @@ criterion and their changes are functions of these counts, so the paired row boo
 count-level bootstrap over the 8 categories (``Multinomial(n_cell, shares)`` per finest cell,
 strata fixed, as in the audit). Rates whose denominator does not depend on the predictions
 (selection rate, accuracy, TPR, FPR, FNR, TNR) are tested with McNemar's test on the
-discordant rows; ROC-AUC with the paired DeLong test; everything else with the bootstrap
-standard error.
+discordant rows; ROC-AUC with the paired DeLong test (on slices with at least
+``min_class_count`` positives and negatives, and a positive variance); other metrics with the
+bootstrap standard error. A change of a fairness criterion is the MOVER difference of the two
+models' simultaneous criterion intervals (the audit's, valid at parity), see
+``docs/design/0008-paired-and-change-verdicts.md``.
 """
 
 from __future__ import annotations
@@ -17,9 +20,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from equilens.audit._compare import _correct_for_reference_choice
 from equilens.audit._criteria import _stat, _worst
+from equilens.audit._criteria_intervals import criterion_bounds
+from equilens.audit._slice_metrics import Evaluated
 from equilens.compare._finish import ADJUST, f
-from equilens.compare._stats import bootstrap_se, bootstrap_z_test, delong_paired
+from equilens.compare._stats import (
+    bootstrap_se,
+    bootstrap_z_test,
+    delong_paired,
+    mover_difference,
+)
 from equilens.compare._unpaired import SKIPPED_CRITERIA
 from equilens.data._types import AuditInputs
 from equilens.engines._numpy import cell_codes
@@ -168,6 +179,20 @@ class _Evaluated:
         if t.draws is not None:
             self.db = evaluate_confusion_metric(spec, t.base_conf(t.draws))
             self.dc = evaluate_confusion_metric(spec, t.candidate_conf(t.draws))
+        self.audit_b = _audit_view(spec, t.base_conf(t.joint), self.vb, self.db)
+        self.audit_c = _audit_view(spec, t.candidate_conf(t.joint), self.vc, self.dc)
+
+
+def _audit_view(
+    spec: MetricSpec, conf: FloatArray, value: FloatArray, draws: FloatArray | None
+) -> Evaluated:
+    """One model's metric in the audit's form, for the audit's criterion intervals."""
+    s = value.shape[0]
+    nan = np.full(s, np.nan)
+    ev = Evaluated(spec, value, nan, nan, np.full(s, "none", dtype=np.str_), draws=draws)
+    if spec.kind == "proportion":
+        ev.successes, ev.trials = proportion_parts(spec, conf)
+    return ev
 
 
 def _value_ci(
@@ -270,9 +295,16 @@ def auc_rows(
     t: PairedTables,
     plan: SlicePlan,
     min_group_size: int,
+    min_class_count: int,
     alpha: float,
 ) -> list[dict[str, Any]]:
-    """ROC-AUC change rows: paired DeLong per slice."""
+    """ROC-AUC change rows: paired DeLong per slice, with the audit's minimum evidence.
+
+    A slice below ``min_group_size`` rows or ``min_class_count`` positives or negatives gets
+    no test and no change interval (``insufficient_evidence``, out of the family); a DeLong
+    variance of the change that is zero or negative is ``undefined``: a zero variance is not
+    precision (e.g. both scores separate the slice perfectly).
+    """
     assert base.y_score is not None and candidate.y_score is not None
     z = _z_two_sided(alpha)
     rows = []
@@ -280,6 +312,8 @@ def auc_rows(
         mask = plan.membership[s][t.cell] > 0
         res = delong_paired(base.y_true[mask], base.y_score[mask], candidate.y_score[mask])
         n = int(t.n[s])
+        n_pos = int(np.count_nonzero(base.y_true[mask]))
+        n_neg = int(mask.sum()) - n_pos
         row: dict[str, Any] = {
             "metric": "roc_auc_score",
             "slice": sl.mapping,
@@ -302,17 +336,32 @@ def auc_rows(
                 test="none",
                 statistic=None,
                 p_value=None,
-                status="undefined",
-                reason="the group lacks two positives and two negatives",
+                status="undefined" if min(n_pos, n_neg) == 0 else "insufficient_evidence",
+                reason=f"{n_pos} positives and {n_neg} negatives: "
+                + (
+                    "ROC-AUC is undefined"
+                    if min(n_pos, n_neg) == 0
+                    else f"below the minimum of {min_class_count} of each class"
+                ),
             )
             rows.append(row)
             continue
         blo, bhi = auc_interval(res.auc_base, res.var_base, alpha)
         clo, chi = auc_interval(res.auc_candidate, res.var_candidate, alpha)
         se = res.se_difference
-        stat, p = z_test(res.difference, se)
-        flat = se == 0 and res.difference == 0
         status, reason = _status(n, res.auc_base, res.auc_candidate, min_group_size, "")
+        if status == "ok" and min(res.n_pos, res.n_neg) < min_class_count:
+            status = "insufficient_evidence"
+            reason = (
+                f"{res.n_pos} positives and {res.n_neg} negatives, below the minimum of "
+                f"{min_class_count} of each class for an AUC comparison"
+            )
+        elif status == "ok" and not se > 0:
+            status = "undefined"
+            reason = (
+                "the DeLong variance of the change is zero or undefined (e.g. both scores "
+                "separate the slice perfectly, or rank it identically)"
+            )
         row.update(
             base=res.auc_base,
             base_ci_low=f(blo),
@@ -321,16 +370,29 @@ def auc_rows(
             candidate_ci_low=f(clo),
             candidate_ci_high=f(chi),
             change=res.difference,
-            change_ci_low=f(res.difference - z * se),
-            change_ci_high=f(res.difference + z * se),
-            ci_method="delong-paired (normal)",
-            **{ADJUST: _normal_at(res.difference, se)},
-            test="delong-paired-z",
-            statistic=0.0 if flat else f(stat),
-            p_value=1.0 if flat else f(p),
             status=status,
-            reason=reason,
+            reason=None if status == "ok" else f"{reason or 'ROC-AUC undefined'}: no test",
         )
+        if status != "ok":
+            row.update(
+                change_ci_low=None,
+                change_ci_high=None,
+                ci_method="none",
+                test="none",
+                statistic=None,
+                p_value=None,
+            )
+        else:
+            stat, p = z_test(res.difference, se)
+            row.update(
+                change_ci_low=f(res.difference - z * se),
+                change_ci_high=f(res.difference + z * se),
+                ci_method="delong-paired (normal)",
+                **{ADJUST: _normal_at(res.difference, se)},
+                test="delong-paired-z",
+                statistic=f(stat),
+                p_value=f(p),
+            )
         rows.append(row)
     return rows
 
@@ -366,10 +428,7 @@ def disparity_rows(
                     )
                     | {"excluded_groups": excluded}
                 )
-    out = []
-    for row in rows:
-        out.append(_finish_disparity(row, alpha))
-    return out
+    return [_finish_disparity(row, alpha) for row in rows]
 
 
 def _disparity(
@@ -397,9 +456,13 @@ def _disparity(
         )
         return row
     ref = fam.reference
-    out: dict[str, Any] = {}
-    for side, attr, dattr in (("base", "vb", "db"), ("candidate", "vc", "dc")):
-        points, draws, groups = [], [], []
+    out: dict[str, Any] = {"_family": fam}
+    for side, attr, aattr in (("base", "vb", "audit_b"), ("candidate", "vc", "audit_c")):
+        points, groups = [], []
+        views = [getattr(ev, aattr) for ev in bases]
+        out[f"_{side}_bounds"] = lambda a, views=views: criterion_bounds(
+            views, included, ref, statistic, method, a
+        )
         for ev in bases:
             v: FloatArray = getattr(ev, attr)
             vals = v[included]
@@ -412,22 +475,42 @@ def _disparity(
                 g.append({} if method == "to_overall" else plan.slices[ref].mapping)
             points.append(point)
             groups.append(g)
-            d: FloatArray | None = getattr(ev, dattr)
-            if d is not None:
-                draws.append(_stat(d[:, included], d[:, 0], d[:, ref], statistic, method))
         pick = int(np.argmax(points)) if statistic == "difference" else int(np.argmin(points))
         out[side] = points[pick]
         out[f"{side}_groups"] = groups[pick]
-        if draws:
-            stacked = np.stack(draws)
-            with np.errstate(invalid="ignore"):
-                joint = stacked.max(axis=0) if statistic == "difference" else stacked.min(axis=0)
-            out[f"_{side}_draws"] = np.where(np.isnan(stacked).any(axis=0), np.nan, joint)
     row.update(out)
     return row
 
 
+def _mover_change(
+    vb: float, vc: float, bounds_b: Any, bounds_c: Any, alpha: float
+) -> tuple[float, float, float, float, float, float, float, float] | str:
+    """Both models' simultaneous criterion intervals at ``alpha`` and the MOVER change.
+
+    Returns ``(lb, hb, lc, hc, lo, hi, z, p)`` or the reason there is no interval.
+    """
+    got_b, got_c = bounds_b(alpha), bounds_c(alpha)
+    for got in (got_b, got_c):
+        if isinstance(got, str):
+            return got
+    lb, hb = min(got_b[0], vb), max(got_b[1], vb)
+    lc, hc = min(got_c[0], vc), max(got_c[1], vc)
+    _, lo, hi, z, p = mover_difference(vc, lc, hc, vb, lb, hb, alpha)
+    return lb, hb, lc, hc, float(lo), float(hi), float(z), float(p)
+
+
 def _finish_disparity(row: dict[str, Any], alpha: float) -> dict[str, Any]:
+    """Intervals and test of one criterion change (MOVER of simultaneous intervals).
+
+    Each model's criterion interval is the audit's simultaneous interval (Bonferroni over the
+    pairwise or per-group intervals it rests on), valid at parity. The change interval is the
+    MOVER difference of the two (Zou & Donner 2008), and the test the normal test it implies.
+    MOVER assumes independent estimates; the two models' criteria on the same rows are
+    usually positively correlated, which makes it conservative. For a ``to_reference``
+    criterion whose reference was chosen from the data (``most_favoured``), the p-value is
+    multiplied by the number of candidate references (Bonferroni, as in the audit) and the
+    intervals are at level ``1 - alpha / c`` to agree with it.
+    """
     empty = {
         "base": None,
         "base_ci_low": None,
@@ -444,10 +527,12 @@ def _finish_disparity(row: dict[str, Any], alpha: float) -> dict[str, Any]:
         "p_value": None,
         "status": "ok",
         "reason": None,
+        "reference_correction": None,
     }
     why = row.pop("_undefined", None)
-    db = row.pop("_base_draws", None)
-    dc = row.pop("_candidate_draws", None)
+    bounds_b = row.pop("_base_bounds", None)
+    bounds_c = row.pop("_candidate_bounds", None)
+    fam = row.pop("_family", None)
     if why is not None:
         return {**empty, **row, "status": "undefined", "reason": why}
     vb, vc = f(row["base"]), f(row["candidate"])
@@ -455,31 +540,42 @@ def _finish_disparity(row: dict[str, Any], alpha: float) -> dict[str, Any]:
     if vb is None or vc is None:
         result.update(status="undefined", reason="the criterion is undefined (zero denominator)")
         return result
-    change = vc - vb
-    result["change"] = change
-    if db is None or dc is None:
-        result["reason"] = "bootstrap disabled (bootstrap=0)"
+    result["change"] = vc - vb
+    raw = _mover_change(vb, vc, bounds_b, bounds_c, alpha)
+    if isinstance(raw, str):
+        result["reason"] = f"no interval for a model's criterion: {raw}"
         return result
-    blo, bhi, _ = percentile_interval(db[:, None], alpha)
-    clo, chi, _ = percentile_interval(dc[:, None], alpha)
-    dchange = (dc - db)[:, None]
-    lo, hi, und = percentile_interval(dchange, alpha)
-    stat, p = bootstrap_z_test(np.array([change]), dchange)
-    result[ADJUST] = _normal_at(change, float(bootstrap_se(dchange)[0]))
+    rows: list[dict[str, Any]] = [{"p_value": f(raw[7])}]
+    if row["method"] == "to_reference" and fam is not None:
+        _correct_for_reference_choice(rows, fam, one_group=False)
+    scale = 1
+    if rows[0].get("reference_correction") is not None:
+        assert fam is not None
+        scale = fam.reference_candidates
+        result["reference_correction"] = rows[0]["reference_correction"]
+    got = raw if scale == 1 else _mover_change(vb, vc, bounds_b, bounds_c, alpha / scale)
+    assert not isinstance(got, str)  # the same intervals at another level
+    lb, hb, lc, hc, _, _, z, _ = raw
+    lo, hi = got[4], got[5]
+
+    def at(a: float) -> tuple[float, float]:
+        again = _mover_change(vb, vc, bounds_b, bounds_c, a / scale)
+        return (np.nan, np.nan) if isinstance(again, str) else (again[4], again[5])
+
+    result[ADJUST] = at
     result.update(
-        base_ci_low=f(blo[0]),
-        base_ci_high=f(bhi[0]),
-        candidate_ci_low=f(clo[0]),
-        candidate_ci_high=f(chi[0]),
-        change_ci_low=f(lo[0]),
-        change_ci_high=f(hi[0]),
-        ci_method="paired-bootstrap-percentile",
-        test="paired-bootstrap-z",
-        statistic_value=f(stat[0]),
-        p_value=f(p[0]),
+        base_ci_low=f(lb),
+        base_ci_high=f(hb),
+        candidate_ci_low=f(lc),
+        candidate_ci_high=f(hc),
+        change_ci_low=f(lo),
+        change_ci_high=f(hi),
+        ci_method="mover (simultaneous criterion intervals of both models)"
+        + (f", level 1 - alpha/{scale}" if scale > 1 else ""),
+        test="mover-simultaneous-z",
+        statistic_value=f(z),
+        p_value=rows[0]["p_value"],
     )
-    if result["change_ci_low"] is None:
-        result["reason"] = "the change is undefined in every bootstrap draw"
-    elif und[0] > 0:
-        result["reason"] = f"undefined in {und[0]:.1%} of bootstrap draws"
+    if result["p_value"] is None:
+        result["reason"] = "the change's interval has no width on the side facing 0: no test"
     return result
