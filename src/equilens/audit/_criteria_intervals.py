@@ -27,11 +27,15 @@ from numpy.typing import NDArray
 from scipy import special
 
 from equilens.audit._slice_metrics import Evaluated
-from equilens.stats._intervals import SMALL_N_THRESHOLD, proportion_interval, ratio_interval
+from equilens.stats._intervals import (
+    SMALL_N_THRESHOLD,
+    mover_difference_interval,
+    proportion_interval,
+    ratio_interval,
+)
 from equilens.stats._simultaneous import (
     box_gap_bounds,
     box_ratio_bounds,
-    mover_difference,
     pair_gap_bounds,
     pair_ratio_bounds,
 )
@@ -130,7 +134,7 @@ def criterion_bounds(
                 return got
             lo, hi = got
             v = ev.value[included]
-            d_lo, d_hi = mover_difference(v[a], lo[a], hi[a], v[b], lo[b], hi[b])
+            d_lo, d_hi = mover_difference_interval(v[a], lo[a], hi[a], v[b], lo[b], hi[b])
             bounds.append(pair_gap_bounds(d_lo, d_hi))
     else:
         pairwise = None

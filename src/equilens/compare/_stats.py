@@ -21,7 +21,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from equilens.stats._intervals import _as_float_arrays, _z_two_sided
+from equilens.stats._intervals import (
+    _as_float_arrays,
+    _z_two_sided,
+    mover_difference_interval,
+)
 from equilens.stats._significance import z_test
 
 FloatArray = NDArray[np.float64]
@@ -73,10 +77,9 @@ def mover_difference(
     """
     e1, l1, h1, e2, l2, h2 = _as_float_arrays(est1, lo1, hi1, est2, lo2, hi2)
     z = _z_two_sided(alpha)
+    diff = e1 - e2
     with np.errstate(invalid="ignore"):
-        diff = e1 - e2
-        lo = diff - np.sqrt((e1 - l1) ** 2 + (h2 - e2) ** 2)
-        hi = diff + np.sqrt((h1 - e1) ** 2 + (e2 - l2) ** 2)
+        lo, hi = mover_difference_interval(e1, l1, h1, e2, l2, h2)
         half = np.where(diff >= 0, diff - lo, hi - diff)
     stat, p = z_test(diff, half / z)
     both_zero = (diff == 0) & (half == 0)

@@ -41,20 +41,9 @@ FloatArray = NDArray[np.float64]
 __all__ = [
     "box_gap_bounds",
     "box_ratio_bounds",
-    "mover_difference",
     "pair_gap_bounds",
     "pair_ratio_bounds",
 ]
-
-
-def mover_difference(
-    v1: FloatArray, l1: FloatArray, u1: FloatArray, v2: FloatArray, l2: FloatArray, u2: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """MOVER interval for ``v1 - v2`` of independent estimates from their own intervals."""
-    d = v1 - v2
-    lo = d - np.sqrt((v1 - l1) ** 2 + (u2 - v2) ** 2)
-    hi = d + np.sqrt((u1 - v1) ** 2 + (v2 - l2) ** 2)
-    return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
 
 
 def pair_gap_bounds(lo: FloatArray, hi: FloatArray) -> tuple[float, float]:
