@@ -12,8 +12,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from equilens._pvalue import fmt_p
 from equilens._text import html_escape, md_escape
-from equilens.compare._finish import fmt_ci, fmt_p
+from equilens.compare._finish import fmt_ci
 from equilens.compare._model import DisparityChange, MetricChange, RunComparison
 from equilens.exceptions import InvalidInputError, LogFormatError
 
