@@ -120,3 +120,24 @@ def test_markdown_is_capped(
     acc = rule(id="acc", criterion=None, metric="accuracy_score", on="value", op="<", threshold=1)
     md = to_markdown(decide(builder.build(), make_policy([acc])))
     assert "… and 20 more" in md
+
+
+@pytest.mark.parametrize("hidden", ["\u202e", "\x1b[31m", "\x00"])
+def test_junit_cleans_bidi_and_control_characters_in_labels(
+    builder: Any,
+    make_policy: Callable[..., Policy],
+    rule: Callable[..., dict[str, Any]],
+    hidden: str,
+) -> None:
+    label = f'a{hidden}b <&> "q"\nforged line'
+    log = builder.metric("accuracy_score", {"race": label}, value=0.5).build()
+    acc = rule(id="acc", criterion=None, metric="accuracy_score", on="value", op="<")
+    xml = to_junit(decide(log, make_policy([dict(acc, threshold=0.7)]), today=date(2025, 6, 1)))
+    assert hidden[0] not in xml  # U+202E is valid XML 1.0: only clean_text takes it out
+    root = ET.fromstring(xml)  # still well-formed, markup still escaped
+    failure = root.find(".//testcase[@name='acc']/failure")
+    assert failure is not None and failure.text is not None
+    shown = f'a\ufffd{hidden[1:]}b <&> "q" forged line'  # ESC's "[31m" is inert text
+    assert shown in failure.text
+    assert len(failure.text.splitlines()) == 1  # one line per outcome: no forged line
+    assert shown in (failure.get("message") or "")

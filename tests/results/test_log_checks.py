@@ -214,3 +214,37 @@ def test_the_gate_refuses_a_log_with_emptied_results(
     assert f"{path}: results: the section is empty, but rule 'auc' reads metric rows" in err[0]
     # The same log with its results blocks (the rule fires on every AUC below 0.99).
     assert main(["gate", str(_write(tmp_path, raw)), "--policy", str(policy), "--dry-run"]) == 1
+
+
+def _deep(depth: int) -> str:
+    return '{"format_version": "1.2", "spec_given": ' + "[" * depth + "]" * depth + "}"
+
+
+@pytest.mark.parametrize("depth", [20_000, 900])
+def test_read_log_names_the_file_of_too_deep_json(tmp_path: Path, depth: int) -> None:
+    path = tmp_path / "audit.json"
+    path.write_text(_deep(depth), encoding="utf-8")
+    with pytest.raises(LogFormatError, match=r"audit\.json") as info:
+        read_log(path)
+    assert "\n" not in str(info.value)
+
+
+def test_read_comparison_names_the_file_of_too_deep_json(tmp_path: Path) -> None:
+    from equilens.compare import read_comparison
+
+    path = tmp_path / "comparison.json"
+    deep = "[" * 20_000 + "]" * 20_000
+    path.write_text('{"kind": "equilens-comparison", "x": ' + deep + "}", encoding="utf-8")
+    with pytest.raises(LogFormatError, match=r"comparison\.json.*nested too deeply"):
+        read_comparison(path)
+
+
+def test_cli_too_deep_log_is_one_line_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "deep-audit.json"
+    path.write_text(_deep(20_000), encoding="utf-8")
+    assert main(["report", str(path), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "deep-audit.json" in err and "nested too deeply" in err

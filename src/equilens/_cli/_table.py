@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from equilens._pvalue import fmt_p
 from equilens._text import clean_text, plain
 from equilens.results._log import AuditLog, MetricResult
 
@@ -145,7 +146,7 @@ def print_summary(log: AuditLog, console: Console | None = None) -> None:
             plain(_label(c.reference)),
             f"{c.difference:+.3f}" if c.difference is not None else "-",
             ci,
-            f"{c.p_holm:.2g}" if c.p_holm is not None else "-",
+            fmt_p(c.p_holm, "-"),
         )
     console.print(comp)
     for w in log.warnings:

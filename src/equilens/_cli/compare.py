@@ -115,7 +115,7 @@ def _joined(args: argparse.Namespace) -> Any:
 
 
 def _print(result: Any, console: Console, quiet: bool) -> None:
-    from equilens.compare._finish import fmt_p
+    from equilens._pvalue import fmt_p
     from equilens.compare._render import (
         change_text,
         conclusion_text,

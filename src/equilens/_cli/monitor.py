@@ -21,6 +21,7 @@ from equilens._cli._options import output_dir, output_file, parse_bins, split_li
 from equilens._cli._table import terminal
 from equilens._cli.gate import _as_of, actor_name
 from equilens._files import write_text_atomic
+from equilens._pvalue import fmt_p
 from equilens._text import plain
 from equilens.exceptions import InvalidParameterError
 
@@ -211,7 +212,7 @@ def run_ingest(args: argparse.Namespace) -> int:
             extra = (
                 f"{_num(row.ci_low)}-{_num(row.ci_high)}"
                 if row.ci_low is not None
-                else (f"p={_num(row.p_value, 4)}" if row.p_value is not None else row.note)
+                else (f"p={fmt_p(row.p_value)}" if row.p_value is not None else row.note)
             )
             table.add_row(
                 plain(row.subject),

@@ -39,6 +39,7 @@ from rich.table import Table
 
 from equilens._cli._options import check_draws, output_dir
 from equilens._cli._table import terminal
+from equilens._pvalue import fmt_p
 from equilens._text import plain
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.results._log import AuditLog, write_log
@@ -214,13 +215,6 @@ def _fmt(x: float | None, spec: str = ".3f") -> str:
     return "-" if x is None else format(x, spec)
 
 
-def _fmt_p(p: float | None) -> str:
-    """A p-value in two significant digits; an underflowed 0 prints as ``< 1e-300``."""
-    if p is None:
-        return "-"
-    return "< 1e-300" if p < 1e-300 else format(p, ".2g")
-
-
 def _label(mapping: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in mapping.items()) or "overall"
 
@@ -261,7 +255,7 @@ def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], sh
             _fmt(c.reference_value),
             ci,
             c.test,
-            _fmt_p(c.p_holm),
+            fmt_p(c.p_holm, "-"),
             c.conclusion,
         )
     console.print(table)

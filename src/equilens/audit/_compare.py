@@ -195,28 +195,43 @@ def _conclude(
         row["conclusion"] = "no_difference_detected"
 
 
-def _correct_for_reference_choice(
-    rows: list[dict[str, Any]], fam: Family, *, one_group: bool = True
-) -> None:
-    """Bonferroni over the candidate references when the reference was picked from the data.
+def reference_choice_correction(
+    rule: str, n_candidates: int, *, one_group: bool = True
+) -> tuple[int, str | None]:
+    """The Bonferroni factor over candidate references, and its description (None: none).
 
     Comparing group ``g`` with a reference chosen by any data-dependent rule among ``c``
     candidate groups other than ``g`` gives a p-value at least the smallest of the ``c``
-    pairwise p-values, so ``min(1, c p)`` is valid under the null whichever group is picked.
-    ``c`` is the family's number of candidates, less one (``g`` itself) at most when each row
-    compares one group with the reference (``one_group``); a row about the whole family (a
-    criterion to the reference, as in ``equilens compare``) counts every candidate.
+    pairwise p-values, so ``min(1, c p)`` is valid under the null whichever group is picked;
+    likewise intervals at level ``1 - alpha / c`` for every candidate hold together with
+    probability at least ``1 - alpha``, so the chosen one's hold too. ``c`` is the family's
+    number of candidates, less one (``g`` itself) when each row compares one group with the
+    reference (``one_group``); a row about the whole family (a criterion to the reference)
+    counts every candidate. Only ``most_favoured`` chooses from the data: factor 1 otherwise.
     """
-    candidates = max(fam.reference_candidates - (1 if one_group else 0), 1)
+    candidates = max(n_candidates - (1 if one_group else 0), 1)
+    if rule != "most_favoured" or candidates <= 1:
+        return 1, None
+    return candidates, (
+        f"bonferroni x{candidates}: the reference is the most favoured of "
+        f"{n_candidates} candidate groups, chosen from the same data"
+    )
+
+
+def _correct_for_reference_choice(
+    rows: list[dict[str, Any]], fam: Family, *, one_group: bool = True
+) -> None:
+    """Bonferroni over the candidate references when the reference was picked from the data
+    (:func:`reference_choice_correction`): ``p_value`` becomes ``min(1, c p)``."""
+    candidates, text = reference_choice_correction(
+        fam.reference_rule, fam.reference_candidates, one_group=one_group
+    )
     for row in rows:
         row["reference_correction"] = None
-        if fam.reference_rule != "most_favoured" or candidates <= 1 or row["p_value"] is None:
+        if text is None or row["p_value"] is None:
             continue
         row["p_value"] = min(1.0, row["p_value"] * candidates)
-        row["reference_correction"] = (
-            f"bonferroni x{candidates}: the reference is the most favoured of "
-            f"{fam.reference_candidates} candidate groups, chosen from the same data"
-        )
+        row["reference_correction"] = text
 
 
 def _family_metric(

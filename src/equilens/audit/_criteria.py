@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from equilens.audit._compare import reference_choice_correction
 from equilens.audit._criteria_intervals import criterion_bounds
 from equilens.audit._slice_metrics import Evaluated
 from equilens.metrics._spec import CriterionSpec
@@ -145,7 +146,14 @@ def _one(
             else:
                 worst_groups.append(plan.slices[fam.reference].mapping)
     value = float(combine(points))
-    bounds = criterion_bounds(bases, included, fam.reference, spec.statistic, method, alpha)
+    # A reference chosen from the data (most_favoured): the intervals of every candidate
+    # reference at 1 - alpha/c hold together, so the chosen one's do (as for the p-values).
+    scale, correction = 1, None
+    if method == "to_reference":
+        scale, correction = reference_choice_correction(
+            fam.reference_rule, fam.reference_candidates, one_group=False
+        )
+    bounds = criterion_bounds(bases, included, fam.reference, spec.statistic, method, alpha / scale)
     lo = hi = None
     ci_method = "none"
     reason: str | None = None
@@ -153,6 +161,8 @@ def _one(
         reason = bounds
     elif np.isfinite(value):
         lo, hi, ci_method = bounds
+        if correction is not None:
+            ci_method = f"{ci_method}, level 1 - alpha/{scale} ({correction})"
     four_fifths: Literal["pass", "fail"] | None = None
     if spec.name == "disparate_impact_ratio" or (
         spec.statistic == "ratio" and spec.base_metrics == ("selection_rate",)

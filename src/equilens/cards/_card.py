@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import yaml
 
+from equilens._pvalue import fmt_p
 from equilens._text import md_escape
 from equilens.cards._meta import CardMeta
 from equilens.cards._names import EQUILENS_TO_HF
@@ -38,7 +39,6 @@ from equilens.report._content import (
     fmt_diff_interval,
     fmt_interval,
     fmt_number,
-    fmt_p,
     fmt_value,
     metric_label,
     metric_short,

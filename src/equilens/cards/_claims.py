@@ -35,6 +35,7 @@ from typing import Any, Literal, cast
 
 import yaml
 
+from equilens._pvalue import fmt_p
 from equilens._yaml import Located as _Located
 from equilens._yaml import parse_yaml, parse_yaml_text
 from equilens.cards._claim_tests import claim_p_value, holm_adjust
@@ -757,8 +758,8 @@ def _adjusted(check: ClaimCheck, p_adj: float, alpha: float, m: int, width: floa
         out,
         verdict=verdict,
         reason=f"{check.reason} Not contradicted after Holm's correction over the {m} claims "
-        f"tested (p {check.p_value:.2g}, adjusted {p_adj:.2g} >= {alpha:.2g}): with this many "
-        "claims, some intervals miss true claims by chance.",
+        f"tested (p {fmt_p(check.p_value)}, adjusted {fmt_p(p_adj)} >= {alpha:.2g}): with this "
+        "many claims, some intervals miss true claims by chance.",
     )
 
 

@@ -7,11 +7,12 @@ import math
 from collections import Counter
 from pathlib import Path
 
+from equilens._pvalue import fmt_p
 from equilens._text import md_escape
 from equilens.cards._claim_values import written_text
 from equilens.cards._claims import VERDICTS, ClaimCheck
 from equilens.cards._page import badge, page, table, write_text
-from equilens.report._content import fmt_interval, fmt_p, fmt_value
+from equilens.report._content import fmt_interval, fmt_value
 from equilens.report._svg import esc
 from equilens.results._log import AuditLog
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from equilens._pvalue import fmt_p
 from equilens.compare._model import DisparityChange, MetricChange
 from equilens.stats._corrections import benjamini_hochberg, holm
 
@@ -155,13 +156,6 @@ def finish(
         [DisparityChange(**r) for r in disparity_rows],
         family,
     )
-
-
-def fmt_p(p: float | None) -> str:
-    """A p-value for text: two significant digits, ``<0.001`` below that."""
-    if p is None:
-        return "n/a"
-    return "<0.001" if p < 0.001 else f"{p:.2g}"
 
 
 def fmt_ci(lo: float | None, hi: float | None, signed: bool = False) -> str:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from equilens._pvalue import fmt_p
 from equilens._text import html_escape, md_escape
-from equilens.compare._finish import fmt_ci, fmt_p
+from equilens.compare._finish import fmt_ci
 from equilens.compare._model import DisparityChange, MetricChange, RunComparison
 from equilens.exceptions import InvalidInputError, LogFormatError
 
@@ -291,10 +292,18 @@ def read_comparison(path: str | Path) -> RunComparison:
         raise InvalidInputError(f"Comparison file not found: {p}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInputError(f"Cannot read comparison {p}: {exc}") from None
+    except RecursionError:  # a 20,000-deep document: name the file, not a bare RecursionError
+        raise LogFormatError(
+            f"{p} is not an equilens comparison: its JSON is nested too deeply to read"
+        ) from None
     if not isinstance(raw, dict) or raw.get("kind") != "equilens-comparison":
         raise LogFormatError(f"{p} is not an equilens comparison (kind is not equilens-comparison)")
     try:
         return RunComparison.model_validate(raw)
+    except RecursionError:
+        raise LogFormatError(
+            f"{p} is not an equilens comparison: its JSON is nested too deeply to read"
+        ) from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"])

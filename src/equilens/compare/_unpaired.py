@@ -5,12 +5,21 @@ score interval for the difference and the chi-square test (Fisher's exact test f
 expected counts), as the audit compares groups. Every other metric and every fairness
 criterion is compared from the two logs' intervals by MOVER (Zou & Donner 2008), with the
 normal test that the interval implies.
+
+A ``to_reference`` criterion whose reference a log chose from its data (``most_favoured``)
+gets the audit's Bonferroni over the candidate references
+(:func:`equilens.audit._compare.reference_choice_correction`, every candidate counted, as the
+row is about the whole family): the change interval at ``1 - alpha / c`` and ``p = min(1, c
+p)``, with ``c`` the candidates' count, recomputed from each log (its family's groups of at
+least ``min_group_size`` rows) and the larger of the two logs' counts used.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from equilens.audit._compare import reference_choice_correction
 from equilens.compare._finish import ADJUST, f
 from equilens.compare._stats import mover_difference, widened
 from equilens.metrics._spec import criteria
@@ -25,6 +34,31 @@ SKIPPED_METRICS = ("count", "base_rate", "false_negative_rate", "true_negative_r
 #: Criteria not compared because another one is the same statistic (the ratio of selection
 #: rates; the gap in FNR equals the gap in TPR).
 SKIPPED_CRITERIA = ("demographic_parity_ratio", "false_negative_rate_difference")
+#: How the audit records a to_reference interval already corrected for the reference choice.
+_LEVEL = re.compile(r"level 1 - alpha/(\d+)")
+
+
+def _reference_candidates(log: AuditLog, features: list[str]) -> tuple[str, int]:
+    """The log's reference rule for a family and how many groups a data-chosen reference was
+    chosen among: groups of at least ``min_group_size`` rows (all non-empty groups if none is
+    that large), as :func:`equilens.slicing._plan.build_plan` chose. ``(rule, 1)`` when the
+    reference was fixed in advance or the family is not in the log."""
+    fam = next((x for x in log.families if x.features == features), None)
+    if fam is None or fam.reference_rule != "most_favoured":
+        return (fam.reference_rule if fam is not None else "explicit"), 1
+    given = log.spec_resolved.get("min_group_size", log.spec_given.get("min_group_size", 30))
+    minimum = int(given) if isinstance(given, int | float) else 30
+    n = {_key(r.slice): r.n for r in log.results}
+    sizes = [n.get(_key(g), 0) for g in fam.groups]
+    eligible = sum(s >= minimum for s in sizes) or sum(s > 0 for s in sizes)
+    return fam.reference_rule, max(eligible, 1)
+
+
+def _logged_factor(d: Disparity) -> int:
+    """The Bonferroni factor the log's own interval already carries (1 for a log written
+    before the audit corrected its to_reference intervals)."""
+    got = _LEVEL.search(d.ci_method)
+    return int(got.group(1)) if got else 1
 
 
 def _key(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -91,7 +125,9 @@ def _metric_row(b: MetricResult, c: MetricResult, alpha: float) -> dict[str, Any
     return row
 
 
-def _disparity_row(b: Disparity, c: Disparity, alpha: float) -> dict[str, Any]:
+def _disparity_row(
+    b: Disparity, c: Disparity, alpha: float, correction: tuple[int, str | None] = (1, None)
+) -> dict[str, Any]:
     statistic = criteria.get(b.criterion).statistic
     row: dict[str, Any] = {
         "criterion": b.criterion,
@@ -119,13 +155,19 @@ def _disparity_row(b: Disparity, c: Disparity, alpha: float) -> dict[str, Any]:
         ],
         "status": _status(b.status, c.status),
         "reason": None,
+        "reference_correction": None,
     }
     if b.value is None or c.value is None:
         row["reason"] = b.reason if b.value is None else c.reason
         return row
     row["change"] = c.value - b.value
-    if not _mover_change(row, b, c, alpha, "bootstrap intervals", "statistic_value"):
+    scale, text = correction
+    if not _mover_change(row, b, c, alpha, "criterion intervals", "statistic_value", scale):
         row["reason"] = "a log has no interval for this criterion"
+    elif scale > 1 and row["p_value"] is not None:
+        row["p_value"] = min(1.0, row["p_value"] * scale)
+        row["reference_correction"] = text
+        row["ci_method"] += f", level 1 - alpha/{scale} ({text})"
     return row
 
 
@@ -136,18 +178,31 @@ def _mover_change(
     alpha: float,
     intervals: str,
     statistic_key: str,
+    scale: int = 1,
 ) -> bool:
     """Fill ``row``'s change interval and z-test by MOVER from the two logs' intervals.
 
     ``intervals`` names them in ``ci_method``; the test statistic goes under
-    ``statistic_key``. False (``row`` untouched) when a log has no interval.
+    ``statistic_key``. False (``row`` untouched) when a log has no interval. With ``scale``
+    > 1 (a reference chosen from the data) both intervals are taken at level
+    ``1 - alpha / scale`` (a log's interval at another level is rescaled with
+    :func:`widened`), so the change interval is at that level and the raw p-value is the
+    one ``min(1, scale p)`` corrects.
     """
     if b.ci_low is None or b.ci_high is None or c.ci_low is None or c.ci_high is None:
         return False
     assert b.value is not None and c.value is not None
-    _, lo, hi, stat, p = mover_difference(
-        c.value, c.ci_low, c.ci_high, b.value, b.ci_low, b.ci_high, alpha
-    )
+    bounds = []
+    for x in (c, b):
+        assert x.value is not None and x.ci_low is not None and x.ci_high is not None
+        lo_x, hi_x = x.ci_low, x.ci_high
+        logged = _logged_factor(x) if isinstance(x, Disparity) else 1
+        if logged != scale:
+            lo_x, hi_x = widened(x.value, lo_x, hi_x, alpha / logged, alpha / scale)
+        bounds.append((x.value, lo_x, hi_x))
+    (vc, lc, hc), (vb, lb, hb) = bounds
+    alpha = alpha / scale
+    _, lo, hi, stat, p = mover_difference(vc, lc, hc, vb, lb, hb, alpha)
     row.update(
         {
             "change_ci_low": f(lo),
@@ -159,7 +214,7 @@ def _mover_change(
         }
     )
     diff = c.value - b.value
-    row[ADJUST] = lambda a: widened(diff, float(lo), float(hi), alpha, a)
+    row[ADJUST] = lambda a: widened(diff, float(lo), float(hi), alpha, a / scale)
     return True
 
 
@@ -187,6 +242,14 @@ def unpaired_rows(
         if bd.method not in disparity_methods or bd.criterion in SKIPPED_CRITERIA:
             continue
         cd = cand_d.get((bd.criterion, tuple(bd.features), bd.method))
-        if cd is not None:
-            disparity_rows.append(_disparity_row(bd, cd, alpha))
+        if cd is None:
+            continue
+        correction: tuple[int, str | None] = (1, None)
+        if bd.method == "to_reference":
+            (rule_b, n_b), (rule_c, n_c) = (
+                _reference_candidates(log, bd.features) for log in (base, candidate)
+            )
+            rule = "most_favoured" if "most_favoured" in (rule_b, rule_c) else rule_b
+            correction = reference_choice_correction(rule, max(n_b, n_c), one_group=False)
+        disparity_rows.append(_disparity_row(bd, cd, alpha, correction))
     return metric_rows, disparity_rows

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from equilens._pvalue import fmt_p
 from equilens.exceptions import LogFormatError
 from equilens.policy._decision import (
     AppliedExemption,
@@ -88,7 +89,7 @@ def _num(value: float | None, name: str = "") -> str:
     if value is None:
         return "n/a"
     if name in P_VALUE_FIELDS:
-        return f"{value:.2g}"
+        return fmt_p(value)
     if value == 0 or abs(value) >= 0.001:
         return f"{value:.3f}"
     return f"{value:.2e}"

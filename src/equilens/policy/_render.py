@@ -1,7 +1,8 @@
 """A gate decision as JUnit XML (for CI test reports) and as Markdown (for a PR comment).
 
 Both read only the decision. Every string that comes from the audit log or the policy (group
-labels are data) is escaped: XML through ElementTree, with characters XML 1.0 cannot carry
+labels are data) goes through :func:`equilens._text.clean_text` (no control, bidi or other
+hidden character) and is escaped: XML through ElementTree, with characters XML 1.0 cannot carry
 replaced; Markdown by turning HTML-significant characters into entities, ``@`` into an entity
 (no mentions) and backslash-escaping Markdown punctuation (no links, images, tables or code
 spans can be injected).
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from equilens._text import md_escape
+from equilens._text import clean_text, md_escape
 from equilens.policy._decision import GateDecision, RuleOutcome, outcome_rank
 
 _XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -31,13 +32,19 @@ _STATUS_WORDS = {
 MARKDOWN_MAX_ROWS = 40
 
 
-def xml_text(text: str) -> str:
-    """``text`` with characters that XML 1.0 cannot represent replaced by U+FFFD."""
-    return _XML_INVALID.sub("\ufffd", text)
+def xml_text(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` cleaned as everywhere else (:func:`equilens._text.clean_text`: control, bidi
+    and other hidden characters become U+FFFD; line breaks become spaces unless
+    ``keep_newlines``, for element text laid out one outcome a line by :func:`_line`), then
+    with the characters XML 1.0 cannot represent (e.g. U+FFFE) replaced by U+FFFD.
+    ElementTree escapes markup when writing."""
+    return _XML_INVALID.sub("\ufffd", clean_text(text, keep_newlines=keep_newlines))
 
 
 def _line(outcome: RuleOutcome) -> str:
-    return f"[{_STATUS_WORDS[outcome.status]}] {outcome.group_label}: {outcome.reason}"
+    # One line per outcome: a line break inside a label or reason becomes a space.
+    label, reason = clean_text(outcome.group_label), clean_text(outcome.reason)
+    return f"[{_STATUS_WORDS[outcome.status]}] {label}: {reason}"
 
 
 def _blocks(outcome: RuleOutcome, decision: GateDecision) -> bool:
@@ -93,7 +100,7 @@ def to_junit(decision: GateDecision) -> str:
                     "message": xml_text(f"{len(blocking)} outcome(s) block: {blocking[0].reason}"),
                 },
             )
-            failure.text = xml_text("\n".join(_line(o) for o in blocking))
+            failure.text = xml_text("\n".join(_line(o) for o in blocking), keep_newlines=True)
         elif warning:
             skipped += 1
             ET.SubElement(
@@ -105,7 +112,7 @@ def to_junit(decision: GateDecision) -> str:
             skipped += 1
             ET.SubElement(case, "skipped", {"message": xml_text(outcomes[0].reason)})
         out = ET.SubElement(case, "system-out")
-        out.text = xml_text("\n".join(_line(o) for o in outcomes))
+        out.text = xml_text("\n".join(_line(o) for o in outcomes), keep_newlines=True)
     for element in (suites, suite):
         element.set("tests", str(tests))
         element.set("failures", str(failures))

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
+from equilens._pvalue import fmt_p
 from equilens.metrics._spec import criteria as criteria_registry
 from equilens.results._log import (
     AuditLog,
@@ -306,15 +307,6 @@ def fmt_number(value: float | None, digits: int = 3) -> str:
     if value is None:
         return "–"
     return _minus(f"{value:.{digits}f}")
-
-
-def fmt_p(p: float | None) -> str:
-    """'< 0.001', '0.012' or '–'."""
-    if p is None:
-        return "–"
-    if p < 0.001:
-        return "< 0.001"
-    return f"{p:.3f}"
 
 
 def fmt_count(value: float) -> str:

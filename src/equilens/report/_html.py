@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 
+from equilens._pvalue import fmt_p
 from equilens.report._content import (
     CONCLUSION_LABELS,
     HEATMAP_METRICS,
@@ -29,7 +30,6 @@ from equilens.report._content import (
     fmt_diff_interval,
     fmt_interval,
     fmt_number,
-    fmt_p,
     fmt_value,
     metric_label,
     metric_short,

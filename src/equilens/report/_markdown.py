@@ -7,6 +7,7 @@ code span or a table cell), line breaks become spaces, and ``@`` cannot start a 
 
 from __future__ import annotations
 
+from equilens._pvalue import fmt_p
 from equilens._text import md_escape
 from equilens.report._content import (
     ReportContent,
@@ -15,7 +16,6 @@ from equilens.report._content import (
     fmt_diff,
     fmt_diff_interval,
     fmt_interval,
-    fmt_p,
     fmt_value,
     metric_short,
     slice_text,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from equilens._pvalue import fmt_p
 from equilens.report._content import (
     CONCLUSION_LABELS,
     ReportContent,
@@ -20,7 +21,6 @@ from equilens.report._content import (
     fmt_diff_interval,
     fmt_interval,
     fmt_number,
-    fmt_p,
     fmt_value,
     slice_text,
     slice_values,

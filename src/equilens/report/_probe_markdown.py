@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from equilens._pvalue import fmt_p
 from equilens.report._content import (
     fmt_diff,
     fmt_diff_interval,
     fmt_interval,
     fmt_number,
-    fmt_p,
     fmt_value,
     slice_values,
 )

@@ -513,6 +513,17 @@ def read_log(path: str | Path) -> AuditLog:
     """
     path = Path(path)
     try:
+        return _read_log(path)
+    except RecursionError:
+        # json and pydantic recurse per level of nesting: a hand-made 20,000-deep document
+        # would end as a bare RecursionError that names no file.
+        raise LogFormatError(
+            f"{path} is not an equilens audit log: its JSON is nested too deeply to read"
+        ) from None
+
+
+def _read_log(path: Path) -> AuditLog:
+    try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InvalidInputError(f"Audit log not found: {path}") from None
