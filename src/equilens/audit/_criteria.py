@@ -173,6 +173,7 @@ def _one(
         value=value if np.isfinite(value) else None,
         ci_low=lo,
         ci_high=hi,
+        ci_level_divisor=scale if correction is not None and lo is not None else 1,
         ci_method=ci_method,
         status="ok" if np.isfinite(value) else "undefined",
         reason=reason if np.isfinite(value) else "the criterion is undefined (zero denominator)",

@@ -16,7 +16,6 @@ least ``min_group_size`` rows) and the larger of the two logs' counts used.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from equilens.audit._compare import reference_choice_correction
@@ -34,8 +33,6 @@ SKIPPED_METRICS = ("count", "base_rate", "false_negative_rate", "true_negative_r
 #: Criteria not compared because another one is the same statistic (the ratio of selection
 #: rates; the gap in FNR equals the gap in TPR).
 SKIPPED_CRITERIA = ("demographic_parity_ratio", "false_negative_rate_difference")
-#: How the audit records a to_reference interval already corrected for the reference choice.
-_LEVEL = re.compile(r"level 1 - alpha/(\d+)")
 
 
 def _reference_candidates(log: AuditLog, features: list[str]) -> tuple[str, int]:
@@ -57,8 +54,7 @@ def _reference_candidates(log: AuditLog, features: list[str]) -> tuple[str, int]
 def _logged_factor(d: Disparity) -> int:
     """The Bonferroni factor the log's own interval already carries (1 for a log written
     before the audit corrected its to_reference intervals)."""
-    got = _LEVEL.search(d.ci_method)
-    return int(got.group(1)) if got else 1
+    return d.ci_level_divisor
 
 
 def _key(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:

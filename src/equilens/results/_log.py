@@ -100,6 +100,10 @@ class Disparity(_Model):
     undefined_draws: Number = None
     four_fifths_rule: Literal["pass", "fail"] | None = None
     """For ratio criteria of selection rates: the EEOC four-fifths rule on the point estimate."""
+    ci_level_divisor: int = Field(default=1, ge=1)
+    """The interval is at level ``1 - alpha / ci_level_divisor``: above 1 for a to_reference
+    row whose reference was chosen from the data (``most_favoured``), one for each candidate
+    reference (Bonferroni; see ``ci_method``)."""
 
 
 class Comparison(_Model):
