@@ -285,3 +285,19 @@ def test_gate_reads_a_probe_log_unchanged(suite: object) -> None:
     decision = policy_mod.decide(log, policy)
     assert decision.verdict == "block"
     assert [o.rule_id for o in decision.rule_outcomes] == ["auc"]
+
+
+def test_writing_under_a_file_is_one_error_naming_the_folder(tmp_path: Path, suite: object) -> None:
+    """Library callers get the project's one-line error, not a raw OSError."""
+    from equilens.exceptions import InvalidInputError
+    from equilens.report import write_report
+
+    run = run_counterfactual(she_bonus, suite, bootstrap=20)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="probe output directory .*a_file"):
+        run.write(blocker / "out")
+    with pytest.raises(InvalidInputError, match="report directory .*a_file"):
+        write_report(run.log, blocker / "report")
+    assert blocker.read_text(encoding="utf-8") == "x"
+    assert not list(tmp_path.glob("**/*.tmp"))

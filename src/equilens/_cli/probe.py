@@ -39,6 +39,7 @@ from rich.table import Table
 
 from equilens._cli._options import check_draws, output_dir
 from equilens._cli._table import terminal
+from equilens._files import ensure_dir
 from equilens._pvalue import fmt_p
 from equilens._text import plain
 from equilens.exceptions import InvalidInputError, InvalidParameterError
@@ -303,12 +304,9 @@ def _out_dir(out: str) -> Path:
 
 
 def _write_failures(out: Path, failures: list[Any]) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "failures.jsonl"
-    with path.open("w", encoding="utf-8") as fh:
-        for f in failures:
-            fh.write(json.dumps(asdict(f), ensure_ascii=False) + "\n")
-    return path
+    from equilens.probes._run import write_jsonl
+
+    return write_jsonl(ensure_dir(out, "--out") / "failures.jsonl", failures)
 
 
 @contextlib.contextmanager

@@ -42,6 +42,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from equilens._files import ensure_dir, write_text_atomic
 from equilens._version import __version__
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.probes._bias_auc import unintended_bias_aucs
@@ -161,16 +162,17 @@ class ProbeRun:
         """Write ``audit.json``, ``pairs.jsonl`` and ``failures.jsonl`` into ``out_dir``."""
         from equilens.results._log import write_log
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        out = ensure_dir(out_dir, "the probe output directory")
         write_log(self.log, out / "audit.json")
-        with (out / "pairs.jsonl").open("w", encoding="utf-8") as fh:
-            for p in self.pairs:
-                fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
-        with (out / "failures.jsonl").open("w", encoding="utf-8") as fh:
-            for f in self.failures:
-                fh.write(json.dumps(asdict(f), ensure_ascii=False) + "\n")
+        write_jsonl(out / "pairs.jsonl", self.pairs)
+        write_jsonl(out / "failures.jsonl", self.failures)
         return out / "audit.json"
+
+
+def write_jsonl(path: Path, records: Sequence[Any]) -> Path:
+    """Write dataclass ``records`` as JSON lines to ``path``, atomically."""
+    text = "".join(json.dumps(asdict(r), ensure_ascii=False) + "\n" for r in records)
+    return write_text_atomic(path, text)
 
 
 def most_changed(pairs: Sequence[PairRecord], k: int) -> list[PairRecord]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 
-from equilens._files import write_text_atomic
+from equilens._files import ensure_dir, write_text_atomic
 from equilens.exceptions import InvalidParameterError
 from equilens.report._html import render_html
 from equilens.report._markdown import render_markdown
@@ -41,7 +41,7 @@ def write_report(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InvalidParameterError(f"The report directory {out} exists and is not a directory.")
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out, "the report directory")
     paths: dict[str, Path] = {}
     if "html" in formats:
         paths["html"] = write_text_atomic(out / "report.html", render_html(log))
