@@ -295,9 +295,9 @@ def test_writing_under_a_file_is_one_error_naming_the_folder(tmp_path: Path, sui
     run = run_counterfactual(she_bonus, suite, bootstrap=20)
     blocker = tmp_path / "a_file"
     blocker.write_text("x", encoding="utf-8")
-    with pytest.raises(InvalidInputError, match="probe output directory .*a_file"):
+    with pytest.raises(InvalidInputError, match=r"probe output directory .*a_file"):
         run.write(blocker / "out")
-    with pytest.raises(InvalidInputError, match="report directory .*a_file"):
+    with pytest.raises(InvalidInputError, match=r"report directory .*a_file"):
         write_report(run.log, blocker / "report")
     assert blocker.read_text(encoding="utf-8") == "x"
     assert not list(tmp_path.glob("**/*.tmp"))
