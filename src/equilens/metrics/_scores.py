@@ -47,6 +47,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from equilens.exceptions import InvalidInputError, InvalidParameterError
+from equilens.stats._roots import bisect
 
 __all__ = [
     "ScoreStats",
@@ -366,10 +367,6 @@ def auc_interval(
     return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
 
 
-#: Halvings of the bracket when :func:`auc_score_interval` solves for its limits.
-_BISECTION_STEPS = 64
-
-
 def _hanley_mcneil_variance(theta: FloatArray, n_pos: FloatArray, n_neg: FloatArray) -> FloatArray:
     """Hanley & McNeil (1982) variance of an AUC of ``theta``, with Newcombe's (2006) ``N*``."""
     n_star = (n_pos + n_neg) / 2.0 - 1.0
@@ -430,19 +427,9 @@ def auc_score_interval(
         return np.asarray((e - theta) ** 2 > z2 * _hanley_mcneil_variance(theta, m, k))
 
     # Lower limit in [0, AUC]: theta = 0 is outside (unless AUC = 0), theta = AUC inside.
-    below, above = np.zeros_like(e), e.copy()
-    for _ in range(_BISECTION_STEPS):
-        mid = 0.5 * (below + above)
-        out = outside(mid)
-        below, above = np.where(out, mid, below), np.where(out, above, mid)
-    lo = np.where(e > 0, 0.5 * (below + above), 0.0)
+    lo = np.where(e > 0, bisect(outside, np.zeros_like(e), e), 0.0)
     # Upper limit in [AUC, 1]: theta = AUC is inside, theta = 1 outside (unless AUC = 1).
-    below, above = e.copy(), np.ones_like(e)
-    for _ in range(_BISECTION_STEPS):
-        mid = 0.5 * (below + above)
-        out = outside(mid)
-        below, above = np.where(out, below, mid), np.where(out, mid, above)
-    hi = np.where(e < 1, 0.5 * (below + above), 1.0)
+    hi = np.where(e < 1, bisect(lambda t: ~outside(t), e, np.ones_like(e)), 1.0)
     return np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
 
 

@@ -25,12 +25,11 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from equilens.stats._intervals import _as_float_arrays, _z_two_sided
+from equilens.stats._roots import bisect
 
 FloatArray = NDArray[np.float64]
 
 __all__ = ["median_interval", "t_mean_interval", "tango_interval", "tango_statistic"]
-
-_BISECTIONS = 64
 
 
 def tango_statistic(delta: ArrayLike, more: ArrayLike, less: ArrayLike, n: ArrayLike) -> FloatArray:
@@ -81,13 +80,9 @@ def tango_interval(
     est = np.where(ok, (b - c) / safe_n, 0.0)
 
     def solve(low: FloatArray, high: FloatArray, target: float) -> FloatArray:
-        # tango_statistic decreases in delta: keep the root of T(delta) = target bracketed.
-        for _ in range(_BISECTIONS):
-            mid = 0.5 * (low + high)
-            above = tango_statistic(mid, b, c, safe_n) > target
-            low = np.where(above, mid, low)
-            high = np.where(above, high, mid)
-        return 0.5 * (low + high)
+        # tango_statistic decreases in delta: the root of T(delta) = target lies above where
+        # T still exceeds the target.
+        return bisect(lambda d: tango_statistic(d, b, c, safe_n) > target, low, high)
 
     lo = solve(np.full(est.shape, -1.0), est.astype(np.float64), z)
     hi = solve(est.astype(np.float64), np.full(est.shape, 1.0), -z)
