@@ -113,9 +113,7 @@ def comparison_rows(
         small = row["_small"]
         if small is not None and row["status"] == "ok":
             row.update(status="insufficient_evidence", reason=f"{small}: no test")
-            row.update(p_value=None, statistic=None, test="none")
-            if row["reference_correction"] is not None:
-                row["reference_correction"] = None
+            row.update(p_value=None, statistic=None, test="none", reference_correction=None)
         row["in_family"] = row["derived_from"] is None and row["p_value"] is not None
     in_family = [r for r in raw if r["in_family"]]
     pvals = np.array([r["p_value"] for r in in_family], dtype=np.float64)
