@@ -12,14 +12,11 @@ from equilens._yaml import Located, parse_yaml
 from equilens.exceptions import InvalidInputError
 from equilens.spec._model import AuditSpec
 
-#: Line numbers of a YAML document's keys (the name other modules import).
-_Located = Located
-
-__all__ = ["_Located", "load_spec", "parse_yaml", "validation_message"]
+__all__ = ["load_spec", "validation_message"]
 
 
 def validation_message(
-    exc: ValidationError, located: _Located, path: Path, model: type[BaseModel]
+    exc: ValidationError, located: Located, path: Path, model: type[BaseModel]
 ) -> str:
     """The first validation error as 'FILE:LINE: key.path: message'."""
     err = exc.errors()[0]
@@ -52,7 +49,7 @@ def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
     return list(getattr(current, "model_fields", {}))
 
 
-def load_spec(path: str | Path) -> tuple[AuditSpec, _Located]:
+def load_spec(path: str | Path) -> tuple[AuditSpec, Located]:
     """Read and validate an audit spec; errors name the file, line and key."""
     path = Path(path)
     raw, located = parse_yaml(path, "Spec")
