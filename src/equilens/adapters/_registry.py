@@ -54,9 +54,20 @@ class AdapterEntry:
     summary: str
 
     def load(self) -> AdapterFactory:
-        """Import and return the adapter class."""
+        """Import and return the adapter class.
+
+        Raises
+        ------
+        InvalidInputError
+            When its module (or a dependency of it) cannot be imported.
+        """
         module_name, _, attr = self.target.partition(":")
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise InvalidInputError(
+                f"The {self.name} model adapter cannot be imported ({exc})."
+            ) from None
         factory: AdapterFactory = getattr(module, attr)
         return factory
 
@@ -216,10 +227,4 @@ def load_adapter(spec: Mapping[str, Any] | ModelAdapter, *, base_dir: Any = None
     entry = adapter_entry(spec.get("kind"))
     base = None if base_dir is None else Path(base_dir)
     options = {k: v for k, v in spec.items() if k != "kind"}
-    try:
-        factory = entry.load()
-    except ImportError as exc:
-        raise InvalidInputError(
-            f"The {entry.name} model adapter cannot be imported ({exc})."
-        ) from None
-    return factory.from_spec(options, base_dir=base)
+    return entry.load().from_spec(options, base_dir=base)

@@ -81,13 +81,7 @@ def check_model_spec(spec: Any, *, base_dir: str | Path | None = None) -> None:
         )
     kind = spec.get("kind", "precomputed")
     entry = adapter_entry(kind)
-    try:
-        factory = entry.load()
-    except ImportError as exc:
-        raise InvalidInputError(
-            f"The {entry.name} model adapter cannot be imported ({exc})."
-        ) from None
-    keys = getattr(factory, "spec_keys", None)
+    keys = getattr(entry.load(), "spec_keys", None)
     if keys is not None:
         options = {k: v for k, v in spec.items() if k not in RUN_KEYS and k != "kind"}
         check_keys(f"{entry.name} model spec", options, set(keys))
