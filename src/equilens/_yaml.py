@@ -168,17 +168,22 @@ def _check_expansion(root: yaml.Node) -> None:
 
 
 class Located:
-    """Line numbers (1-based) of every key path in a YAML document, for messages."""
+    """Line numbers (1-based) of every key path in a YAML document, for messages, and the text
+    of every plain scalar as written (``texts``: '0.70', where the data hold 0.7)."""
 
     def __init__(self, node: yaml.Node | None, first_line: int = 1) -> None:
         self.lines: dict[tuple[str | int, ...], int] = {}
+        self.texts: dict[tuple[str | int, ...], str] = {}
         self._offset = first_line - 1
         if node is not None:
             self._walk(node, ())
 
     def _walk(self, node: yaml.Node, path: tuple[str | int, ...]) -> None:
         self.lines.setdefault(path, node.start_mark.line + 1 + self._offset)
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, yaml.ScalarNode):
+            if node.style is None:  # plain, not quoted or block text
+                self.texts[path] = str(node.value)
+        elif isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 sub = (*path, str(key.value))
                 self.lines[sub] = key.start_mark.line + 1 + self._offset

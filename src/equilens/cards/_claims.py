@@ -33,8 +33,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import yaml
-
 from equilens._pvalue import fmt_p
 from equilens._yaml import Located as _Located
 from equilens._yaml import parse_yaml, parse_yaml_text
@@ -351,56 +349,7 @@ def _front_matter(text: str, path: Path) -> tuple[str, int]:
     raise InvalidInputError(f"{path}:1: the YAML front matter is not closed by a '---' line")
 
 
-_Texts = dict[tuple[str | int, ...], str]
-
-
-def _value_texts(node: yaml.Node | None) -> _Texts:
-    """Plain scalars under a ``value`` key, as written, by key path ('0.70', not 0.7)."""
-    out: _Texts = {}
-    seen: set[int] = set()
-
-    def walk(n: yaml.Node, path: tuple[str | int, ...]) -> None:
-        if id(n) in seen:  # an alias: walked once (no blow-up on nested anchors)
-            return
-        seen.add(id(n))
-        if isinstance(n, yaml.MappingNode):
-            for key, value in n.value:
-                sub = (*path, str(key.value))
-                if key.value == "value" and isinstance(value, yaml.ScalarNode):
-                    if value.style is None:
-                        out[sub] = str(value.value)
-                else:
-                    walk(value, sub)
-        elif isinstance(n, yaml.SequenceNode):
-            for i, item in enumerate(n.value):
-                walk(item, (*path, i))
-
-    if node is not None:
-        walk(node, ())
-    return out
-
-
-def _yaml_file_texts(path: Path) -> _Texts:
-    """:func:`_value_texts` of a YAML file already loaded (and checked) by ``parse_yaml``."""
-    try:
-        return _value_texts(yaml.compose(path.read_text(encoding="utf-8"), yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return {}
-
-
-def _parse_yaml_text(text: str, path: Path, first_line: int) -> tuple[Any, _Located, _Texts]:
-    """Front matter through the safe loader, then the values as written (see _value_texts)."""
-    raw, located = parse_yaml_text(text, path, first_line=first_line)
-    try:
-        texts = _value_texts(yaml.compose(text, Loader=yaml.SafeLoader))
-    except yaml.YAMLError:
-        texts = {}
-    return raw, located, texts
-
-
-def _claims_from_document(
-    raw: Any, located: _Located, path: Path, texts: _Texts | None = None
-) -> list[Claim]:
+def _claims_from_document(raw: Any, located: _Located, path: Path) -> list[Claim]:
     """Claims from parsed YAML: a model-index, a list of claims or ``{claims: [...]}``."""
 
     def where(loc: tuple[str | int, ...]) -> str:
@@ -409,7 +358,8 @@ def _claims_from_document(
 
     def build(item: Any, loc: tuple[str | int, ...]) -> Claim:
         try:
-            text = (texts or {}).get((*loc, "value"), (texts or {}).get((*loc, "args", "value")))
+            texts = located.texts
+            text = texts.get((*loc, "value"), texts.get((*loc, "args", "value")))
             return claim_from_mapping(item, where(loc), text)
         except ValueError as exc:
             raise InvalidInputError(f"{where(loc)}: {exc}") from None
@@ -496,7 +446,7 @@ def load_claims(path: str | Path) -> list[Claim]:
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         raw, located = parse_yaml(path, "Claims")
-        return _claims_from_document(raw, located, path, _yaml_file_texts(path))
+        return _claims_from_document(raw, located, path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -507,10 +457,10 @@ def load_claims(path: str | Path) -> list[Claim]:
         return _claims_from_csv(text, path)
     if suffix in (".md", ".markdown", ""):
         front, first = _front_matter(text, path)
-        raw, located, texts = _parse_yaml_text(front, path, first)
+        raw, located = parse_yaml_text(front, path, first_line=first)
         if not isinstance(raw, dict) or "model-index" not in raw:
             raise InvalidInputError(f"{path}:{first}: the front matter has no 'model-index'")
-        return _claims_from_document(raw, located, path, texts)
+        return _claims_from_document(raw, located, path)
     raise InvalidInputError(
         f"{path}: unknown claims format '{suffix}'; use a model card (.md), .yaml or .csv"
     )
