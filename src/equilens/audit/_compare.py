@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from equilens.audit._intervals import draw_interval
-from equilens.audit._slice_metrics import Evaluated
+from equilens.metrics._evaluated import Evaluated
 from equilens.metrics._scores import auc_difference_test
 from equilens.metrics._spec import MetricSpec
 from equilens.results._log import Comparison

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from equilens.audit._compare import reference_choice_correction
 from equilens.audit._criteria_intervals import criterion_bounds
-from equilens.audit._slice_metrics import Evaluated
+from equilens.metrics._evaluated import Evaluated
 from equilens.metrics._spec import CriterionSpec
 from equilens.results._log import Disparity
 from equilens.slicing._plan import Family, SlicePlan

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from equilens.audit._slice_metrics import Evaluated
+from equilens.metrics._evaluated import Evaluated
 from equilens.stats._intervals import (
     SMALL_N_THRESHOLD,
     mover_difference_interval,

@@ -21,10 +21,11 @@ from numpy.typing import NDArray
 from equilens._version import __version__
 from equilens.audit._compare import comparison_rows
 from equilens.audit._criteria import criterion_rows
-from equilens.audit._slice_metrics import Evaluated, SliceTables, evaluate_metric
+from equilens.audit._slice_metrics import SliceTables, evaluate_metric
 from equilens.data import BinSpec
 from equilens.engines._select import InputsInfo, compute_statistics
 from equilens.exceptions import InvalidParameterError
+from equilens.metrics._evaluated import Evaluated
 from equilens.metrics._scores import calibration_curve_from_table, roc_curve_from_hist
 from equilens.metrics._spec import COMPARISON_METRICS, DEFAULT_METRICS, criteria
 from equilens.metrics._spec import metrics as metric_registry

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from equilens.audit._intervals import draw_interval
+from equilens.metrics._evaluated import Evaluated
 from equilens.metrics._scores import (
     auc_binning_bound,
     auc_score_interval,
@@ -95,32 +95,6 @@ class SliceTables:
         w2 = cell_sum(self.wsq, cells)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(w2 > 0, w * w / np.where(w2 > 0, w2, 1.0), 0.0)
-
-
-@dataclass
-class Evaluated:
-    """One metric over all slices."""
-
-    spec: MetricSpec
-    value: FloatArray
-    lo: FloatArray
-    hi: FloatArray
-    method: NDArray[np.str_]
-    no_ci_reason: str | None = None
-    draws: FloatArray | None = None  # (B, S)
-    draws_kind: str = "bootstrap"  # or "parametric" (normal draws from the DeLong variance)
-    undefined_draws: FloatArray | None = None
-    variance: FloatArray | None = None  # delong variance (AUC)
-    hist: FloatArray | None = None  # (S, 2, K) per-label score histograms (AUC)
-    n_neg: FloatArray | None = None  # effective negatives per slice (AUC)
-    n_pos: FloatArray | None = None  # effective positives per slice (AUC)
-    successes: FloatArray | None = None  # effective numerator (proportions)
-    trials: FloatArray | None = None  # effective denominator
-    weight_total: FloatArray | None = None  # weighted denominator
-    error_bound: FloatArray | None = None
-    #: Intervals of chosen slices at any level, for metrics whose interval is a bound rather
-    #: than an estimate -/+ a symmetric error (ECE); the criteria combine them as a box.
-    interval_at: Callable[[NDArray[np.int64], float], tuple[FloatArray, FloatArray]] | None = None
 
 
 def _nan(shape: int) -> FloatArray:

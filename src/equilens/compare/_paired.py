@@ -23,7 +23,6 @@ from numpy.typing import NDArray
 from equilens.audit._compare import _correct_for_reference_choice
 from equilens.audit._criteria import _stat, _worst
 from equilens.audit._criteria_intervals import criterion_bounds
-from equilens.audit._slice_metrics import Evaluated
 from equilens.compare._finish import ADJUST, f
 from equilens.compare._stats import (
     bootstrap_se,
@@ -34,6 +33,7 @@ from equilens.compare._stats import (
 from equilens.compare._unpaired import SKIPPED_CRITERIA
 from equilens.data._types import AuditInputs
 from equilens.engines._numpy import cell_codes
+from equilens.metrics._evaluated import Evaluated
 from equilens.metrics._scores import auc_interval
 from equilens.metrics._spec import (
     ALL,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,7 +30,7 @@ NEGATIVES: tuple[Cell, ...] = (TN, FP)
 PREDICTED_POSITIVE: tuple[Cell, ...] = (FP, TP)
 PREDICTED_NEGATIVE: tuple[Cell, ...] = (TN, FN)
 
-MetricKind = Literal["count", "proportion", "confusion", "score"]
+MetricKind = Literal["count", "proportion", "confusion", "score", "mean", "ratio", "statistic"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,9 @@ class MetricSpec:
     name: registry name, following scikit-learn / fairlearn naming.
     description: one sentence for reports.
     kind: ``count``, ``proportion`` (numerator / denominator cells), ``confusion`` (another
-        function of the confusion counts) or ``score`` (needs ``y_score``).
+        function of the confusion counts), ``score`` (needs ``y_score``), ``mean`` (a mean of
+        a per-unit value), ``ratio`` (a ratio of two sums, e.g. a word error rate) or
+        ``statistic`` (another smooth function of sums, e.g. R^2).
     greater_is_better: direction, or None where neither is better (rates such as selection).
     numerator, denominator: the confusion cells of a proportion.
     undefined_when: the reason written when the metric is undefined.
@@ -56,6 +58,12 @@ class MetricSpec:
     denominator: tuple[Cell, ...] = ()
     undefined_when: str = ""
     func: Callable[[FloatArray], FloatArray] | None = field(default=None, compare=False)
+    #: The entry's own computation: ``(tables, context) -> Evaluated`` over every slice, for
+    #: the task's slice tables (binary: :class:`~equilens.audit.SliceTables`). Entries
+    #: without one are evaluated from ``kind`` and ``func`` by their task.
+    evaluate: Callable[..., Any] | None = field(default=None, compare=False)
+    #: The task whose statistics the entry reads.
+    task: str = "binary"
 
     @property
     def needs_scores(self) -> bool:

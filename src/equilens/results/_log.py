@@ -24,7 +24,10 @@ from equilens.exceptions import InvalidInputError, LogFormatError
 #: 1.2 added the probe invariance and mean/median tests (``ProbeFlip.gap_test``,
 #: ``ProbeShift.mean_test``, ``median_shift``, ``mean_absolute_shift``,
 #: ``mean_absolute_test``), all optional.
-FORMAT_VERSION = "1.2"
+#: 1.3 added ``task`` (binary, multiclass, regression, measure, ranking; logs without it are
+#: binary), ``Comparison.test`` values for means and ratios (Welch t), per-class and per-k
+#: metric names ``base[param=value]``, and ``AuditLog.confusion_matrices`` (multiclass).
+FORMAT_VERSION = "1.3"
 
 
 def _finite(value: float | None) -> float | None:
@@ -445,6 +448,8 @@ class AuditLog(_Model):
     created: str
     """UTC time the audit finished, ISO 8601."""
     run_id: str
+    task: Literal["binary", "multiclass", "regression", "measure", "ranking"] = "binary"
+    """What was audited: the kind of predictions or measures (logs before 1.3: binary)."""
     spec_given: _NoSecrets
     """The audit's arguments as passed (columns, options; never data)."""
     spec_resolved: _NoSecrets

@@ -11,13 +11,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from equilens.exceptions import InvalidParameterError
-from equilens.stats._tables import CellStats
 
 ReferenceRule = Literal["largest", "most_favoured"]
 
@@ -99,8 +98,33 @@ def resolve_intersections(
     return families
 
 
+class CellSummary(Protocol):
+    """What slicing reads of an engine's statistics: the finest cells and their sizes."""
+
+    @property
+    def features(self) -> tuple[str, ...]: ...
+
+    @property
+    def keys(self) -> tuple[tuple[str, ...], ...]: ...
+
+    @property
+    def cell_rows(self) -> NDArray[np.int64]:
+        """Rows per cell."""
+        ...
+
+    @property
+    def cell_weight(self) -> NDArray[np.float64]:
+        """Total weight per cell (rows when unweighted)."""
+        ...
+
+    @property
+    def cell_favoured(self) -> NDArray[np.float64] | None:
+        """Weight of the favourable outcome per cell (None: the task has none)."""
+        ...
+
+
 def build_plan(
-    stats: CellStats,
+    stats: CellSummary,
     families: Sequence[tuple[str, ...]],
     *,
     reference: Mapping[str, str] | None = None,
@@ -127,10 +151,15 @@ def build_plan(
                 f"The reference group '{val}' of feature '{feat}' does not occur in the data; "
                 f"groups: {', '.join(sorted(seen)[:10])}."
             )
-    n_cells = stats.n_cells
-    rows_per_cell = stats.rows.sum(axis=(1, 2))
-    sel_per_cell = stats.wsum[:, :, 1].sum(axis=1)
-    w_per_cell = stats.wsum.sum(axis=(1, 2))
+    n_cells = len(stats.keys)
+    rows_per_cell = stats.cell_rows
+    sel_per_cell = stats.cell_favoured
+    w_per_cell = stats.cell_weight
+    if reference_rule == "most_favoured" and sel_per_cell is None:
+        raise InvalidParameterError(
+            "The 'reference_rule' parameter of audit is 'most_favoured', but this task has no "
+            "favourable outcome to rank groups by; use 'largest' or name the reference groups."
+        )
     slices: list[Slice] = [Slice((), ())]
     member_rows: list[NDArray[np.float64]] = [np.ones(n_cells)]
     out_families: list[Family] = []
@@ -150,7 +179,8 @@ def build_plan(
             member_rows.append(m)
             sizes.append(int(rows_per_cell[groups[values]].sum()))
             wtot = float(w_per_cell[groups[values]].sum())
-            rates.append(float(sel_per_cell[groups[values]].sum()) / wtot if wtot > 0 else -1.0)
+            favoured = 0.0 if sel_per_cell is None else float(sel_per_cell[groups[values]].sum())
+            rates.append(favoured / wtot if wtot > 0 else -1.0)
         ref_pos, rule, candidates = _choose_reference(
             fam,
             [slices[i].values for i in members],

@@ -94,6 +94,21 @@ class CellStats:
         return len(self.keys)
 
     @property
+    def cell_rows(self) -> IntArray:
+        """Rows per cell."""
+        return np.asarray(self.rows.sum(axis=(1, 2)), dtype=np.int64)
+
+    @property
+    def cell_weight(self) -> FloatArray:
+        """Total weight per cell."""
+        return np.asarray(self.wsum.sum(axis=(1, 2)), dtype=np.float64)
+
+    @property
+    def cell_favoured(self) -> FloatArray:
+        """Weight of rows predicted positive per cell (the selection rate's numerator)."""
+        return np.asarray(self.wsum[:, :, 1].sum(axis=1), dtype=np.float64)
+
+    @property
     def has_scores(self) -> bool:
         """Whether score tables are present."""
         return self.score_hist is not None
