@@ -23,7 +23,7 @@ from equilens.data._encode import encode_binned, encode_categorical
 from equilens.data._fingerprint import Hasher, HashPart, hash_dtype
 from equilens.data._inputs import _check_bins, _check_max_groups, _describe, _load
 from equilens.data._types import BinSpec, DataFingerprint, Feature
-from equilens.exceptions import InvalidInputError
+from equilens.exceptions import InvalidInputError, InvalidParameterError
 
 __all__ = ["ColumnKind", "TaskInputs", "prepare_columns"]
 
@@ -176,7 +176,8 @@ def prepare_columns(
         or None with arrays as the roles' values).
     roles
         Role -> column name (or array when ``data`` is None). Roles whose value is None are
-        left out.
+        left out. A ``number`` or ``count`` role may take a list of columns (a 2-D array when
+        ``data`` is None), e.g. one score column per class: its value is then ``(n, K)``.
     kinds
         Role -> :data:`ColumnKind`.
     sensitive, bins, max_groups_per_feature
@@ -191,13 +192,43 @@ def prepare_columns(
         One line naming the column (and the fitting ``--task`` where one is known).
     """
     max_groups = _check_max_groups(max_groups_per_feature)
-    targets = {role: value for role, value in roles.items() if value is not None}
+    targets: dict[str, object] = {}
+    multi: dict[str, list[str]] = {}  # role -> its sub-roles, for a role given as a list
+    for role, value in roles.items():
+        if value is None:
+            continue
+        if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+            if data is None:
+                raise InvalidParameterError(
+                    f"The '{role}' parameter lists column names ({list(value)!r}) but data is "
+                    "None; pass data=... or a 2-D array."
+                )
+            if kinds[role] not in ("number", "count"):
+                raise InvalidParameterError(
+                    f"The '{role}' parameter takes one column; got a list of {len(value)}."
+                )
+            multi[role] = [f"{role}[{i}]" for i in range(len(value))]
+            for sub, name in zip(multi[role], value):
+                targets[sub] = name
+        elif data is None and isinstance(value, np.ndarray) and value.ndim == 2:
+            multi[role] = [f"{role}[{i}]" for i in range(value.shape[1])]
+            for i, sub in enumerate(multi[role]):
+                targets[sub] = value[:, i]
+        else:
+            targets[role] = value
+    given_hints = dict(hints or {})
+    kinds = dict(kinds)
+    for role, subs in multi.items():
+        for sub in subs:
+            kinds[sub] = kinds[role]
+            if role in given_hints:
+                given_hints[sub] = given_hints[role]
+    hints = given_hints
     loaded, role_names, sensitive_names = _load(data, targets, sensitive, max_groups)
     bin_specs = _check_bins(bins, sensitive_names)
     arrays = data is None
     n_rows = loaded.n_rows
     cols = loaded.columns
-    hints = dict(hints or {})
     values: dict[str, NDArray[Any]] = {}
     labels: dict[str, tuple[str, ...]] = {}
     with Hasher(n_rows) as hasher:
@@ -233,7 +264,15 @@ def prepare_columns(
             }
             hasher.add(HashPart(name, fheader, feature.codes, hash_dtype(feature.n_groups)))
         fingerprint = hasher.result()
-    columns: dict[str, str | list[str] | None] = {role: role_names.get(role) for role in roles}
+    columns: dict[str, str | list[str] | None] = {}
+    for role in roles:
+        if role in multi:
+            stacked = np.column_stack([values.pop(sub) for sub in multi[role]])
+            stacked.setflags(write=False)
+            values[role] = stacked
+            columns[role] = [role_names[sub] for sub in multi[role]]
+        else:
+            columns[role] = role_names.get(role)
     columns["sensitive"] = list(sensitive_names)
     return TaskInputs(
         n_rows=n_rows,
