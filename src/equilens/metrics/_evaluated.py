@@ -58,3 +58,7 @@ class Evaluated:
     sd: FloatArray | None = None
     #: Independent units behind ``value`` per slice (rows, or clusters when clustered).
     units: FloatArray | None = None
+    #: Histogram of the per-unit values per slice over common bins ``(S, K)``, for the rank
+    #: test of two groups' distributions (``rank_values`` names what was ranked).
+    value_hist: FloatArray | None = None
+    rank_values: str | None = None

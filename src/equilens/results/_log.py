@@ -166,6 +166,33 @@ class Comparison(_Model):
     reference_correction: str | None = None
     """How ``p_value`` was corrected because the reference group was chosen from the same
     data (``reference_rule: most_favoured``); null when the reference was fixed in advance."""
+    rank_test: RankTest | None = None
+    """A rank test of the two groups' distributions beside the test of the metric (means and
+    ratios: Mann-Whitney); descriptive, not in the Holm / BH family."""
+
+
+class RankTest(_Model):
+    """A rank test of two groups' distributions of a per-unit value (not in the family)."""
+
+    test: str
+    """``mann-whitney`` (normal approximation with tie correction)."""
+    statistic: Number
+    """U of the group (ties count half)."""
+    p_value: Number
+    probability_of_superiority: Number
+    """P(group value > reference value) + P(tie) / 2 (the common-language effect size)."""
+    values: str
+    """What was ranked (e.g. ``absolute error``)."""
+
+
+class ConfusionMatrix(_Model):
+    """K x K confusion counts of one slice (multiclass): rows true class, columns predicted."""
+
+    slice: dict[str, str]
+    n: int
+    labels: list[str]
+    counts: list[list[FiniteFloat]]
+    """Weighted counts (row counts when unweighted)."""
 
 
 class FamilyRecord(_Model):
@@ -478,6 +505,9 @@ class AuditLog(_Model):
     """ROC and calibration curves and confusion counts of the overall population and of each
     group of a single-feature family (intersections are left out to keep logs small); null in
     logs written before this field existed."""
+    confusion_matrices: list[ConfusionMatrix] | None = None
+    """Multiclass: K x K confusion counts of the overall population and of each group of a
+    single-feature family; null for other tasks."""
     probes: list[ProbeRecord] | None = None
     """Probe runs (counterfactual, identity, stereotype): statistics per attribute value and
     the most-changed pairs verbatim; null when the log holds no probe (and in logs written
