@@ -144,9 +144,11 @@ def _validated(spec_path: Path) -> tuple[AuditSpec, Any]:
             raise InvalidInputError(f"{where}: model: {exc}") from None
     data, name = resolve_data(spec, spec_path.parent)
     check_columns(spec, located, spec_path, data, name)
-    if spec.task == "binary" and spec.columns.y_true is None:
+    if spec.task in _PREDICTED and spec.columns.y_true is None:
         line = located.line(("columns",))
-        raise InvalidInputError(f"{spec_path}:{line}: columns.y_true is missing")
+        raise InvalidInputError(
+            f"{spec_path}:{line}: missing required key 'columns.y_true' (task: {spec.task})"
+        )
     if spec.columns.y_pred is None and spec.model is None and spec.task in _PREDICTED:
         line = located.line(("columns",))
         raise InvalidInputError(
