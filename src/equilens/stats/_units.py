@@ -45,6 +45,7 @@ __all__ = [
     "gradient",
     "linearised",
     "slice_sums",
+    "unit_index",
     "unit_sums",
 ]
 
@@ -149,6 +150,24 @@ def _sums(cell: IntArray, n_cells: int, x: FloatArray) -> FloatArray:
     ).astype(np.float64)
 
 
+def unit_index(
+    cell: IntArray, cluster: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Units of clustered rows: the rows of one cluster in one cell.
+
+    Returns each row's unit code ``(n,)`` and each unit's cell and cluster ``(U,)``, units
+    ordered by (cell, cluster).
+    """
+    n_clusters = int(cluster.max()) + 1 if cluster.size else 1
+    key = cell.astype(np.int64) * n_clusters + cluster.astype(np.int64)
+    ukeys, unit = np.unique(key, return_inverse=True)
+    return (
+        unit.astype(np.int64).reshape(-1),
+        (ukeys // n_clusters).astype(np.int64),
+        (ukeys % n_clusters).astype(np.int64),
+    )
+
+
 def unit_sums(
     cell: IntArray,
     n_cells: int,
@@ -191,12 +210,8 @@ def unit_sums(
             counts.reshape(n_cells, buckets),
             clustered=False,
         )
-    n_clusters = int(cluster.max()) + 1 if n else 0
-    key = cell.astype(np.int64) * max(n_clusters, 1) + cluster.astype(np.int64)
-    ukeys, unit = np.unique(key, return_inverse=True)
-    unit_cell = (ukeys // max(n_clusters, 1)).astype(np.int64)
-    unit_cluster = (ukeys % max(n_clusters, 1)).astype(np.int64)
-    per_unit = _sums(unit.astype(np.int64), ukeys.size, values)
+    unit, unit_cell, unit_cluster = unit_index(cell, cluster)
+    per_unit = _sums(unit, unit_cell.size, values)
     totals = _sums(unit_cell, n_cells, per_unit)
     cross = _cross(unit_cell, n_cells, per_unit)
     units = np.bincount(unit_cell, minlength=n_cells).astype(np.float64)
