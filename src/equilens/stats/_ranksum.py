@@ -49,7 +49,7 @@ def mann_whitney_from_hist(
     """U of group 1, two-sided p-value and ``P(X1 > X2) + P(tie) / 2`` per row of ``(S, B)``.
 
     The normal approximation with the tie correction and scipy's continuity correction; NaN
-    where a group is empty or every value is one tie.
+    where a group is empty (p = 1 where every value is one tie, as scipy).
     """
     h1 = np.atleast_2d(np.asarray(h1, dtype=np.float64))
     h2 = np.atleast_2d(np.asarray(h2, dtype=np.float64))
@@ -65,6 +65,9 @@ def mann_whitney_from_hist(
         u = np.maximum(u1, n1 * n2 - u1)
         z = (u - mu - 0.5) / np.sqrt(var)
         ps = u1 / (n1 * n2)
-    ok = (n1 > 0) & (n2 > 0) & (var > 0)
+    both = (n1 > 0) & (n2 > 0)
+    ok = both & (var > 0)
+    # Every value one tie: no evidence of a difference, p = 1 (as scipy).
     p = np.where(ok, np.minimum(2.0 * st.norm.sf(np.where(ok, z, 0.0)), 1.0), np.nan)
-    return np.where(ok, u1, np.nan), p, np.where((n1 > 0) & (n2 > 0), ps, np.nan)
+    p = np.where(both & ~ok, 1.0, p)
+    return np.where(both, u1, np.nan), p, np.where(both, ps, np.nan)
