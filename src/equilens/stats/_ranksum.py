@@ -11,13 +11,15 @@ difference.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as st
 
 FloatArray = NDArray[np.float64]
 
-__all__ = ["common_bins", "histogram_codes", "mann_whitney_from_hist"]
+__all__ = ["Bins", "common_bins", "histogram_codes", "mann_whitney_from_hist"]
 
 #: Up to this many distinct values, every value is its own bin (the test is exact in ties).
 EXACT_VALUES = 512
@@ -25,16 +27,65 @@ EXACT_VALUES = 512
 GRID_BINS = 2048
 
 
-def common_bins(values: FloatArray) -> tuple[FloatArray, bool]:
-    """Left edges of the bins for ``values`` and whether each bin holds one exact value."""
+@dataclass(frozen=True)
+class Bins:
+    """Common bins of a per-unit value: exact distinct values, or a quantile grid.
+
+    A grid is looked up through a fine uniform table between the sample's 0.05% and 99.95%
+    quantiles (one multiply per value, no search): each table cell maps to the quantile bin
+    of its left end, so the binning is a non-decreasing function of the value (ranks between
+    bins are kept; values in one bin are ties; values beyond the table's ends fall in the
+    end bins).
+    """
+
+    edges: FloatArray
+    exact: bool
+    lo: float = 0.0
+    width: float = 1.0
+    table: NDArray[np.int64] | None = None
+
+    @property
+    def size(self) -> int:
+        return int(self.edges.size)
+
+    def codes(self, values: FloatArray) -> NDArray[np.int64]:
+        """Bin of each value."""
+        if self.table is None:
+            return histogram_codes(values, self.edges)
+        pos = np.floor((values - self.lo) / self.width)
+        pos = np.clip(np.nan_to_num(pos, nan=0.0), 0, self.table.size - 1).astype(np.int64)
+        return self.table[pos]
+
+    def same(self, other: Bins) -> bool:
+        return (
+            self.exact == other.exact
+            and np.array_equal(self.edges, other.edges)
+            and self.lo == other.lo
+            and self.width == other.width
+        )
+
+
+#: Cells of the uniform lookup table of a grid.
+TABLE = 1 << 16
+
+
+def common_bins(values: FloatArray, *, grid: bool = False) -> Bins:
+    """Bins for ``values``: each distinct value when few (unless ``grid``), a quantile grid
+    otherwise."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:
-        return np.zeros(1), True
+        return Bins(np.zeros(1), True)
     distinct = np.unique(finite)
-    if distinct.size <= EXACT_VALUES:
-        return distinct, True
-    qs = np.quantile(finite, np.linspace(0.0, 1.0, GRID_BINS + 1)[:-1])
-    return np.unique(qs), False
+    if distinct.size <= EXACT_VALUES and not grid:
+        return Bins(distinct, True)
+    edges = np.unique(np.quantile(finite, np.linspace(0.0, 1.0, GRID_BINS + 1)[:-1]))
+    lo, hi = np.quantile(finite, [0.0005, 0.9995])
+    if not hi > lo:
+        lo, hi = float(finite.min()), float(finite.max())
+    width = (float(hi) - float(lo)) / TABLE
+    left = float(lo) + width * np.arange(TABLE)
+    table = histogram_codes(left, edges)
+    return Bins(edges, False, float(lo), width, table)
 
 
 def histogram_codes(values: FloatArray, edges: FloatArray) -> NDArray[np.int64]:

@@ -47,7 +47,8 @@ def _statistics(inputs: TaskInputs, settings: Mapping[str, Any]) -> TaskStatisti
         "target_sq": y * y,
         "prediction": p,
     }
-    quantities = {q: parts[q] * w1 if q != "weight" else w1 for q in REGRESSION_QUANTITIES}
+    quantities = {q: parts[q] if w is None else parts[q] * w1 for q in REGRESSION_QUANTITIES}
+    quantities["weight"] = w1
     return unit_statistics(
         inputs,
         quantities,
@@ -56,6 +57,8 @@ def _statistics(inputs: TaskInputs, settings: Mapping[str, Any]) -> TaskStatisti
             "abs_error": ("absolute error", np.abs(e), None),
         },
         serial_value=e,
+        # Means need each quantity with itself and the weight; R^2 is bootstrapped.
+        pairs=[(q, r) for q in REGRESSION_QUANTITIES for r in (q, "weight")],
         facts={"error_sign": "error = y_pred - y_true (mean_error > 0: over-prediction)"},
     )
 

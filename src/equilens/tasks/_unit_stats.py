@@ -23,7 +23,7 @@ from equilens.metrics._continuous import RankHistogram, UnitContext, evaluate_al
 from equilens.metrics._spec import MetricSpec
 from equilens.registry import Registry
 from equilens.slicing._plan import SlicePlan
-from equilens.stats._ranksum import common_bins, histogram_codes
+from equilens.stats._ranksum import Bins, common_bins, histogram_codes
 from equilens.stats._units import UnitSums, unit_index, unit_sums
 from equilens.tasks._base import TaskEvaluation, TaskOptions
 
@@ -45,11 +45,10 @@ GRID_SAMPLE = 200_000
 
 @dataclass(frozen=True)
 class CellHistogram:
-    """Counts of a per-unit value per finest cell over common left edges ``(C, B)``."""
+    """Counts of a per-unit value per finest cell over common bins ``(C, B)``."""
 
     label: str
-    edges: FloatArray
-    exact: bool
+    bins: Bins
     counts: FloatArray
 
 
@@ -99,10 +98,10 @@ class UnitStatistics:
         hists: dict[str, CellHistogram] = {}
         for name, ha in self.hists.items():
             hb = other.hists.get(name)
-            if hb is None or not np.array_equal(ha.edges, hb.edges):
+            if hb is None or not ha.bins.same(hb.bins):
                 continue
             counts = _place(ha.counts, ia, c) + _place(hb.counts, ib, c)
-            hists[name] = CellHistogram(ha.label, ha.edges, ha.exact, counts)
+            hists[name] = CellHistogram(ha.label, ha.bins, counts)
         serial = None
         if self.serial is not None and other.serial is not None:
             serial = _place(self.serial, ia, c) + _place(other.serial, ib, c)
@@ -148,19 +147,15 @@ def _histogram(
     """Per-cell counts of the per-unit ``values`` (NaN: unit left out) over common bins."""
     finite = values[np.isfinite(values)]
     sample = finite[:: max(1, finite.size // GRID_SAMPLE)]
-    edges, exact = common_bins(sample)
-    codes = histogram_codes(values, edges)
-    if exact and finite.size > sample.size:  # the sample's values may not be all the values
-        exact = bool(np.all(edges[histogram_codes(finite, edges)] == finite))
-        if not exact:
-            edges, exact = common_bins(np.quantile(finite, np.linspace(0, 1, 4097)))
-            exact = False
-            codes = histogram_codes(values, edges)
-    keep = np.isfinite(values)
-    counts = np.bincount(
-        unit_cell[keep] * edges.size + codes[keep], minlength=n_cells * edges.size
-    ).astype(np.float64)
-    return CellHistogram(label, edges, exact, counts.reshape(n_cells, edges.size))
+    bins = common_bins(sample)
+    if bins.exact and finite.size > sample.size:  # the sample's values may not be all
+        if not np.all(bins.edges[histogram_codes(finite, bins.edges)] == finite):
+            bins = common_bins(sample, grid=True)
+    flat = unit_cell * bins.size + bins.codes(values)
+    if finite.size < values.size:
+        flat = flat[np.isfinite(values)]
+    counts = np.bincount(flat, minlength=n_cells * bins.size).astype(np.float64)
+    return CellHistogram(label, bins, counts.reshape(n_cells, bins.size))
 
 
 def _serial(cell: IntArray, n_cells: int, x: FloatArray) -> FloatArray:
@@ -203,6 +198,7 @@ def unit_statistics(
     rank_values: Mapping[str, tuple[str, FloatArray, FloatArray | None]],
     serial_value: FloatArray,
     facts: Mapping[str, Any] | None = None,
+    pairs: Sequence[tuple[str, str]] | None = None,
 ) -> UnitStatistics:
     """One pass over the validated rows.
 
@@ -216,11 +212,16 @@ def unit_statistics(
         when unclustered; units with a zero denominator are left out).
     serial_value
         The per-row value whose lag-1 correlation reveals unflagged clusters.
+    pairs
+        The cross-products the metrics' standard errors need (None: all).
     """
     cell, keys = inputs.cell_codes()
     n_cells = len(keys)
     names = list(quantities)
-    values = np.column_stack([np.asarray(quantities[q], dtype=np.float64) for q in names])
+    stacked = np.empty((len(names), inputs.n_rows), dtype=np.float64)
+    for i, q in enumerate(names):
+        stacked[i] = quantities[q]
+    values = stacked.T  # (n, Q), each quantity contiguous
     cluster = inputs.values.get("cluster")
     column = inputs.columns.get("cluster")
     if cluster is not None and inputs.n_rows > 0:
@@ -232,23 +233,28 @@ def unit_statistics(
                 "measurements of one unit (prompt, speaker, user); leave --cluster out when the "
                 "rows are independent"
             )
-    sums = unit_sums(cell, n_cells, values, names, cluster=cluster)
+    sums = unit_sums(cell, n_cells, values, names, cluster=cluster, pairs=pairs)
     weighted = inputs.values.get("sample_weight") is not None
     hists: dict[str, CellHistogram] = {}
     if not weighted:
+        unit: IntArray | None = None
+        unit_cell = cell
         if cluster is not None:
             unit, unit_cell, _ = unit_index(cell, cluster)
-        else:
-            unit, unit_cell = np.arange(inputs.n_rows, dtype=np.int64), cell
         for name, (label, num, den) in rank_values.items():
-            top = np.bincount(unit, weights=num, minlength=unit_cell.size)
-            bottom = (
-                np.bincount(unit, minlength=unit_cell.size).astype(np.float64)
-                if den is None
-                else np.bincount(unit, weights=den, minlength=unit_cell.size)
-            )
-            with np.errstate(divide="ignore", invalid="ignore"):
-                per_unit = np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1.0), np.nan)
+            top, bottom = np.asarray(num, dtype=np.float64), den
+            if unit is not None:
+                top = np.bincount(unit, weights=num, minlength=unit_cell.size)
+                bottom = (
+                    np.bincount(unit, minlength=unit_cell.size).astype(np.float64)
+                    if den is None
+                    else np.bincount(unit, weights=den, minlength=unit_cell.size)
+                )
+            if bottom is None:
+                per_unit = top
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    per_unit = np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1.0), np.nan)
             hists[name] = _histogram(label, unit_cell, n_cells, per_unit)
     serial = None if cluster is not None else _serial(cell, n_cells, serial_value)
     return UnitStatistics(
@@ -364,7 +370,7 @@ def evaluate_units(
         resolved["rank_test"] = "not run: the audit is weighted (Mann-Whitney ranks rows)"
     else:
         resolved["rank_test"] = {
-            name: {"values": h.label, "bins": int(h.edges.size), "exact": h.exact}
+            name: {"values": h.label, "bins": h.bins.size, "exact": h.bins.exact}
             for name, h in stats.hists.items()
         }
     names = [s.name for s in specs]
