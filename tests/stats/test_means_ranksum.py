@@ -116,5 +116,9 @@ def test_grid_bins_for_many_values() -> None:
     # Non-decreasing in the value: ranks between bins are kept.
     order = np.argsort(x)
     assert np.all(np.diff(codes[order]) >= 0)
-    # Almost every value lands in its quantile bin (the table is 32x finer than the grid).
-    assert np.mean(codes == histogram_codes(x, bins.edges)) > 0.97
+    # Most values land in their quantile bin, the others in the bin below it (a table cell
+    # that straddles an edge maps to the bin of its left end).
+    exact = histogram_codes(x, bins.edges)
+    assert np.mean(codes == exact) > 0.85
+    inner = (x > bins.lo) & (x < bins.lo + bins.width * 65535)
+    assert np.all(np.abs(codes[inner] - exact[inner]) <= 1)
