@@ -116,9 +116,9 @@ def test_grid_bins_for_many_values() -> None:
     # Non-decreasing in the value: ranks between bins are kept.
     order = np.argsort(x)
     assert np.all(np.diff(codes[order]) >= 0)
-    # Most values land in their quantile bin, the others in the bin below it (a table cell
+    # Most values land in their quantile bin, the others in a neighbouring one (a table cell
     # that straddles an edge maps to the bin of its left end).
     exact = histogram_codes(x, bins.edges)
     assert np.mean(codes == exact) > 0.85
     inner = (x > bins.lo) & (x < bins.lo + bins.width * 65535)
-    assert np.all(np.abs(codes[inner] - exact[inner]) <= 1)
+    assert np.all(np.abs(codes[inner] - exact[inner]) <= 2)  # 2: edges closer than a cell
