@@ -84,7 +84,9 @@ def main() -> None:
     print(f"rows: {n:,}; intersections: 40; best of {args.repeat}")
     print(f"regression audit : {t_reg:8.3f} s")
     print(f"binary audit     : {t_bin:8.3f} s   (regression / binary = {ratio:.2f})")
-    print(f"pandas groupby   : {t_pd:8.3f} s   (regression / pandas MAE table = {t_reg / t_pd:.1f})")
+    print(
+        f"pandas groupby   : {t_pd:8.3f} s   (regression / pandas MAE table = {t_reg / t_pd:.1f})"
+    )
     if n == TARGET_ROWS:
         verdict = "PASS" if t_reg <= TARGET_SECONDS else "FAIL"
         print(f"{verdict}: regression audit of {n:,} rows within {TARGET_SECONDS:g} s")

@@ -27,10 +27,25 @@ from equilens.data import load_german_credit
 
 HERE = Path(__file__).resolve().parent
 SEED = 0
-NUMERIC = ["duration", "installment_rate", "present_residence_since",
-           "number_of_existing_credits", "number_of_people_liable_for"]
-CATEGORICAL = ["status", "credit_history", "purpose", "savings", "present_employment",
-               "other_debtors", "property", "installment_plans", "housing", "job"]
+NUMERIC = [
+    "duration",
+    "installment_rate",
+    "present_residence_since",
+    "number_of_existing_credits",
+    "number_of_people_liable_for",
+]
+CATEGORICAL = [
+    "status",
+    "credit_history",
+    "purpose",
+    "savings",
+    "present_employment",
+    "other_debtors",
+    "property",
+    "installment_plans",
+    "housing",
+    "job",
+]
 
 
 def main() -> None:

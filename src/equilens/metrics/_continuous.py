@@ -31,7 +31,6 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as st
 
-
 from equilens.metrics._evaluated import Evaluated
 from equilens.metrics._spec import MetricKind, MetricSpec
 from equilens.registry import Registry
@@ -283,7 +282,7 @@ for _args in (
         None,
     ),
 ):
-    _register(regression_metrics, "regression", *_args)  # type: ignore[arg-type]
+    _register(regression_metrics, "regression", *_args)
 
 measure_metrics: Registry[MetricSpec] = Registry("measure metric")
 _register(

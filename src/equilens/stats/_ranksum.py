@@ -54,7 +54,7 @@ class Bins:
             return histogram_codes(values, self.edges)
         pos = np.floor((values - self.lo) / self.width)
         pos = np.clip(np.nan_to_num(pos, nan=0.0), 0, self.table.size - 1).astype(np.int64)
-        return self.table[pos]
+        return np.asarray(self.table[pos], dtype=np.int64)
 
     def same(self, other: Bins) -> bool:
         return (
@@ -83,7 +83,7 @@ def common_bins(values: FloatArray, *, grid: bool = False) -> Bins:
     if not hi > lo:
         lo, hi = float(finite.min()), float(finite.max())
     width = (float(hi) - float(lo)) / TABLE
-    left = float(lo) + width * np.arange(TABLE)
+    left = float(lo) + width * np.arange(TABLE, dtype=np.float64)
     table = histogram_codes(left, edges)
     return Bins(edges, False, float(lo), width, table)
 

@@ -156,7 +156,9 @@ def _cross(
             elif (ones[i] or ones[j]) and totals is not None:
                 s = totals[:, j if ones[i] else i]
             else:
-                s = np.bincount(cell, weights=x[:, i] * x[:, j], minlength=n_cells)
+                s = np.bincount(cell, weights=x[:, i] * x[:, j], minlength=n_cells).astype(
+                    np.float64
+                )
             out[:, i, j] = s
             out[:, j, i] = s
     return out
@@ -180,9 +182,7 @@ def _sums(cell: IntArray, n_cells: int, x: FloatArray) -> FloatArray:
     ).astype(np.float64)
 
 
-def unit_index(
-    cell: IntArray, cluster: IntArray
-) -> tuple[IntArray, IntArray, IntArray]:
+def unit_index(cell: IntArray, cluster: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     """Units of clustered rows: the rows of one cluster in one cell.
 
     Returns each row's unit code ``(n,)`` and each unit's cell and cluster ``(U,)``, units

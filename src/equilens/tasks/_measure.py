@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from equilens.data._columns import TaskInputs
 from equilens.exceptions import InvalidParameterError
@@ -27,6 +28,8 @@ from equilens.tasks._unit_stats import (
 )
 
 __all__ = ["TASK"]
+
+FloatArray = NDArray[np.float64]
 
 
 def _which(inputs: TaskInputs) -> str:
@@ -60,7 +63,9 @@ def _statistics(inputs: TaskInputs, settings: Mapping[str, Any]) -> TaskStatisti
     if which == "mean":
         v = np.asarray(inputs.values["value"], dtype=np.float64)
         quantities = {"weight": w1, "value": v * w1}
-        rank = {"value": ("value per unit", v, None)}
+        rank: dict[str, tuple[str, FloatArray, FloatArray | None]] = {
+            "value": ("value per unit", v, None)
+        }
         serial = v
         facts = {"measure": "mean", "value_column": inputs.columns.get("value")}
     else:

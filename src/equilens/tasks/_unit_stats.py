@@ -148,9 +148,13 @@ def _histogram(
     finite = values[np.isfinite(values)]
     sample = finite[:: max(1, finite.size // GRID_SAMPLE)]
     bins = common_bins(sample)
-    if bins.exact and finite.size > sample.size:  # the sample's values may not be all
-        if not np.all(bins.edges[histogram_codes(finite, bins.edges)] == finite):
-            bins = common_bins(sample, grid=True)
+    # The sample's distinct values may not be all of them.
+    if (
+        bins.exact
+        and finite.size > sample.size
+        and not np.all(bins.edges[histogram_codes(finite, bins.edges)] == finite)
+    ):
+        bins = common_bins(sample, grid=True)
     flat = unit_cell * bins.size + bins.codes(values)
     if finite.size < values.size:
         flat = flat[np.isfinite(values)]
@@ -242,14 +246,15 @@ def unit_statistics(
         if cluster is not None:
             unit, unit_cell, _ = unit_index(cell, cluster)
         for name, (label, num, den) in rank_values.items():
-            top, bottom = np.asarray(num, dtype=np.float64), den
+            top: FloatArray = np.asarray(num, dtype=np.float64)
+            bottom: FloatArray | None = den
             if unit is not None:
-                top = np.bincount(unit, weights=num, minlength=unit_cell.size)
+                top = np.bincount(unit, weights=num, minlength=unit_cell.size).astype(np.float64)
                 bottom = (
-                    np.bincount(unit, minlength=unit_cell.size).astype(np.float64)
+                    np.bincount(unit, minlength=unit_cell.size)
                     if den is None
                     else np.bincount(unit, weights=den, minlength=unit_cell.size)
-                )
+                ).astype(np.float64)
             if bottom is None:
                 per_unit = top
             else:
