@@ -174,7 +174,9 @@ def run_spec(
         if run.ok_mask.sum() < len(data):
             data = data[run.ok_mask]
         y_pred = y_pred or run.columns.get("predict")
-        y_score = y_score or run.columns.get("predict_proba")
+        # An adapter's score is the positive label's probability: binary audits only.
+        if spec.task == "binary":
+            y_score = y_score or run.columns.get("predict_proba")
         if y_pred is None:
             raise InvalidInputError(
                 f"{spec_path}: the model computed no predicted labels (tasks: "
