@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jiwer
 import numpy as np
 import pandas as pd
 import pytest
@@ -103,6 +102,7 @@ def test_rank_test_exact_with_few_distinct_values() -> None:
 
 
 def test_ratio_of_sums_equals_jiwer_corpus_wer() -> None:
+    jiwer = pytest.importorskip("jiwer")  # in the dev extra
     rng = np.random.default_rng(7)
     words = ["the", "a", "cat", "dog", "sat", "on", "mat", "ran", "fast", "slow", "red", "blue"]
     refs, hyps, groups = [], [], []
