@@ -315,3 +315,17 @@ def test_bootstrap_interval_method_and_r2_bootstrap() -> None:
     assert (mae.ci_high - mae.ci_low) == pytest.approx(t_mae.ci_high - t_mae.ci_low, rel=0.2)
     assert _rows(t_log, "r2_score")["all"].ci_method.startswith("bootstrap")
     assert "r2_score" not in t_log.spec_resolved["comparison_metrics"]
+
+
+def test_a_group_with_identical_values_gets_no_test() -> None:
+    """A variance of zero is not precision: 30 correct answers out of 30 get no Welch test."""
+    rng = np.random.default_rng(9)
+    v = np.concatenate([np.ones(30), (rng.random(400) < 0.8).astype(float)])
+    df = pd.DataFrame({"v": v, "g": ["small"] * 30 + ["big"] * 400})
+    log = equilens.audit(df, task="measure", value="v", sensitive_features=["g"])
+    (c,) = log.comparisons
+    assert c.slice == {"g": "small"}
+    assert c.status == "undefined" and c.p_value is None and not c.in_family
+    assert "standard error" in (c.reason or "")
+    row = next(r for r in log.results if r.slice == {"g": "small"})
+    assert row.ci_low is None and row.reason

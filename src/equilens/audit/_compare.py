@@ -321,7 +321,7 @@ def _family_metric(
         if interval_method == "bootstrap" and ev.draws is not None:
             ci_method = "none"  # the draws' percentile intervals below; Welch's test stays
         degenerate_reason = (
-            f"the standard errors of {ev.spec.name} are zero or undefined in the group and its "
+            f"the standard error of {ev.spec.name} is zero or undefined in the group or its "
             "reference (fewer than two units, or every unit has the same value): no test"
         )
         if ev.value_hist is not None:
@@ -396,6 +396,11 @@ def _mean_branch(
     v1, v2 = ev.value[g], ev.value[r]
     se1, se2, df1, df2 = ev.se[g], ev.se[r], ev.df[g], ev.df[r]
     stat, p, df, d_lo, d_hi = welch_test(v1, se1, df1, v2, se2, df2, alpha)
+    # A zero standard error on either side is not precision (a group of 30 whose values are
+    # all 1 is compatible with a rate of 0.9): no test, no interval.
+    flat = ~((se1 > 0) & (se2 > 0))
+    stat, p = np.where(flat, np.nan, stat), np.where(flat, np.nan, p)
+    d_lo, d_hi = np.where(flat, np.nan, d_lo), np.where(flat, np.nan, d_hi)
     r_lo, r_hi = log_ratio_interval(v1, se1, df1, v2, se2, df2, alpha)
     mdd = mean_minimum_detectable_difference(se1, se2, df, alpha)
     nan = np.full(g.shape, np.nan)
