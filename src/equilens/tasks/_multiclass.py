@@ -95,7 +95,7 @@ def _wanted(requested: Sequence[str] | None) -> tuple[list[str], set[str] | None
         if base not in bases:
             bases.append(base)
         rows.add(name if name != base_name(name) else base)
-    return bases, rows
+    return [b for b in metrics.names() if b in bases], rows  # report in registry order
 
 
 def _tables(
