@@ -290,3 +290,24 @@ def test_relabelling_classes_permutes_results(perm: list[str], seed: int) -> Non
             e2 = ev2.evaluated[f"{base}[class={relabelled}]"]
             np.testing.assert_allclose(e1.value, e2.value)
             np.testing.assert_allclose(e1.lo, e2.lo)
+
+
+# ------------------------------------------------------------------ the binary audit's hint
+
+
+def test_binary_audit_suggests_the_multiclass_task() -> None:
+    g = {"g": np.array(["a", "b"] * 15)}
+    with pytest.raises(InvalidInputError, match=r"3 distinct values.*use --task multiclass") as e:
+        audit(None, y_true=np.array([0, 1, 2] * 10), y_pred=np.zeros(30), sensitive_features=g)
+    assert "--task regression" not in str(e.value)
+    with pytest.raises(InvalidInputError, match="use --task multiclass"):
+        audit(
+            None, y_true=np.array([0, 1] * 15), y_pred=np.array([0, 2] * 15), sensitive_features=g
+        )
+
+
+def test_binary_audit_suggests_regression_for_continuous_values() -> None:
+    rng = np.random.default_rng(8)
+    y = rng.normal(50.0, 10.0, 60)
+    with pytest.raises(InvalidInputError, match=r"--task multiclass.*--task regression"):
+        audit(None, y_true=y, y_pred=y, sensitive_features={"g": np.repeat(["a", "b"], 30)})

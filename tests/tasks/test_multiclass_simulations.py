@@ -128,8 +128,10 @@ def test_false_finding_rate_of_the_whole_family_on_identical_groups() -> None:
         any_finding += any(c.p_holm is not None and c.p_holm < 0.05 for c in tested)
     rate = any_finding / reps
     per_test = raw_rejects / tests
-    print(f"family: any Holm finding {rate:.3f} (MC se {_mc(0.05, reps):.3f}), tests/audit "
-          f"{tests / reps:.1f}, unadjusted per-test rejection {per_test:.4f}")
+    print(
+        f"family: any Holm finding {rate:.3f} (MC se {_mc(0.05, reps):.3f}), tests/audit "
+        f"{tests / reps:.1f}, unadjusted per-test rejection {per_test:.4f}"
+    )
     assert tests / reps > 50  # the family holds the per-class and score tests
     assert rate <= 0.05 + 2 * _mc(0.05, reps), rate
     # Unadjusted, each test rejects about 5% of the time (neither broken nor vacuous).

@@ -218,15 +218,11 @@ def _f1(spec: MetricSpec, t: MulticlassTables) -> dict[str, Evaluated]:
 
 
 def _precision(spec: MetricSpec, t: MulticlassTables) -> dict[str, Evaluated]:
-    return _per_class(
-        spec, t, lambda c: (np.diagonal(c, axis1=-2, axis2=-1), c.sum(axis=-2))
-    )
+    return _per_class(spec, t, lambda c: (np.diagonal(c, axis1=-2, axis2=-1), c.sum(axis=-2)))
 
 
 def _recall(spec: MetricSpec, t: MulticlassTables) -> dict[str, Evaluated]:
-    return _per_class(
-        spec, t, lambda c: (np.diagonal(c, axis1=-2, axis2=-1), c.sum(axis=-1))
-    )
+    return _per_class(spec, t, lambda c: (np.diagonal(c, axis1=-2, axis2=-1), c.sum(axis=-1)))
 
 
 def _fpr(spec: MetricSpec, t: MulticlassTables) -> dict[str, Evaluated]:
@@ -330,8 +326,7 @@ _register(
 )
 _register(
     "f1_score",
-    "F1 averaged over classes: macro (plain mean), micro (equals accuracy), weighted (by "
-    "support).",
+    "F1 averaged over classes: macro (plain mean), micro (equals accuracy), weighted (by support).",
     "confusion",
     True,
     "the group is empty",

@@ -181,9 +181,7 @@ def evaluate_multiclass(
         assert spec.evaluate is not None
         evaluated.update(spec.evaluate(spec, t))
     reported = [
-        name
-        for name in evaluated
-        if rows is None or name in rows or base_name(name) in rows
+        name for name in evaluated if rows is None or name in rows or base_name(name) in rows
     ]
     trivial_top_k = stats.top_k >= k
     comparison = [

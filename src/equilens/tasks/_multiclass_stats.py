@@ -321,9 +321,7 @@ def _with_scores(
     else:
         w_all = np.asarray(weights, dtype=np.float64)
         topk_wsum = np.bincount(flat, weights=w_all, minlength=n_cells * 2).reshape(n_cells, 2)
-        topk_wsq = np.bincount(flat, weights=w_all**2, minlength=n_cells * 2).reshape(
-            n_cells, 2
-        )
+        topk_wsq = np.bincount(flat, weights=w_all**2, minlength=n_cells * 2).reshape(n_cells, 2)
     return MulticlassStats(
         features=stats.features,
         keys=stats.keys,
