@@ -50,7 +50,7 @@ MAX_HIST_ENTRIES = 1 << 23
 MAX_SCORE_BINS = 4096
 MIN_SCORE_BINS = 256
 #: Rows handled at once by the score pass (bounds its temporary memory).
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18
 
 
 def check_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
