@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
-from tasks._multiclass_helpers import evaluate, slice_index, stats_of
 
 from equilens import audit
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.tasks import get_task
 from equilens.tasks._multiclass_stats import MulticlassStats
+from tasks._multiclass_helpers import evaluate, slice_index, stats_of
 
 
 def _data(seed: int, n: int = 1500, k: int = 4, grid: int | None = None) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def test_every_metric_equals_scikit_learn_on_every_slice(weighted: bool) -> None
         yt, yp, sc = d["y"][rows], d["pred"][rows], d["score"][rows]
         sw = None if w is None else w[rows]
 
-        def val(name: str) -> float:
+        def val(name: str, s: int = s) -> float:
             return float(ev.evaluated[name].value[s])
 
         assert val("accuracy_score") == pytest.approx(skm.accuracy_score(yt, yp, sample_weight=sw))
@@ -109,7 +109,7 @@ def test_every_metric_equals_scikit_learn_on_every_slice(weighted: bool) -> None
 def test_auc_of_continuous_scores_within_its_stated_binning_bound() -> None:
     d = _data(2, n=4000)
     stats = stats_of(d["y"], d["pred"], {"group": d["group"]}, d["score"])
-    plan, ev = evaluate(stats, ["roc_auc_score"])
+    _, ev = evaluate(stats, ["roc_auc_score"])
     for c in range(4):
         e = ev.evaluated[f"roc_auc_score[class={c}]"]
         want = skm.roc_auc_score(d["y"] == c, d["score"][:, c])

@@ -12,13 +12,13 @@ from typing import Any
 import numpy as np
 import pytest
 from scipy import special
-from tasks._multiclass_helpers import options, stats_of
 
 from equilens.audit._compare import comparison_rows
 from equilens.metrics._multiclass import balanced_accuracy, f1_average
 from equilens.slicing._plan import build_plan, resolve_intersections
 from equilens.tasks._multiclass import TASK
 from equilens.tasks._multiclass_stats import MulticlassStats
+from tasks._multiclass_helpers import options, stats_of
 
 PRIOR = np.array([0.5, 0.3, 0.2])
 CONFUSION = np.array([[0.8, 0.15, 0.05], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7]])
@@ -119,7 +119,7 @@ def test_false_finding_rate_of_the_whole_family_on_identical_groups() -> None:
         plan = build_plan(stats, resolve_intersections(["g", "h"], True), min_group_size=30)
         ev = TASK.evaluate(stats, plan, None, options(bootstrap=200, seed=r))
         insufficient = ev.n < 30
-        rows, family = comparison_rows(
+        rows, _ = comparison_rows(
             plan, ev.evaluated, ev.comparison_metrics, insufficient, ev.n, 0.05, "auto", 0.1, 10
         )
         tested = [c for c in rows if c.in_family]

@@ -185,9 +185,8 @@ def _bootstrapped(
     ok = np.isfinite(value) & np.isfinite(lo) & np.isfinite(hi)
     ev.lo, ev.hi = np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
     ev.method = np.where(ok, "bootstrap-percentile", "none").astype(object)
-    clean = ~np.isnan(draws).any(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.nanstd(np.where(clean[None, :], draws, 0.0), axis=0, ddof=1)
+    clean: NDArray[np.bool_] = np.asarray(~np.isnan(draws).any(axis=0))
+    sd = np.where(clean[None, :], draws, 0.0).std(axis=0, ddof=1)
     ev.se = np.where(ok & clean & (sd > 0), sd, np.nan)
     ev.df = np.full(s, np.inf)
     return ev

@@ -63,7 +63,7 @@ def per_class_criteria(classes: Sequence[str]) -> list[CriterionSpec]:
                     f"{stat.capitalize()} of the share of rows predicted as class {c} "
                     "(demographic parity of the class).",
                     (sel,),
-                    stat,  # type: ignore[arg-type]
+                    stat,
                 )
             )
             out.append(
@@ -72,7 +72,7 @@ def per_class_criteria(classes: Sequence[str]) -> list[CriterionSpec]:
                     f"{stat.capitalize()} of the recall of class {c} (equal opportunity of "
                     "the class).",
                     (rec,),
-                    stat,  # type: ignore[arg-type]
+                    stat,
                 )
             )
     return out

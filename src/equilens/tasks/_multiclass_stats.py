@@ -241,8 +241,9 @@ def multiclass_statistics(inputs: TaskInputs, settings: Mapping[str, Any]) -> Mu
         wsq = wsum
     else:
         w = np.asarray(weights, dtype=np.float64)
-        wsum = np.bincount(flat, weights=w, minlength=size).reshape(n_cells, k, k)
-        wsq = np.bincount(flat, weights=w * w, minlength=size).reshape(n_cells, k, k)
+        wsum = np.asarray(np.bincount(flat, weights=w, minlength=size), dtype=np.float64)
+        wsq = np.asarray(np.bincount(flat, weights=w * w, minlength=size), dtype=np.float64)
+        wsum, wsq = wsum.reshape(n_cells, k, k), wsq.reshape(n_cells, k, k)
     stats = MulticlassStats(
         features=tuple(f.name for f in inputs.features),
         keys=keys,
@@ -320,8 +321,9 @@ def _with_scores(
         topk_wsq = topk_wsum
     else:
         w_all = np.asarray(weights, dtype=np.float64)
-        topk_wsum = np.bincount(flat, weights=w_all, minlength=n_cells * 2).reshape(n_cells, 2)
-        topk_wsq = np.bincount(flat, weights=w_all**2, minlength=n_cells * 2).reshape(n_cells, 2)
+        sums = [np.bincount(flat, weights=x, minlength=n_cells * 2) for x in (w_all, w_all**2)]
+        topk_wsum = np.asarray(sums[0], dtype=np.float64).reshape(n_cells, 2)
+        topk_wsq = np.asarray(sums[1], dtype=np.float64).reshape(n_cells, 2)
     return MulticlassStats(
         features=stats.features,
         keys=stats.keys,
