@@ -189,6 +189,12 @@ def test_class_only_predicted_names_the_column() -> None:
         TASK.statistics(inputs, {})
 
 
+def test_class_labels_that_metric_names_cannot_carry() -> None:
+    y = np.array(["[0, 5)", "[5, 10)"] * 10)
+    with pytest.raises(InvalidInputError, match=r"class label\(s\) '\[0, 5\)'.*recode"):
+        stats_of(y, y, {"g": np.array(["a", "b"] * 10)})
+
+
 def test_bad_scores_and_settings() -> None:
     y = np.array([0, 1, 2] * 10)
     g = {"g": np.array(["a", "b"] * 15)}
@@ -311,3 +317,19 @@ def test_binary_audit_suggests_regression_for_continuous_values() -> None:
     y = rng.normal(50.0, 10.0, 60)
     with pytest.raises(InvalidInputError, match=r"--task multiclass.*--task regression"):
         audit(None, y_true=y, y_pred=y, sensitive_features={"g": np.repeat(["a", "b"], 30)})
+
+
+def test_many_classes_bound_the_bootstrap_memory() -> None:
+    from equilens.tasks._multiclass import MAX_DRAW_ENTRIES, affordable_draws
+
+    assert affordable_draws(1000, 90, 10) == 1000
+    assert affordable_draws(1000, 90, 50) == MAX_DRAW_ENTRIES // (90 * 2500)
+    assert affordable_draws(1000, 90, 100) == 0
+    rng = np.random.default_rng(9)
+    y = rng.integers(0, 400, 3000)
+    stats = stats_of(y, y, {"g": rng.choice(["a", "b", "c"], 3000)})
+    _, ev = evaluate(stats, ["f1_score", "accuracy_score"], bootstrap=1000)
+    e = ev.evaluated["f1_score[average=macro]"]
+    assert np.isnan(e.lo).all() and e.no_ci_reason is not None and "memory cap" in e.no_ci_reason
+    assert any(f"{stats.n_classes} x {stats.n_classes} classes" in w for w in ev.warnings)
+    assert np.isfinite(ev.evaluated["accuracy_score"].lo).all()  # rates keep Wilson

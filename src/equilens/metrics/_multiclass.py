@@ -68,6 +68,8 @@ class MulticlassTables:
     topk_wsq: FloatArray | None = None
     score_hist: FloatArray | None = None  # (S, K, 2, G): [rest, class]
     score_mixed: NDArray[np.bool_] | None = None  # (K, G)
+    #: Why ``conf_draws`` is None (the reason written on metrics without an interval).
+    no_draws_reason: str = "bootstrap disabled (bootstrap=0)"
 
     @property
     def n(self) -> NDArray[np.int64]:
@@ -177,7 +179,7 @@ def _bootstrapped(
     s = value.shape[0]
     ev = Evaluated(spec, value, np.full(s, np.nan), np.full(s, np.nan), np.full(s, "none"))
     if t.conf_draws is None:
-        ev.no_ci_reason = "bootstrap disabled (bootstrap=0)"
+        ev.no_ci_reason = t.no_draws_reason
         return ev
     draws = func(t.conf_draws)
     ev.draws = draws

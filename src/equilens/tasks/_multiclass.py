@@ -98,8 +98,22 @@ def _wanted(requested: Sequence[str] | None) -> tuple[list[str], set[str] | None
     return [b for b in metrics.names() if b in bases], rows  # report in registry order
 
 
+#: Most entries of the drawn K x K counts per slice (draws x slices x K^2, float64: 512 MiB).
+MAX_DRAW_ENTRIES = 1 << 26
+#: Fewest draws worth a percentile interval; below, the bootstrap is left out.
+MIN_DRAWS = 200
+
+
+def affordable_draws(requested: int, n_slices: int, n_classes: int) -> int:
+    """Draws of the K x K counts within :data:`MAX_DRAW_ENTRIES` (0: too few to be useful)."""
+    fits = MAX_DRAW_ENTRIES // max(n_slices * n_classes * n_classes, 1)
+    if fits >= requested:
+        return requested
+    return fits if fits >= MIN_DRAWS else 0
+
+
 def _tables(
-    stats: MulticlassStats, plan: SlicePlan, options: TaskOptions, draws: bool
+    stats: MulticlassStats, plan: SlicePlan, options: TaskOptions, draws: int
 ) -> MulticlassTables:
     m = plan.membership
 
@@ -108,7 +122,7 @@ def _tables(
 
     conf_draws = None
     if draws:
-        counts = draw_counts(stats.rows, options.bootstrap, options.rng)
+        counts = draw_counts(stats.rows, draws, options.rng)
         if stats.weighted:
             conf_draws = aggregate_draws(counts, stats.rows, stats.wsum, m, stats.wsq, options.rng)
         else:
@@ -123,6 +137,11 @@ def _tables(
         interval_method=options.interval_method,
         top_k=stats.top_k,
     )
+    if not draws and options.bootstrap > 0:
+        t.no_draws_reason = (
+            f"the count-level bootstrap over {stats.n_classes} x {stats.n_classes} classes and "
+            f"{plan.n_slices} slices exceeds the memory cap (see the warnings)"
+        )
     if stats.has_scores:
         assert stats.topk_wsum is not None and stats.topk_wsq is not None
         assert stats.score_hist is not None
@@ -173,7 +192,19 @@ def evaluate_multiclass(
             "is 1 by construction and is not compared"
         )
     boot = any(b in _BOOTSTRAPPED for b in bases) or options.interval_method == "bootstrap"
-    t = _tables(stats, plan, options, draws=options.bootstrap > 0 and boot)
+    draws = affordable_draws(options.bootstrap, plan.n_slices, k) if boot else 0
+    if boot and draws < options.bootstrap:
+        need = options.bootstrap * plan.n_slices * k * k * 8 / 2**30
+        warnings.append(
+            f"The count-level bootstrap of {options.bootstrap} draws over {k} x {k} classes "
+            f"and {plan.n_slices} slices would hold {need:.1f} GiB: "
+            + (
+                f"{draws} draws are used"
+                if draws
+                else "balanced accuracy and F1 averages get no interval (pass fewer slices)"
+            )
+        )
+    t = _tables(stats, plan, options, draws=draws)
     # The per-class criteria read selection rates and recalls even when not reported.
     evaluated: dict[str, Evaluated] = {}
     for base in dict.fromkeys([*bases, "selection_rate", "recall_score"]):

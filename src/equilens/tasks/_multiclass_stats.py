@@ -225,6 +225,13 @@ def multiclass_statistics(inputs: TaskInputs, settings: Mapping[str, Any]) -> Mu
     """One pass over the validated rows: the :class:`MulticlassStats` of an audit."""
     top_k = int(settings.get("top_k", DEFAULT_TOP_K))
     classes = inputs.labels["y_true"]
+    unnameable = [c for c in classes if any(ch in c for ch in "[],")]
+    if unnameable:
+        raise InvalidInputError(
+            f"{_label(inputs, 'y_true')} has class label(s) {', '.join(map(repr, unnameable[:3]))}"
+            " containing '[', ']' or ',', which metric rows such as recall_score[class=c] "
+            "cannot carry; recode the classes"
+        )
     k = len(classes)
     y_true = np.asarray(inputs.values["y_true"], dtype=np.int64)
     y_pred = _pred_codes(inputs, classes)
