@@ -11,9 +11,13 @@ classes present in that slice's ``y_true`` or ``y_pred``):
   get the audit's proportion tests. A per-class precision with no prediction of the class is
   undefined (scikit-learn reports 0 with a warning).
 * ``balanced_accuracy_score`` (mean recall over the classes present in ``y_true``) and
-  ``f1_score[average=macro|weighted]`` are other functions of the K x K counts: percentile
-  intervals of the count-level stratified bootstrap over the K x K cells of each finest cell,
-  and the bootstrap standard deviation as ``se`` (``df`` infinite) for z-type comparisons.
+  ``f1_score[average=macro|weighted]`` are other functions of the counts: percentile
+  intervals of the count-level stratified bootstrap over the K x K entries of each finest cell
+  (:mod:`equilens.tasks._multiclass_draws`), and the bootstrap standard deviation as ``se``
+  (``df`` infinite) for z-type comparisons.
+
+Every metric reads only the per-class sums (:func:`class_sums`: true positives, support and
+predicted count of each class), so the bootstrap draws those, never K x K counts per slice.
 * ``roc_auc_score[class=c]`` is the one-vs-rest AUC of class ``c``'s score from histograms on
   a grid of [0, 1] (``error_bound`` states the largest binning error; 0 when each bin holds
   one distinct score), with Newcombe's score interval and the per-label histograms that the
@@ -47,20 +51,35 @@ FloatArray = NDArray[np.float64]
 __all__ = [
     "MulticlassTables",
     "balanced_accuracy",
+    "class_sums",
     "f1_average",
     "metrics",
 ]
 
 
+#: Rows of the per-class sums: true positives, support (true rows), predicted rows.
+TP, SUPPORT, PREDICTED = 0, 1, 2
+
+
+def class_sums(conf: FloatArray) -> FloatArray:
+    """Per-class sums ``(..., 3, K)`` of K x K counts ``(..., true, predicted)``.
+
+    Every multiclass metric is a function of these (true positives, support, predicted
+    count per class), so the bootstrap draws them, not the K x K counts.
+    """
+    tp = np.diagonal(conf, axis1=-2, axis2=-1)
+    return np.stack([tp, conf.sum(axis=-1), conf.sum(axis=-2)], axis=-2)
+
+
 @dataclass
 class MulticlassTables:
-    """Multiclass sums per slice (and bootstrap draws of the K x K weighted counts)."""
+    """Multiclass sums per slice, and bootstrap draws of the per-class sums."""
 
     classes: tuple[str, ...]
     rows: NDArray[np.int64]  # (S, K, K)
-    wsum: FloatArray  # (S, K, K)
-    wsq: FloatArray  # (S, K, K)
-    conf_draws: FloatArray | None  # (B, S, K, K) weighted counts, None without bootstrap
+    sums: FloatArray  # (S, 3, K) weighted class sums (class_sums of the weighted counts)
+    sums_sq: FloatArray  # (S, 3, K) the same of the squared weights
+    draws: FloatArray | None  # (B, S, 3, K) weighted class sums, None without bootstrap
     alpha: float
     interval_method: str
     top_k: int = 2
@@ -68,7 +87,7 @@ class MulticlassTables:
     topk_wsq: FloatArray | None = None
     score_hist: FloatArray | None = None  # (S, K, 2, G): [rest, class]
     score_mixed: NDArray[np.bool_] | None = None  # (K, G)
-    #: Why ``conf_draws`` is None (the reason written on metrics without an interval).
+    #: Why ``draws`` is None (the reason written on metrics without an interval).
     no_draws_reason: str = "bootstrap disabled (bootstrap=0)"
 
     @property
@@ -77,7 +96,7 @@ class MulticlassTables:
 
 
 # --------------------------------------------------------------------------------------------
-# Functions of K x K counts (..., true, predicted)
+# Functions of the per-class sums (..., 3, K)
 
 
 def _div(num: FloatArray, den: FloatArray) -> FloatArray:
@@ -85,32 +104,31 @@ def _div(num: FloatArray, den: FloatArray) -> FloatArray:
         return np.asarray(np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan))
 
 
-def balanced_accuracy(conf: FloatArray) -> FloatArray:
+def balanced_accuracy(sums: FloatArray) -> FloatArray:
     """Mean recall over the classes with true rows (scikit-learn's balanced accuracy)."""
-    support = conf.sum(axis=-1)
-    recall = _div(np.diagonal(conf, axis1=-2, axis2=-1), support)
+    support = sums[..., SUPPORT, :]
+    recall = _div(sums[..., TP, :], support)
     present = support > 0
     count = present.sum(axis=-1)
     total = np.where(present, recall, 0.0).sum(axis=-1)
     return _div(total, count.astype(np.float64))
 
 
-def _per_class_f1(conf: FloatArray) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
-    tp = np.diagonal(conf, axis1=-2, axis2=-1)
-    support = conf.sum(axis=-1)
-    present = (support + conf.sum(axis=-2)) > 0
-    return _div(2 * tp, support + conf.sum(axis=-2)), support, present
+def _per_class_f1(sums: FloatArray) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    support = sums[..., SUPPORT, :]
+    den = support + sums[..., PREDICTED, :]
+    return _div(2 * sums[..., TP, :], den), support, den > 0
 
 
 def f1_average(average: str) -> Callable[[FloatArray], FloatArray]:
     """F1 averaged over the classes present in ``y_true`` or ``y_pred`` (macro / weighted)."""
 
-    def macro(conf: FloatArray) -> FloatArray:
-        f1, _, present = _per_class_f1(conf)
+    def macro(sums: FloatArray) -> FloatArray:
+        f1, _, present = _per_class_f1(sums)
         return _div(np.where(present, f1, 0.0).sum(axis=-1), present.sum(axis=-1) * 1.0)
 
-    def weighted(conf: FloatArray) -> FloatArray:
-        f1, support, present = _per_class_f1(conf)
+    def weighted(sums: FloatArray) -> FloatArray:
+        f1, support, present = _per_class_f1(sums)
         return _div(np.where(present, f1 * support, 0.0).sum(axis=-1), support.sum(axis=-1))
 
     return macro if average == "macro" else weighted
@@ -160,9 +178,9 @@ def _per_class(
     parts: Callable[[FloatArray], tuple[FloatArray, FloatArray]],
 ) -> dict[str, Evaluated]:
     """One proportion per class: ``parts(conf) -> (numerators, denominators)``, (..., K)."""
-    num, den = parts(t.wsum)
-    _, den_sq = parts(t.wsq)
-    draws = parts(t.conf_draws) if t.conf_draws is not None else None
+    num, den = parts(t.sums)
+    _, den_sq = parts(t.sums_sq)
+    draws = parts(t.draws) if t.draws is not None else None
     out: dict[str, Evaluated] = {}
     for c, label in enumerate(t.classes):
         row = _named(spec, **{"class": label})
@@ -175,13 +193,13 @@ def _bootstrapped(
     spec: MetricSpec, t: MulticlassTables, func: Callable[[FloatArray], FloatArray]
 ) -> Evaluated:
     """A non-proportion: bootstrap percentile interval, bootstrap SD as ``se``."""
-    value = func(t.wsum)
+    value = func(t.sums)
     s = value.shape[0]
     ev = Evaluated(spec, value, np.full(s, np.nan), np.full(s, np.nan), np.full(s, "none"))
-    if t.conf_draws is None:
+    if t.draws is None:
         ev.no_ci_reason = t.no_draws_reason
         return ev
-    draws = func(t.conf_draws)
+    draws = func(t.draws)
     ev.draws = draws
     lo, hi, ev.undefined_draws = draw_interval(draws, t.alpha)
     ok = np.isfinite(value) & np.isfinite(lo) & np.isfinite(hi)
@@ -195,12 +213,13 @@ def _bootstrapped(
 
 
 def _accuracy(spec: MetricSpec, t: MulticlassTables) -> dict[str, Evaluated]:
-    def parts(conf: FloatArray) -> tuple[FloatArray, FloatArray]:
-        return np.diagonal(conf, axis1=-2, axis2=-1).sum(axis=-1), conf.sum(axis=(-2, -1))
+    def parts(c: FloatArray) -> tuple[FloatArray, FloatArray]:
+        return c[..., TP, :].sum(axis=-1), c[..., SUPPORT, :].sum(axis=-1)
 
-    num, den = parts(t.wsum)
-    draws = parts(t.conf_draws) if t.conf_draws is not None else None
-    return {spec.name: _proportion(spec, t, num, den, t.wsq.sum(axis=(-2, -1)), draws)}
+    num, den = parts(t.sums)
+    den_sq = parts(t.sums_sq)[1]
+    draws = parts(t.draws) if t.draws is not None else None
+    return {spec.name: _proportion(spec, t, num, den, den_sq, draws)}
 
 
 def _balanced(spec: MetricSpec, t: MulticlassTables) -> dict[str, Evaluated]:
@@ -219,28 +238,28 @@ def _f1(spec: MetricSpec, t: MulticlassTables) -> dict[str, Evaluated]:
 
 
 def _precision(spec: MetricSpec, t: MulticlassTables) -> dict[str, Evaluated]:
-    return _per_class(spec, t, lambda c: (np.diagonal(c, axis1=-2, axis2=-1), c.sum(axis=-2)))
+    return _per_class(spec, t, lambda c: (c[..., TP, :], c[..., PREDICTED, :]))
 
 
 def _recall(spec: MetricSpec, t: MulticlassTables) -> dict[str, Evaluated]:
-    return _per_class(spec, t, lambda c: (np.diagonal(c, axis1=-2, axis2=-1), c.sum(axis=-1)))
+    return _per_class(spec, t, lambda c: (c[..., TP, :], c[..., SUPPORT, :]))
 
 
 def _fpr(spec: MetricSpec, t: MulticlassTables) -> dict[str, Evaluated]:
     def parts(c: FloatArray) -> tuple[FloatArray, FloatArray]:
-        tp = np.diagonal(c, axis1=-2, axis2=-1)
-        total = c.sum(axis=(-2, -1))[..., None]
-        return c.sum(axis=-2) - tp, total - c.sum(axis=-1)
+        support = c[..., SUPPORT, :]
+        total = support.sum(axis=-1, keepdims=True)
+        return c[..., PREDICTED, :] - c[..., TP, :], total - support
 
     return _per_class(spec, t, parts)
 
 
 def _selection(spec: MetricSpec, t: MulticlassTables) -> dict[str, Evaluated]:
-    return _per_class(
-        spec,
-        t,
-        lambda c: (c.sum(axis=-2), np.repeat(c.sum(axis=(-2, -1))[..., None], c.shape[-1], -1)),
-    )
+    def parts(c: FloatArray) -> tuple[FloatArray, FloatArray]:
+        total = c[..., SUPPORT, :].sum(axis=-1, keepdims=True)
+        return c[..., PREDICTED, :], np.broadcast_to(total, c[..., PREDICTED, :].shape)
+
+    return _per_class(spec, t, parts)
 
 
 def _top_k(spec: MetricSpec, t: MulticlassTables) -> dict[str, Evaluated]:
@@ -255,7 +274,7 @@ def _roc_auc(spec: MetricSpec, t: MulticlassTables) -> dict[str, Evaluated]:
     if t.score_hist is None or t.score_mixed is None:
         return {}
     # Kish effective positives / negatives of class c: rows with / without true class c.
-    support, support_sq = t.wsum.sum(axis=-1), t.wsq.sum(axis=-1)  # (S, K)
+    support, support_sq = t.sums[:, SUPPORT], t.sums_sq[:, SUPPORT]  # (S, K)
     total, total_sq = support.sum(axis=-1)[:, None], support_sq.sum(axis=-1)[:, None]
     n_pos = np.nan_to_num(_div(support**2, support_sq))
     n_neg = np.nan_to_num(_div((total - support) ** 2, total_sq - support_sq))

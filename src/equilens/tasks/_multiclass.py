@@ -16,12 +16,12 @@ from numpy.typing import NDArray
 
 from equilens.exceptions import InvalidParameterError
 from equilens.metrics._evaluated import Evaluated
-from equilens.metrics._multiclass import MulticlassTables, metrics
+from equilens.metrics._multiclass import MulticlassTables, class_sums, metrics
 from equilens.metrics._names import base_name, metric_name
 from equilens.metrics._spec import CriterionSpec
 from equilens.slicing._plan import SlicePlan
-from equilens.stats._bootstrap import aggregate_draws, draw_counts
 from equilens.tasks._base import Role, Task, TaskEvaluation, TaskOptions, TaskStatistics
+from equilens.tasks._multiclass_draws import draw_class_sums
 from equilens.tasks._multiclass_stats import (
     MulticlassStats,
     check_settings,
@@ -98,15 +98,15 @@ def _wanted(requested: Sequence[str] | None) -> tuple[list[str], set[str] | None
     return [b for b in metrics.names() if b in bases], rows  # report in registry order
 
 
-#: Most entries of the drawn K x K counts per slice (draws x slices x K^2, float64: 512 MiB).
+#: Most drawn per-class sums kept (draws x slices x 3K, float64: 512 MiB).
 MAX_DRAW_ENTRIES = 1 << 26
 #: Fewest draws worth a percentile interval; below, the bootstrap is left out.
 MIN_DRAWS = 200
 
 
 def affordable_draws(requested: int, n_slices: int, n_classes: int) -> int:
-    """Draws of the K x K counts within :data:`MAX_DRAW_ENTRIES` (0: too few to be useful)."""
-    fits = MAX_DRAW_ENTRIES // max(n_slices * n_classes * n_classes, 1)
+    """Draws of the per-class sums within :data:`MAX_DRAW_ENTRIES` (0: too few to be useful)."""
+    fits = MAX_DRAW_ENTRIES // max(n_slices * 3 * n_classes, 1)
     if fits >= requested:
         return requested
     return fits if fits >= MIN_DRAWS else 0
@@ -120,27 +120,20 @@ def _tables(
     def up(a: NDArray[Any]) -> FloatArray:
         return np.asarray(np.tensordot(m, a.astype(np.float64), axes=(1, 0)), dtype=np.float64)
 
-    conf_draws = None
-    if draws:
-        counts = draw_counts(stats.rows, draws, options.rng)
-        if stats.weighted:
-            conf_draws = aggregate_draws(counts, stats.rows, stats.wsum, m, stats.wsq, options.rng)
-        else:
-            conf_draws = aggregate_draws(counts, stats.rows, stats.wsum, m)
     t = MulticlassTables(
         classes=stats.classes,
         rows=np.rint(up(stats.rows)).astype(np.int64),
-        wsum=up(stats.wsum),
-        wsq=up(stats.wsq),
-        conf_draws=conf_draws,
+        sums=up(class_sums(stats.wsum)),
+        sums_sq=up(class_sums(stats.wsq)),
+        draws=draw_class_sums(stats, m, draws, options.rng) if draws else None,
         alpha=options.alpha,
         interval_method=options.interval_method,
         top_k=stats.top_k,
     )
     if not draws and options.bootstrap > 0:
         t.no_draws_reason = (
-            f"the count-level bootstrap over {stats.n_classes} x {stats.n_classes} classes and "
-            f"{plan.n_slices} slices exceeds the memory cap (see the warnings)"
+            f"the count-level bootstrap of {stats.n_classes} classes over {plan.n_slices} "
+            "slices exceeds the memory cap (see the warnings)"
         )
     if stats.has_scores:
         assert stats.topk_wsum is not None and stats.topk_wsq is not None
@@ -155,14 +148,15 @@ def _confusion_matrices(
     stats: MulticlassStats, plan: SlicePlan, t: MulticlassTables
 ) -> list[dict[str, Any]]:
     chosen = [0] + [g for f in plan.families if len(f.features) == 1 for g in f.members]
+    counts = np.tensordot(plan.membership[chosen], stats.wsum, axes=(1, 0))
     return [
         {
             "slice": plan.slices[s].mapping,
             "n": int(t.n[s]),
             "labels": list(stats.classes),
-            "counts": t.wsum[s].tolist(),
+            "counts": counts[i].tolist(),
         }
-        for s in chosen
+        for i, s in enumerate(chosen)
     ]
 
 
@@ -194,10 +188,10 @@ def evaluate_multiclass(
     boot = any(b in _BOOTSTRAPPED for b in bases) or options.interval_method == "bootstrap"
     draws = affordable_draws(options.bootstrap, plan.n_slices, k) if boot else 0
     if boot and draws < options.bootstrap:
-        need = options.bootstrap * plan.n_slices * k * k * 8 / 2**30
+        need = options.bootstrap * plan.n_slices * 3 * k * 8 / 2**30
         warnings.append(
-            f"The count-level bootstrap of {options.bootstrap} draws over {k} x {k} classes "
-            f"and {plan.n_slices} slices would hold {need:.1f} GiB: "
+            f"The count-level bootstrap of {options.bootstrap} draws of {k} classes over "
+            f"{plan.n_slices} slices would hold {need:.1f} GiB: "
             + (
                 f"{draws} draws are used"
                 if draws
