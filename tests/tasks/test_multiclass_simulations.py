@@ -142,7 +142,7 @@ def test_false_finding_rate_of_the_whole_family_on_identical_groups() -> None:
 def test_coverage_with_skewed_weights() -> None:
     """Weights Gamma(0.5) (design effect 3), independent of the classes, 1,000 rows: Wilson on
     Kish effective counts for recall; the gamma-step count bootstrap for the K x K functions
-    (percentile intervals under-cover by 1-2 points here; 0010-multiclass.md)."""
+    (percentile intervals about 1 point under nominal, weighted or not; 0010-multiclass.md)."""
     reps, n = 1000, 1000
     rng = np.random.default_rng(5)
     truth = {
