@@ -72,8 +72,8 @@ def complement_of(spec: MetricSpec, earlier: Sequence[MetricSpec]) -> MetricSpec
     ``p`` and ``1 - p`` of one 2x2 table (TPR and FNR, TNR and FPR, accuracy and error): the
     same chi-square or Fisher test.
     """
-    if spec.kind != "proportion":
-        return None
+    if spec.kind != "proportion" or not spec.denominator:
+        return None  # a proportion without confusion cells (multiclass) repeats no other test
     for other in earlier:
         if other.kind != "proportion" or set(other.denominator) != set(spec.denominator):
             continue
