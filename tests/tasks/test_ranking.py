@@ -142,8 +142,10 @@ def test_slice_means_and_standard_errors_match_pandas_and_scipy() -> None:
         v, se, lo, hi = got[("ndcg_score[k=3]", f"user={user}")]
         assert v == pytest.approx(part["ndcg@3"].mean(), rel=1e-12)
         assert se == pytest.approx(stats.sem(part["ndcg@3"]), rel=1e-5)
-        half = stats.t.ppf(0.975, len(part) - 1) * se
-        assert (lo, hi) == pytest.approx((max(v - half, 0), min(v + half, 1)), rel=1e-9)
+        half = stats.t.ppf(0.975, len(part) - 1) * se / (v * (1 - v))
+        logit = np.log(v / (1 - v))
+        expected = (1 / (1 + np.exp(-(logit - half))), 1 / (1 + np.exp(-(logit + half))))
+        assert (lo, hi) == pytest.approx(expected, rel=1e-9)
         rec = part[part["has_relevant"] > 0]["recall@3"]
         assert got[("recall_at_k[k=3]", f"user={user}")][0] == pytest.approx(rec.mean())
 

@@ -197,34 +197,41 @@ class RankingContext:
         f: Callable[[FloatArray], FloatArray],
         *,
         units: str = QUERIES,
-        log_scale: bool = False,
-        bounds: tuple[float, float] | None = (0.0, 1.0),
+        scale: str = "logit",
         **params: object,
     ) -> tuple[str, Evaluated]:
         """One metric ``f`` of the totals of ``quantities`` over every slice, with its
-        delta-method standard error and t interval (on the log scale when ``log_scale``)."""
+        delta-method standard error and a t interval on the ``scale`` of the value: ``logit``
+        for values in [0, 1] (skewed near the bounds; a slice whose every unit sits at a bound
+        gets the Wilson interval of that many units, which covers any variable in [0, 1]),
+        ``log`` for positive ratios."""
         idx = [self.sums.index(q) for q in quantities]
         t = self.totals[:, idx]
         v = np.asarray(self._v)[:, idx][:, :, idx]  # type: ignore[attr-defined]
         value, se = linearised(f, t, v)
         k = self.queries
+        n_units = self.totals[:, self.sums.index(units)]
         df = np.where(k > 1, k - 1.0, np.nan)
         crit = stats.t.ppf(1 - self.alpha / 2, np.where(k > 1, df, 1.0))
-        ok = np.isfinite(value) & np.isfinite(se)
+        ok = np.isfinite(value) & np.isfinite(se) & (k > 1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            if log_scale:
-                ok &= value > 0
-                half = crit * se / np.where(value > 0, value, 1.0)
-                lo = value * np.exp(-half)
-                hi = value * np.exp(half)
+            if scale == "log":
+                inside = value > 0
+                half = crit * se / np.where(inside, value, 1.0)
+                lo, hi = value * np.exp(-half), value * np.exp(half)
                 method = "t on log scale (delta method over queries)"
             else:
-                lo, hi = value - crit * se, value + crit * se
-                method = "t (delta method over queries)"
-        if bounds is not None:
-            lo, hi = np.clip(lo, *bounds), np.clip(hi, *bounds)
+                inside = (value > 0) & (value < 1)
+                centre = special.logit(np.where(inside, value, 0.5))
+                half = crit * se / np.where(inside, value * (1 - value), 1.0)
+                lo, hi = special.expit(centre - half), special.expit(centre + half)
+                method = "t on logit scale (delta method over queries)"
+                edge = ok & ~inside & (value >= 0) & (value <= 1)
+                w_lo, w_hi = _wilson(value, n_units, crit)
+                lo, hi = np.where(edge, w_lo, lo), np.where(edge, w_hi, hi)
+                inside = inside | edge
+        ok &= inside
         lo, hi = np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
-        n_units = self.totals[:, self.sums.index(units)]
         name = metric_name(spec.name, **params)
         ev = Evaluated(
             spec=dataclasses.replace(spec, name=name),
@@ -232,13 +239,22 @@ class RankingContext:
             lo=lo,
             hi=hi,
             method=np.full(value.shape, method),
-            no_ci_reason="fewer than two queries, or no variation to estimate a standard error",
+            no_ci_reason="fewer than two queries, or a value at zero with no spread (log scale)",
             se=np.where(ok, se, np.nan),
             df=df,
             sd=np.where(ok, se * np.sqrt(n_units), np.nan),
             units=n_units,
         )
         return name, ev
+
+
+def _wilson(p: FloatArray, n: FloatArray, z: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Wilson interval of a proportion ``p`` of ``n`` trials (critical value ``z``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z2 = z * z / n
+        centre = (p + z2 / 2) / (1 + z2)
+        half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n)) / (1 + z2)
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def _ratio(t: FloatArray) -> FloatArray:
@@ -277,7 +293,7 @@ def _per_item_group(kind: str) -> Evaluator:
             if kind == "disparate":
                 qs = [f"exposure[{g}]", "exposure", f"relevance[{g}]", "relevance"]
                 out.append(
-                    ctx.of(spec, qs, _share_ratio, log_scale=True, bounds=None, item_group=g)
+                    ctx.of(spec, qs, _share_ratio, scale="log", item_group=g)
                 )
             else:
                 out.append(ctx.of(spec, [f"{kind}[{g}]", kind], _ratio, item_group=g))

@@ -217,12 +217,12 @@ def ranking_statistics(inputs: TaskInputs, settings: Mapping[str, Any]) -> Ranki
     cell, keys = inputs.cell_codes()
     groups = inputs.labels.get("item_group")
     item_group = inputs.values.get("item_group")
-    values, first = per_query(
-        query, order_score, inputs.values["relevance"], ks, item_group, groups
-    )
     order = np.lexsort((-order_score, query))
     starts = np.flatnonzero(np.r_[True, query[order][1:] != query[order][:-1]])
     _check_rows(inputs, query, order, starts, cell)
+    values, first = per_query(
+        query, order_score, inputs.values["relevance"], ks, item_group, groups
+    )
     query_cell = cell[first]
     names = quantity_names(ks, groups)
     sums = unit_sums(query_cell, len(keys), values, names)
