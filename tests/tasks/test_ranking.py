@@ -218,3 +218,15 @@ def test_task_is_registered() -> None:
         "query", "item", "y_score", "rank", "relevance", "item_group"
     ]
     assert all(task.metrics.get(m).task == "ranking" for m in task.metrics.names())
+
+
+def test_fast_order_of_equal_length_lists_equals_lexsort() -> None:
+    from equilens.metrics._ranking import order_within_queries
+
+    rng = np.random.default_rng(21)
+    query = np.repeat(np.arange(500), 7)
+    key = rng.integers(0, 3, query.size).astype(float)  # many ties: stability matters
+    np.testing.assert_array_equal(order_within_queries(query, key), np.lexsort((-key, query)))
+    shuffled = rng.permutation(query.size)  # not grouped: the general path
+    q2, k2 = query[shuffled], key[shuffled]
+    np.testing.assert_array_equal(order_within_queries(q2, k2), np.lexsort((-k2, q2)))

@@ -39,6 +39,7 @@ __all__ = [
     "RankingContext",
     "evaluate_metrics",
     "metrics",
+    "order_within_queries",
     "per_query",
     "quantity_names",
 ]
@@ -86,6 +87,23 @@ def _expected_reciprocal_rank(start: FloatArray, m: FloatArray, r: FloatArray) -
     return out
 
 
+def order_within_queries(query: IntArray, key: FloatArray) -> IntArray:
+    """Row order by query code, then descending ``key`` within a query (stable).
+
+    Rows already grouped by ascending query code in lists of one length (the usual layout of
+    a logged ranking) are sorted list by list (a 2-D sort along rows); others by ``lexsort``.
+    """
+    n = query.size
+    if n and bool(np.all(query[1:] >= query[:-1])):
+        width = n // (int(query[-1]) + 1) if int(query[0]) == 0 else 0
+        if width and width * (int(query[-1]) + 1) == n and bool(
+            np.all(query[::width] == np.arange(n // width))
+        ):
+            within = np.argsort(-key.reshape(-1, width), axis=1, kind="stable")
+            return np.asarray((within + np.arange(0, n, width)[:, None]).ravel(), dtype=np.int64)
+    return np.asarray(np.lexsort((-key, query)), dtype=np.int64)
+
+
 def per_query(
     query: IntArray,
     score: FloatArray,
@@ -93,6 +111,7 @@ def per_query(
     ks: Sequence[int],
     item_group: IntArray | None = None,
     item_groups: Sequence[str] | None = None,
+    order: IntArray | None = None,
 ) -> tuple[FloatArray, IntArray]:
     """Per-query quantities ``(n_queries, Q)`` (columns :func:`quantity_names`) and the
     position of each query's first row in the sorted order (query codes must be ``0 .. U-1``,
@@ -104,10 +123,12 @@ def per_query(
     items in the top k / relevant items (stored as 0 for a query without relevant items,
     which ``has_relevant`` leaves out of recall's denominator); ``reciprocal_rank`` = 1 / the
     position of the first relevant item (0 without one). Exposure is position-based over the
-    whole list: ``1 / log2(1 + position)``.
+    whole list: ``1 / log2(1 + position)``. ``order`` is
+    :func:`order_within_queries` of the scores when the caller has it.
     """
     n = query.size
-    order = np.lexsort((-score, query))
+    if order is None:
+        order = order_within_queries(query, score)
     qs = query[order]
     ss = score[order]
     rel = relevance[order]
@@ -129,7 +150,7 @@ def per_query(
     gain = tie_mean(rel)
     hit = tie_mean(relevant)
     disc = 1.0 / np.log2(1.0 + pos)
-    ideal = relevance[np.lexsort((-relevance, query))]  # same query blocks as ``order``
+    ideal = relevance[order_within_queries(query, relevance)]  # same blocks as ``order``
     n_rel = np.bincount(qid, weights=relevant, minlength=nq)
     cols: list[FloatArray] = [np.ones(nq), (n_rel > 0).astype(np.float64)]
 

@@ -29,6 +29,7 @@ from equilens.metrics._ranking import (
     RankingContext,
     evaluate_metrics,
     metrics,
+    order_within_queries,
     per_query,
     quantity_names,
 )
@@ -157,7 +158,7 @@ def _check_rows(
     """One-line errors: an item twice in a query, tied ranks, user groups varying in a query."""
     qtext = inputs.labels["query"]
     item = inputs.values["item"]
-    by_item = np.lexsort((item, query))
+    by_item = order_within_queries(query, item.astype(np.float64))
     same = (query[by_item][1:] == query[by_item][:-1]) & (item[by_item][1:] == item[by_item][:-1])
     if same.any():
         i = int(np.flatnonzero(same)[0])
@@ -217,11 +218,11 @@ def ranking_statistics(inputs: TaskInputs, settings: Mapping[str, Any]) -> Ranki
     cell, keys = inputs.cell_codes()
     groups = inputs.labels.get("item_group")
     item_group = inputs.values.get("item_group")
-    order = np.lexsort((-order_score, query))
+    order = order_within_queries(query, order_score)
     starts = np.flatnonzero(np.r_[True, query[order][1:] != query[order][:-1]])
     _check_rows(inputs, query, order, starts, cell)
     values, first = per_query(
-        query, order_score, inputs.values["relevance"], ks, item_group, groups
+        query, order_score, inputs.values["relevance"], ks, item_group, groups, order
     )
     query_cell = cell[first]
     names = quantity_names(ks, groups)
