@@ -121,3 +121,26 @@ def test_cli_runs(tmp_path: pathlib.Path) -> None:
             "--k", "3,5", "--out", str(tmp_path / "out")]
     assert main(args) == 0
     assert (tmp_path / "out" / "audit.json").exists()
+
+
+def test_seeded_example_runs_and_finds_the_built_in_flaws(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import shutil
+
+    src = pathlib.Path(__file__).resolve().parents[2] / "examples" / "ranking_seeded"
+    for name in ("audit.yaml", "rankings.csv"):
+        shutil.copy(src / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)  # outputs.dir is relative to the working directory
+    assert main(["audit", str(tmp_path / "audit.yaml"), "--quiet"]) == 0
+    log = json.loads((tmp_path / "out" / "ranking_seeded" / "audit.json").read_text())
+    assert log["task"] == "ranking"
+    rows = log["spec_resolved"]["task_disparate_exposure_tests"]["rows"]
+    independent = next(r for r in rows if r["item_group"] == "independent")
+    assert independent["reject"] and independent["ratio"] < 1
+    ndcg = {
+        r["slice"].get("tenure"): r for r in log["results"]
+        if r["metric"] == "ndcg_score[k=10]" and "tenure" in r["slice"]
+    }
+    assert ndcg["new"]["ci_high"] < ndcg["returning"]["ci_low"]
