@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from tasks._ranking_helpers import random_rankings, reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -13,11 +12,17 @@ from sklearn.metrics import ndcg_score
 
 from equilens.data._columns import prepare_columns
 from equilens.exceptions import InvalidParameterError
-from equilens.metrics._ranking import RankingContext, evaluate_metrics, metrics, per_query
-from equilens.metrics._ranking import quantity_names
+from equilens.metrics._ranking import (
+    RankingContext,
+    evaluate_metrics,
+    metrics,
+    per_query,
+    quantity_names,
+)
 from equilens.slicing._plan import build_plan
 from equilens.tasks import get_task
 from equilens.tasks._ranking import check_settings, holm, ranking_statistics
+from tasks._ranking_helpers import random_rankings, reference
 
 KS = (1, 3, 5, 20)
 
@@ -108,9 +113,20 @@ def _frame(rng: np.random.Generator, n_queries: int, max_items: int = 6) -> pd.D
 def _stats(df: pd.DataFrame, k: list[int] | None = None):  # type: ignore[no-untyped-def]
     inputs = prepare_columns(
         df,
-        roles={"query": "q", "item": "item", "y_score": "s", "relevance": "rel", "item_group": "ig"},
-        kinds={"query": "id", "item": "id", "y_score": "number", "relevance": "count",
-               "item_group": "id"},
+        roles={
+            "query": "q",
+            "item": "item",
+            "y_score": "s",
+            "relevance": "rel",
+            "item_group": "ig",
+        },
+        kinds={
+            "query": "id",
+            "item": "id",
+            "y_score": "number",
+            "relevance": "count",
+            "item_group": "id",
+        },
         sensitive=["user"],
     )
     return ranking_statistics(inputs, {"k": k or [3, 10]})
@@ -215,7 +231,12 @@ def test_holm_matches_statsmodels() -> None:
 def test_task_is_registered() -> None:
     task = get_task("ranking")
     assert [r.name for r in task.roles] == [
-        "query", "item", "y_score", "rank", "relevance", "item_group"
+        "query",
+        "item",
+        "y_score",
+        "rank",
+        "relevance",
+        "item_group",
     ]
     assert all(task.metrics.get(m).task == "ranking" for m in task.metrics.names())
 

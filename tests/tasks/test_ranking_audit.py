@@ -105,9 +105,26 @@ def test_cli_exit_2(
         df.loc[1, "item"] = 0
     path = tmp_path / "rank.csv"
     df.to_csv(path, index=False)
-    args = ["audit", "--data", str(path), "--task", "ranking", "--query", "q", "--item", "item",
-            "--y-score", "s", "--relevance", "rel", "--sensitive", "user",
-            "--out", str(tmp_path / "out"), *change.get("extra", [])]  # type: ignore[list-item]
+    args = [
+        "audit",
+        "--data",
+        str(path),
+        "--task",
+        "ranking",
+        "--query",
+        "q",
+        "--item",
+        "item",
+        "--y-score",
+        "s",
+        "--relevance",
+        "rel",
+        "--sensitive",
+        "user",
+        "--out",
+        str(tmp_path / "out"),
+        *change.get("extra", []),
+    ]  # type: ignore[list-item]
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert expected in err and "Traceback" not in err and len(err.splitlines()) == 1
@@ -116,9 +133,29 @@ def test_cli_exit_2(
 def test_cli_runs(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "rank.csv"
     _frame(4).to_csv(path, index=False)
-    args = ["audit", "--data", str(path), "--task", "ranking", "--query", "q", "--item", "item",
-            "--rank", "pos", "--relevance", "rel", "--item-group", "ig", "--sensitive", "user",
-            "--k", "3,5", "--out", str(tmp_path / "out")]
+    args = [
+        "audit",
+        "--data",
+        str(path),
+        "--task",
+        "ranking",
+        "--query",
+        "q",
+        "--item",
+        "item",
+        "--rank",
+        "pos",
+        "--relevance",
+        "rel",
+        "--item-group",
+        "ig",
+        "--sensitive",
+        "user",
+        "--k",
+        "3,5",
+        "--out",
+        str(tmp_path / "out"),
+    ]
     assert main(args) == 0
     assert (tmp_path / "out" / "audit.json").exists()
 
@@ -140,7 +177,8 @@ def test_seeded_example_runs_and_finds_the_built_in_flaws(
     independent = next(r for r in rows if r["item_group"] == "independent")
     assert independent["reject"] and independent["ratio"] < 1
     ndcg = {
-        r["slice"].get("tenure"): r for r in log["results"]
+        r["slice"].get("tenure"): r
+        for r in log["results"]
         if r["metric"] == "ndcg_score[k=10]" and "tenure" in r["slice"]
     }
     assert ndcg["new"]["ci_high"] < ndcg["returning"]["ci_low"]

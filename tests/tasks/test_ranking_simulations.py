@@ -26,9 +26,7 @@ GROUPS = ("A", "B")
 REL_P = [0.5, 0.3, 0.15, 0.05]
 
 
-def _queries(
-    rng: np.random.Generator, n_queries: int, penalty: float
-) -> tuple[np.ndarray, ...]:
+def _queries(rng: np.random.Generator, n_queries: int, penalty: float) -> tuple[np.ndarray, ...]:
     """Queries of ITEMS items: graded relevance, score = relevance + noise - penalty if in A."""
     q = np.repeat(np.arange(n_queries), ITEMS)
     rel = rng.choice(4, q.size, p=REL_P).astype(float)
@@ -40,8 +38,16 @@ def _queries(
 def _evaluate(values: np.ndarray, cells: np.ndarray, n_cells: int, names: list[str]):  # type: ignore[no-untyped-def]
     sums = unit_sums(cells, n_cells, values, names)
     ctx = RankingContext(sums, np.eye(n_cells), 0.05, (5,), GROUPS)
-    specs = [metrics.get(m) for m in ("ndcg_score", "recall_at_k", "mean_reciprocal_rank",
-                                      "exposure_share", "disparate_exposure")]
+    specs = [
+        metrics.get(m)
+        for m in (
+            "ndcg_score",
+            "recall_at_k",
+            "mean_reciprocal_rank",
+            "exposure_share",
+            "disparate_exposure",
+        )
+    ]
     return evaluate_metrics(ctx, specs)
 
 
@@ -102,7 +108,12 @@ def test_false_finding_rate_identical_user_groups() -> None:
         e = ev[name]
         assert e.sd is not None and e.units is not None
         _, p = stats.ttest_ind_from_stats(
-            e.value[0::2], e.sd[0::2], e.units[0::2], e.value[1::2], e.sd[1::2], e.units[1::2],
+            e.value[0::2],
+            e.sd[0::2],
+            e.units[0::2],
+            e.value[1::2],
+            e.sd[1::2],
+            e.units[1::2],
             equal_var=False,
         )
         rates[name] = float(np.mean(p < 0.05))

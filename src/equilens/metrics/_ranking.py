@@ -27,7 +27,7 @@ from scipy import special, stats
 
 from equilens.metrics._evaluated import Evaluated
 from equilens.metrics._names import metric_name
-from equilens.metrics._spec import MetricSpec
+from equilens.metrics._spec import MetricKind, MetricSpec
 from equilens.registry import Registry
 from equilens.stats._units import UnitSums, covariance, linearised, slice_sums
 
@@ -96,8 +96,10 @@ def order_within_queries(query: IntArray, key: FloatArray) -> IntArray:
     n = query.size
     if n and bool(np.all(query[1:] >= query[:-1])):
         width = n // (int(query[-1]) + 1) if int(query[0]) == 0 else 0
-        if width and width * (int(query[-1]) + 1) == n and bool(
-            np.all(query[::width] == np.arange(n // width))
+        if (
+            width
+            and width * (int(query[-1]) + 1) == n
+            and bool(np.all(query[::width] == np.arange(n // width)))
         ):
             within = np.argsort(-key.reshape(-1, width), axis=1, kind="stable")
             return np.asarray((within + np.arange(0, n, width)[:, None]).ravel(), dtype=np.int64)
@@ -175,8 +177,8 @@ def per_query(
     if item_group is not None and item_groups is not None:
         n_groups = len(item_groups)
         exposure = tie_mean(disc)
-        cols.append(np.bincount(qid, weights=exposure, minlength=nq))
-        cols.append(np.bincount(qid, weights=rel, minlength=nq))
+        cols.append(np.bincount(qid, weights=exposure, minlength=nq).astype(np.float64))
+        cols.append(np.bincount(qid, weights=rel, minlength=nq).astype(np.float64))
         slot = qid * n_groups + item_group[order]
         e_g = np.bincount(slot, weights=exposure, minlength=nq * n_groups).reshape(nq, n_groups)
         r_g = np.bincount(slot, weights=rel, minlength=nq * n_groups).reshape(nq, n_groups)
@@ -313,9 +315,7 @@ def _per_item_group(kind: str) -> Evaluator:
         for g in ctx.item_groups or ():
             if kind == "disparate":
                 qs = [f"exposure[{g}]", "exposure", f"relevance[{g}]", "relevance"]
-                out.append(
-                    ctx.of(spec, qs, _share_ratio, scale="log", item_group=g)
-                )
+                out.append(ctx.of(spec, qs, _share_ratio, scale="log", item_group=g))
             else:
                 out.append(ctx.of(spec, [f"{kind}[{g}]", kind], _ratio, item_group=g))
         return out
@@ -335,9 +335,11 @@ def _register(spec: MetricSpec, *aliases: str) -> None:
     metrics.register(spec.name, spec, aliases=aliases)
 
 
-def _spec(name: str, description: str, kind: str, better: bool | None, why: str, run: Evaluator):
+def _spec(
+    name: str, description: str, kind: MetricKind, better: bool | None, why: str, run: Evaluator
+) -> MetricSpec:
     return MetricSpec(
-        name, description, kind, better, undefined_when=why, evaluate=run, task="ranking"  # type: ignore[arg-type]
+        name, description, kind, better, undefined_when=why, evaluate=run, task="ranking"
     )
 
 

@@ -94,7 +94,9 @@ class RankingStatistics:
         keys = tuple(sorted(set(self.keys) | set(other.keys)))
         pos = {key: i for i, key in enumerate(keys)}
         a, b = (
-            _expand(s.sums, names).take(np.array([pos[k] for k in s.keys], dtype=np.int64), len(keys))
+            _expand(s.sums, names).take(
+                np.array([pos[k] for k in s.keys], dtype=np.int64), len(keys)
+            )
             for s in (self, other)
         )
         rows = np.zeros(len(keys), dtype=np.int64)
@@ -304,9 +306,7 @@ def evaluate_ranking(
     """Every ranking metric over the plan's slices; the exposure tests for the log."""
     assert isinstance(stats, RankingStatistics)
     specs = _choose(requested, stats.item_groups is not None)
-    ctx = RankingContext(
-        stats.sums, plan.membership, options.alpha, stats.ks, stats.item_groups
-    )
+    ctx = RankingContext(stats.sums, plan.membership, options.alpha, stats.ks, stats.item_groups)
     evaluated = evaluate_metrics(ctx, specs)
     n = np.rint(plan.membership @ stats.sums.rows.astype(np.float64)).astype(np.int64)
     resolved: dict[str, Any] = {
