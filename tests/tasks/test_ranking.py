@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 from sklearn.metrics import ndcg_score
@@ -180,6 +180,7 @@ def test_disparate_exposure_is_share_over_share() -> None:
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), cut=st.floats(0.1, 0.9))
+@example(seed=1000, cut=0.109375)  # a batch of unequal lists with as many rows as equal ones
 def test_merging_batches_split_by_query_equals_concatenation(seed: int, cut: float) -> None:
     rng = np.random.default_rng(seed)
     df = _frame(rng, 40)
@@ -248,6 +249,10 @@ def test_fast_order_of_equal_length_lists_equals_lexsort() -> None:
     query = np.repeat(np.arange(500), 7)
     key = rng.integers(0, 3, query.size).astype(float)  # many ties: stability matters
     np.testing.assert_array_equal(order_within_queries(query, key), np.lexsort((-key, query)))
+    sizes = np.array([3, 5, 4, 4])  # grouped, as many rows as 4 lists of 4, unequal lengths
+    q3 = np.repeat(np.arange(4), sizes)
+    k3 = np.arange(q3.size, dtype=float)  # the first list's neighbour would sort into it
+    np.testing.assert_array_equal(order_within_queries(q3, k3), np.lexsort((-k3, q3)))
     shuffled = rng.permutation(query.size)  # not grouped: the general path
     q2, k2 = query[shuffled], key[shuffled]
     np.testing.assert_array_equal(order_within_queries(q2, k2), np.lexsort((-k2, q2)))

@@ -99,7 +99,7 @@ def order_within_queries(query: IntArray, key: FloatArray) -> IntArray:
         if (
             width
             and width * (int(query[-1]) + 1) == n
-            and bool(np.all(query[::width] == np.arange(n // width)))
+            and bool(np.all(query.reshape(-1, width) == np.arange(n // width)[:, None]))
         ):
             within = np.argsort(-key.reshape(-1, width), axis=1, kind="stable")
             return np.asarray((within + np.arange(0, n, width)[:, None]).ravel(), dtype=np.int64)
