@@ -318,6 +318,9 @@ def evaluate_ranking(
         "ties": "tie-averaged as scikit-learn's ndcg_score (expected value under a random "
         "order of tied items)",
         "recall_at_k": "queries without a relevant item are left out of recall@k",
+        "intervals": "delta method over queries, t with queries - 1 df; logit scale for "
+        "values in [0, 1] (Wilson of the queries when all sit at a bound), log scale for "
+        "disparate exposure; the bootstrap and interval_method options are not used",
     }
     warnings: list[str] = []
     if stats.item_groups is not None:
