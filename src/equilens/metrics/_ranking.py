@@ -364,7 +364,6 @@ _register(
         "the group has no query",
         _per_k("precision", QUERIES),
     ),
-    "precision@k",
 )
 _register(
     _spec(
@@ -376,7 +375,6 @@ _register(
         "no query of the group has a relevant item",
         _per_k("recall", HAS_RELEVANT),
     ),
-    "recall@k",
 )
 _register(
     _spec(
