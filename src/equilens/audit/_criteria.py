@@ -164,9 +164,9 @@ def _one(
         if correction is not None:
             ci_method = f"{ci_method}, level 1 - alpha/{scale} ({correction})"
     four_fifths: Literal["pass", "fail"] | None = None
-    if spec.name == "disparate_impact_ratio" or (
-        spec.statistic == "ratio" and spec.base_metrics == ("selection_rate",)
-    ):
+    # Every ratio of selection rates (disparate impact, demographic parity ratio) is read
+    # against the four-fifths rule.
+    if spec.statistic == "ratio" and spec.base_metrics == ("selection_rate",):
         four_fifths = "pass" if value >= 0.8 else "fail"
     return Disparity(
         **base,  # type: ignore[arg-type]
