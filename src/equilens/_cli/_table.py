@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from equilens._pvalue import fmt_p
 from equilens._text import clean_text, plain
-from equilens.results._log import AuditLog, MetricResult
+from equilens.results import AuditLog, MetricResult
 
 if TYPE_CHECKING:  # rich is imported when something is printed (not by `audit --quiet`)
     from rich.console import Console

@@ -185,8 +185,16 @@ def run_check_claims(args: argparse.Namespace) -> int:
     """Run ``equilens check-claims``; exit 1 when a claim is contradicted."""
     from rich.table import Table
 
-    from equilens.cards import MAX_CI_WIDTH, check_claims, load_claims, write_claims
-    from equilens.cards._claims_report import _claimed, _measured, _p_text, summary_line
+    from equilens.cards import (
+        MAX_CI_WIDTH,
+        check_claims,
+        claimed_text,
+        load_claims,
+        measured_text,
+        p_text,
+        summary_line,
+        write_claims,
+    )
     from equilens.results import read_log
 
     width = MAX_CI_WIDTH if args.max_ci_width is None else args.max_ci_width
@@ -216,10 +224,10 @@ def run_check_claims(args: argparse.Namespace) -> int:
                 str(i),
                 plain(c.claim.metric),
                 plain(c.claim.slice_text),
-                plain(_claimed(c)),
-                plain(_measured(c)),
+                plain(claimed_text(c)),
+                plain(measured_text(c)),
                 plain(c.raw_verdict.replace("_", " ")),
-                plain(_p_text(c)),
+                plain(p_text(c)),
                 plain(c.verdict.replace("_", " "), style=style[c.verdict]),
             )
         console.print(t)

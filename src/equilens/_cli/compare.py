@@ -84,10 +84,10 @@ def register(sub: Any) -> None:
 
 def _joined(args: argparse.Namespace) -> Any:
     """--data with --candidate-data joined on --id (one row per id in each, same ids)."""
-    from equilens.compare._api import _read_frame, check_ids
+    from equilens.compare import check_ids, read_frame
 
-    base = _read_frame(args.data)
-    cand = _read_frame(args.candidate_data)
+    base = read_frame(args.data)
+    cand = read_frame(args.candidate_data)
     key = args.id_column
     for frame, option in ((base, "--data"), (cand, "--candidate-data")):
         if key not in frame.columns:
@@ -116,7 +116,7 @@ def _joined(args: argparse.Namespace) -> Any:
 
 def _print(result: Any, console: Console, quiet: bool) -> None:
     from equilens._pvalue import fmt_p
-    from equilens.compare._render import (
+    from equilens.compare import (
         change_text,
         conclusion_text,
         group_label,
@@ -206,9 +206,9 @@ def run(args: argparse.Namespace) -> int:
     if args.candidate_data:
         data = _joined(args)
     elif args.data is not None and args.id_column:
-        from equilens.compare._api import _read_frame
+        from equilens.compare import read_frame
 
-        data = _read_frame(args.data)
+        data = read_frame(args.data)
     result = compare(
         args.base,
         args.candidate,

@@ -22,9 +22,16 @@ from equilens._cli._table import terminal
 from equilens._files import write_text_atomic
 from equilens._text import plain
 from equilens.exceptions import InvalidParameterError, LogFormatError
-from equilens.policy import GateDecision, Policy, decide, load_policy, to_junit, to_markdown
-from equilens.policy._decide import missing_section
-from equilens.policy._decision import outcome_rank
+from equilens.policy import (
+    GateDecision,
+    Policy,
+    decide,
+    load_policy,
+    missing_section,
+    outcome_rank,
+    to_junit,
+    to_markdown,
+)
 from equilens.results import AuditLog, read_log
 
 _STYLE = {

@@ -134,8 +134,7 @@ def _num(x: float | None, digits: int = 3) -> str:
 
 def run_init(args: argparse.Namespace) -> int:
     """Run ``equilens monitor init``."""
-    from equilens.monitor import DEFAULT_METRICS, create_monitor, locked, save_state
-    from equilens.monitor._persist import STATE_FILE
+    from equilens.monitor import DEFAULT_METRICS, STATE_FILE, create_monitor, locked, save_state
     from equilens.policy import load_policy
 
     output_dir(args.state, "--state")
@@ -252,10 +251,7 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     """Run ``equilens monitor status``."""
-    from equilens.monitor import load_state
-    from equilens.monitor._monitor import stream_counts
-    from equilens.monitor._sequential import wilson_interval
-    from equilens.monitor._stats import BatchStats, GroupRef
+    from equilens.monitor import BatchStats, GroupRef, load_state, stream_counts, wilson_interval
 
     if args.looks < 1:
         raise InvalidParameterError(f"--looks must be at least 1, got {args.looks}")

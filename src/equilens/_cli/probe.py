@@ -43,7 +43,7 @@ from equilens._files import ensure_dir
 from equilens._pvalue import fmt_p
 from equilens._text import plain
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.results._log import AuditLog, write_log
+from equilens.results import AuditLog, write_log
 
 
 def register(sub: Any) -> None:
@@ -156,7 +156,7 @@ def _paired_options(p: argparse.ArgumentParser) -> None:
 
 def resolve_model(spec: str) -> tuple[Any, str, tuple[str, ...]]:
     """The model named by ``spec``: a shipped name or ``module:attr[()]``."""
-    from equilens.probes._models import TextModel, smollm2_scorer, text_models
+    from equilens.probes import TextModel, smollm2_scorer, text_models
 
     if Path(spec).suffix.lower() in (".yaml", ".yml", ".json") and Path(spec).is_file():
         return _adapter_from_file(Path(spec)), spec, ()
@@ -304,7 +304,7 @@ def _out_dir(out: str) -> Path:
 
 
 def _write_failures(out: Path, failures: list[Any]) -> Path:
-    from equilens.probes._run import write_jsonl
+    from equilens.probes import write_jsonl
 
     return write_jsonl(ensure_dir(out, "--out") / "failures.jsonl", failures)
 
@@ -313,7 +313,7 @@ def _write_failures(out: Path, failures: list[Any]) -> Path:
 def _all_failed_report(out: Path) -> Iterator[None]:
     """A probe whose every input failed measured nothing: write ``failures.jsonl`` (no audit
     log, so nothing can be gated) and exit 2 with one line naming it."""
-    from equilens.probes._run import AllInputsFailedError
+    from equilens.probes import AllInputsFailedError
 
     try:
         yield
@@ -323,8 +323,7 @@ def _all_failed_report(out: Path) -> Iterator[None]:
 
 
 def _run_paired(args: argparse.Namespace, kind: str) -> int:
-    from equilens.probes._run import probe_texts, run_counterfactual, run_identity
-    from equilens.probes._swap import gender_swapper
+    from equilens.probes import gender_swapper, probe_texts, run_counterfactual, run_identity
 
     out = _out_dir(args.out)
     model, name, pkgs = resolve_model(args.model)
@@ -369,7 +368,7 @@ def run_identity_cmd(args: argparse.Namespace) -> int:
 
 def run_stereotype_cmd(args: argparse.Namespace) -> int:
     """Run ``equilens probe stereotype``."""
-    from equilens.probes._benchmarks import run_stereotype
+    from equilens.probes import run_stereotype
 
     out = _out_dir(args.out)
     if args.limit < 0:
@@ -403,9 +402,7 @@ def run_stereotype_cmd(args: argparse.Namespace) -> int:
 
 def run_list_cmd(args: argparse.Namespace) -> int:
     """Run ``equilens probe list``."""
-    from equilens.probes._benchmarks import BENCHMARKS
-    from equilens.probes._models import text_models
-    from equilens.probes._suite import list_suites
+    from equilens.probes import BENCHMARKS, list_suites, text_models
 
     sys.stdout.write("suites:      " + ", ".join(list_suites()) + "\n")
     sys.stdout.write("models:      " + ", ".join([*text_models.names(), "smollm2"]) + "\n")

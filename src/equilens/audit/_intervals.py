@@ -1,5 +1,5 @@
 """Percentile intervals of bootstrap draws (moved to :mod:`equilens.stats`)."""
 
-from equilens.stats._bootstrap import draw_interval
+from equilens.stats import draw_interval
 
 __all__ = ["draw_interval"]

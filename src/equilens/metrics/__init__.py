@@ -21,6 +21,7 @@ from equilens.metrics._confusion import (
     proportion_parts,
 )
 from equilens.metrics._evaluated import Evaluated
+from equilens.metrics._scores import auc_interval, delong_variance_from_hist, roc_auc_from_hist
 
 __all__ = [
     "ALL",
@@ -34,9 +35,12 @@ __all__ = [
     "EvaluationContext",
     "MetricSpec",
     "SliceTables",
+    "auc_interval",
     "cell_sum",
     "criteria",
+    "delong_variance_from_hist",
     "evaluate_confusion_metric",
     "metrics",
     "proportion_parts",
+    "roc_auc_from_hist",
 ]

@@ -34,9 +34,13 @@ from equilens.metrics._scores import (
     expected_calibration_error_interval,
     roc_auc_from_hist,
 )
-from equilens.stats._bootstrap import aggregate_draws, draw_counts, draw_interval
-from equilens.stats._intervals import proportion_interval
-from equilens.stats._tables import CellStats
+from equilens.stats import (
+    CellStats,
+    aggregate_draws,
+    draw_counts,
+    draw_interval,
+    proportion_interval,
+)
 
 if TYPE_CHECKING:
     from equilens.metrics._spec import MetricSpec
