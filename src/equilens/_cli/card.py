@@ -19,9 +19,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from equilens._cli._options import output_dir, split_list
-from equilens._cli._table import terminal
 from equilens._text import clean_text, plain
 from equilens.exceptions import InvalidInputError, InvalidParameterError
+from equilens.report import terminal
 
 
 def register(sub: Any) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 
 from rich.table import Table
 
-from equilens._cli._table import terminal
 from equilens._text import plain
 from equilens.exceptions import InvalidParameterError
+from equilens.report import terminal
 
 _STORE_HELP = (
     "run store: sqlite:///PATH, postgresql+psycopg://..., or a file path (default "

@@ -18,12 +18,12 @@ from typing import Any
 from rich.table import Table
 
 from equilens._cli._options import output_dir, output_file, parse_bins, split_list
-from equilens._cli._table import terminal
 from equilens._cli.gate import _as_of, actor_name
 from equilens._files import write_text_atomic
 from equilens._pvalue import fmt_p
 from equilens._text import plain
 from equilens.exceptions import InvalidParameterError
+from equilens.report import terminal
 
 _SEVERITY_STYLE = {"block": "bold red", "warn": "yellow", "info": "cyan"}
 

@@ -34,16 +34,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from equilens._cli._options import check_draws, output_dir
-from equilens._cli._table import terminal
 from equilens._files import ensure_dir
-from equilens._pvalue import fmt_p
-from equilens._text import plain
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.results import AuditLog, write_log
+from equilens.report import print_probe_summary
+from equilens.results import write_log
 
 
 def register(sub: Any) -> None:
@@ -210,87 +205,6 @@ def _read_texts(path: str, column: str) -> list[str]:
         return [line for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InvalidInputError(f"Cannot read --texts {p}: {exc}") from None
-
-
-def _fmt(x: float | None, spec: str = ".3f") -> str:
-    return "-" if x is None else format(x, spec)
-
-
-def _label(mapping: dict[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in mapping.items()) or "overall"
-
-
-def _console() -> Console:
-    return terminal(highlight=True, width=None if sys.stdout.isatty() else 200)
-
-
-def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], show: int) -> None:
-    """Comparisons with adjusted p-values, then the most-changed pairs verbatim (escaped)."""
-    console = _console()
-    level = round(log.confidence_level * 100)
-    table = Table(title=f"Paired comparisons (difference [{level}% CI], Holm-adjusted p)")
-    for col in (
-        "metric",
-        "group",
-        "reference",
-        "n",
-        "value",
-        "ref",
-        "difference",
-        "test",
-        "p_holm",
-        "conclusion",
-    ):
-        table.add_column(col)
-    for c in log.comparisons:
-        ci = (
-            f"{_fmt(c.difference, '+.3f')} [{_fmt(c.difference_ci_low, '+.3f')}, "
-            f"{_fmt(c.difference_ci_high, '+.3f')}]"
-        )
-        table.add_row(
-            c.metric,
-            plain(_label(c.slice)),
-            plain(_label(c.reference)),
-            str(c.n),
-            _fmt(c.value),
-            _fmt(c.reference_value),
-            ci,
-            c.test,
-            fmt_p(c.p_holm, "-"),
-            c.conclusion,
-        )
-    console.print(table)
-    extra = [r for r in log.results if r.metric not in ("mean_score", "positive_rate")]
-    if extra:
-        t2 = Table(title=f"Per-group metrics (value [{level}% CI])")
-        for col in ("metric", "group", "n", "value"):
-            t2.add_column(col)
-        for r in extra:
-            t2.add_row(
-                r.metric,
-                plain(_label(r.slice)),
-                str(r.n),
-                f"{_fmt(r.value)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]",
-            )
-        console.print(t2)
-    if pairs and show > 0:
-        top = sorted(pairs, key=lambda p: abs(p.shift), reverse=True)[:show]
-        t3 = Table(title=f"Most-changed pairs (top {len(top)} of {len(pairs)} by |shift|)")
-        for col in ("reference text", "text", "ref score", "score", "shift"):
-            t3.add_column(col, overflow="fold")
-        for p in top:
-            t3.add_row(
-                plain(p.reference_text),
-                plain(p.text),
-                f"{p.reference_score:.3f}",
-                f"{p.score:.3f}",
-                f"{p.shift:+.3f}",
-            )
-        console.print(t3)
-    if failures:
-        console.print(f"The model failed on {len(failures)} inputs (see failures.jsonl); first:")
-        for f in failures[:5]:
-            console.print(plain(f"  {f}"))
 
 
 def _top_k(value: int) -> int:

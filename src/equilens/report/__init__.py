@@ -26,12 +26,22 @@ from equilens.report._content import (
 from equilens.report._html import CSS, JS, dot_rows, impossibility_note, render_html, value_cell
 from equilens.report._markdown import render_markdown
 from equilens.report._svg import Dot, DotColumn, DotRow, dot_label_width, dot_matrix, esc
+from equilens.report._terminal import (
+    KEY_CRITERIA,
+    KEY_METRICS,
+    print_probe_summary,
+    print_summary,
+    terminal,
+)
+from equilens.report._terminal_runs import print_comparison, print_decision
 from equilens.report._write import write_report
 
 __all__ = [
     "CONCLUSION_LABELS",
     "CSS",
     "JS",
+    "KEY_CRITERIA",
+    "KEY_METRICS",
     "PROPORTIONS",
     "Dot",
     "DotColumn",
@@ -54,10 +64,15 @@ __all__ = [
     "metric_label",
     "metric_short",
     "plain",
+    "print_comparison",
+    "print_decision",
+    "print_probe_summary",
+    "print_summary",
     "render_html",
     "render_markdown",
     "slice_key",
     "slice_text",
+    "terminal",
     "value_cell",
     "write_report",
 ]
