@@ -33,6 +33,8 @@ from equilens.report._terminal import (
     print_summary,
     terminal,
 )
+from equilens.report._terminal_monitor import print_look, print_monitor_status
+from equilens.report._terminal_records import print_claim_checks, print_history
 from equilens.report._terminal_runs import print_comparison, print_decision
 from equilens.report._write import write_report
 
@@ -64,8 +66,12 @@ __all__ = [
     "metric_label",
     "metric_short",
     "plain",
+    "print_claim_checks",
     "print_comparison",
     "print_decision",
+    "print_history",
+    "print_look",
+    "print_monitor_status",
     "print_probe_summary",
     "print_summary",
     "render_html",
