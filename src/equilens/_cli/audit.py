@@ -19,6 +19,7 @@ from equilens._cli._table import print_summary, progress_printer
 from equilens.audit._run import audit
 from equilens.exceptions import InvalidParameterError
 from equilens.results._log import AuditLog, write_log
+from equilens.tasks import TASK_NAMES
 
 
 def register(sub: Any) -> None:
@@ -39,6 +40,31 @@ def register(sub: Any) -> None:
     p.add_argument("--y-score", help="column of scores in [0, 1] (enables ROC-AUC, calibration)")
     p.add_argument("--weight", help="column of sample weights")
     p.add_argument("--sensitive", help="sensitive feature columns: A,B[,C]")
+    p.add_argument(
+        "--task",
+        choices=TASK_NAMES,
+        default=None,
+        help="what is audited (default binary; a spec file sets it with task:): multiclass "
+        "(--y-score takes one column per class: A,B,...), regression, measure (--value, or "
+        "--numerator and --denominator), ranking (--query, --item, --y-score or --rank, "
+        "--relevance)",
+    )
+    tasks = p.add_argument_group("task columns (see --task)")
+    tasks.add_argument("--value", help="measure: column of a number per row")
+    tasks.add_argument("--numerator", help="measure: numerator column of a ratio of sums")
+    tasks.add_argument("--denominator", help="measure: denominator column (e.g. reference words)")
+    tasks.add_argument(
+        "--cluster",
+        help="measure, regression: column of the unit repeated rows share (prompt, speaker); "
+        "intervals and tests then count clusters",
+    )
+    tasks.add_argument("--query", help="ranking: column of the query id")
+    tasks.add_argument("--item", help="ranking: column of the item id")
+    tasks.add_argument("--rank", help="ranking: column of the item's position (1 = top)")
+    tasks.add_argument("--relevance", help="ranking: column of graded relevance (>= 0)")
+    tasks.add_argument("--item-group", help="ranking: column of the item's provider group")
+    tasks.add_argument("--k", help="ranking: cut-off(s) of NDCG@k etc.: K[,K...] (default 10)")
+    tasks.add_argument("--top-k", type=int, help="multiclass: k of top-k accuracy")
     p.add_argument(
         "--engine",
         choices=("auto", "numpy", "duckdb", "spark"),
@@ -108,6 +134,31 @@ def audit_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def task_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of :func:`equilens.audit` from the task column flags."""
+    k: list[int] | None = None
+    if args.k is not None:
+        try:
+            k = [int(v) for v in split_list(args.k)]
+        except ValueError:
+            raise InvalidParameterError(
+                f"--k expects whole numbers K[,K...], got '{args.k}'"
+            ) from None
+    return {
+        "value": args.value,
+        "numerator": args.numerator,
+        "denominator": args.denominator,
+        "cluster": args.cluster,
+        "query": args.query,
+        "item": args.item,
+        "rank": args.rank,
+        "relevance": args.relevance,
+        "item_group": args.item_group,
+        "k": k,
+        "top_k": args.top_k,
+    }
+
+
 def write_outputs(
     log: AuditLog,
     out: str,
@@ -158,17 +209,12 @@ def run(args: argparse.Namespace) -> int:
             store=None if args.no_store else (args.store or ""),
             quiet=args.quiet,
         )
-    missing = [
-        flag
-        for flag, value in (
-            ("--data", args.data),
-            ("--y-true", args.y_true),
-            ("--y-pred", args.y_pred),
-            ("--sensitive", args.sensitive),
-            ("--out", args.out),
-        )
-        if not value
-    ]
+    task = args.task or "binary"
+    needed = [("--data", args.data)]
+    if task == "binary":
+        needed += [("--y-true", args.y_true), ("--y-pred", args.y_pred)]
+    needed += [("--sensitive", args.sensitive), ("--out", args.out)]
+    missing = [flag for flag, value in needed if not value]
     if missing:
         raise InvalidParameterError(
             f"equilens audit needs a spec file or the options {', '.join(missing)}"
@@ -181,13 +227,15 @@ def run(args: argparse.Namespace) -> int:
     with progress_printer(args.quiet) as progress:
         log = audit(
             args.data,
+            task=task,
             y_true=args.y_true,
             y_pred=args.y_pred,
-            y_score=args.y_score,
+            y_score=split_list(args.y_score) if task == "multiclass" else args.y_score,
             sample_weight=args.weight,
             sensitive_features=sensitive,
             engine=args.engine,
             progress=progress,
+            **task_kwargs(args),
             **kwargs,
         )
     write_outputs(log, args.out, args.quiet)

@@ -21,9 +21,11 @@ from numpy.typing import NDArray
 from equilens._version import __version__
 from equilens.audit._compare import comparison_rows
 from equilens.audit._criteria import criterion_rows
+from equilens.audit._rows import result_rows, standing_warnings
 from equilens.audit._slice_metrics import SliceTables, evaluate_metric
+from equilens.audit._task_run import run_task
 from equilens.data import BinSpec
-from equilens.engines._select import InputsInfo, compute_statistics
+from equilens.engines._select import compute_statistics
 from equilens.exceptions import InvalidParameterError
 from equilens.metrics._evaluated import Evaluated
 from equilens.metrics._scores import calibration_curve_from_table, roc_curve_from_hist
@@ -33,14 +35,15 @@ from equilens.results._log import (
     AuditLog,
     CalibrationBin,
     ConfusionCounts,
+    ConfusionMatrix,
     DataFingerprintRecord,
     FamilyRecord,
-    MetricResult,
     RocCurve,
     SliceCurves,
 )
 from equilens.slicing._plan import SlicePlan, build_plan, resolve_intersections
 from equilens.stats._tables import ScoreBins
+from equilens.tasks import Task, TaskOptions, check_task, get_task
 
 FloatArray = NDArray[np.float64]
 
@@ -88,9 +91,10 @@ def _packages() -> dict[str, str]:
 def audit(
     data: Any = None,
     *,
-    y_true: Any,
-    y_pred: Any,
+    y_true: Any = None,
+    y_pred: Any = None,
     sensitive_features: Any,
+    task: str = "binary",
     y_score: Any = None,
     sample_weight: Any = None,
     positive_label: Any = None,
@@ -110,6 +114,17 @@ def audit(
     underpowered_gap: float = 0.10,
     engine: str = "auto",
     progress: ProgressCallback | None = None,
+    value: Any = None,
+    numerator: Any = None,
+    denominator: Any = None,
+    cluster: Any = None,
+    query: Any = None,
+    item: Any = None,
+    rank: Any = None,
+    relevance: Any = None,
+    item_group: Any = None,
+    k: int | Sequence[int] | None = None,
+    top_k: int | None = None,
 ) -> AuditLog:
     """Audit a model's predictions: metrics per group and intersection, with evidence.
 
@@ -119,7 +134,14 @@ def audit(
         A pandas / polars DataFrame, a pyarrow Table, a dict of arrays, a CSV / Parquet path,
         or None (then ``y_true`` etc. are arrays and ``sensitive_features`` a mapping).
     y_true, y_pred, y_score, sample_weight:
-        Column names in ``data`` (or arrays). ``y_score`` is a probability-like score in [0, 1].
+        Column names in ``data`` (or arrays). ``y_score`` is a probability-like score in [0, 1]
+        (multiclass: a list of one score column per class, in sorted class order; ranking:
+        the score that orders each query's items).
+    task:
+        ``binary`` (default), ``multiclass``, ``regression``, ``measure`` (a number per row,
+        ``value``, or a ratio of sums, ``numerator`` / ``denominator``, e.g. a word error
+        rate) or ``ranking`` (``query``, ``item``, ``y_score`` or ``rank``, ``relevance``,
+        optional ``item_group``). See ``docs/design/0009-tasks.md``.
     sensitive_features:
         Column name(s) of the sensitive features (or a mapping name -> array).
     positive_label:
@@ -162,6 +184,14 @@ def audit(
         out of core) or ``spark`` (a pyspark DataFrame or paths read by Spark).
     progress:
         Called with the name of each step as it starts.
+    value, numerator, denominator, cluster, query, item, rank, relevance, item_group:
+        The columns of the non-binary tasks (see ``task``). ``cluster`` (measure, regression)
+        names the unit that repeated measurements share (prompt, speaker, user), so intervals
+        and tests count clusters, not rows.
+    k:
+        Ranking cut-off(s) for NDCG@k, precision@k and recall@k (default 10).
+    top_k:
+        Multiclass: the k of top-k accuracy (needs class scores).
 
     Returns
     -------
@@ -205,6 +235,99 @@ def audit(
             f"{{'largest', 'most_favoured'}}. Got {reference_rule!r} instead."
         )
     alpha = 1.0 - float(confidence_level)
+    task = check_task(task)
+    task_columns = {
+        "y_true": y_true,
+        "y_pred": y_pred,
+        "y_score": y_score,
+        "sample_weight": sample_weight,
+        "value": value,
+        "numerator": numerator,
+        "denominator": denominator,
+        "cluster": cluster,
+        "query": query,
+        "item": item,
+        "rank": rank,
+        "relevance": relevance,
+        "item_group": item_group,
+    }
+    settings = {"k": k, "top_k": top_k}
+    given = {
+        "data": _describe(data),
+        "task": task,
+        **{
+            role: _describe(v)
+            for role, v in task_columns.items()
+            if v is not None or role in _BINARY
+        },
+        "sensitive_features": _describe(sensitive_features),
+        "positive_label": _describe(positive_label),
+        "intersections": _describe(intersections),
+        "bins": _describe(bins),
+        "reference": _describe(reference),
+        "reference_rule": reference_rule,
+        "metrics": _describe(metrics),
+        "min_group_size": min_group_size,
+        "min_class_count": min_class_count,
+        "bootstrap": bootstrap,
+        "seed": seed,
+        "confidence_level": confidence_level,
+        "interval_method": interval_method,
+        "score_mode": score_mode,
+        "max_groups_per_feature": max_groups_per_feature,
+        "underpowered_gap": underpowered_gap,
+        "engine": engine,
+        **{name: _describe(v) for name, v in settings.items() if v is not None},
+    }
+    if task != "binary":
+        if positive_label is not None:
+            raise InvalidParameterError(
+                f"The 'positive_label' parameter of audit applies to the binary task; the "
+                f"'{task}' task has no positive label (CLI: drop --positive-label)."
+            )
+        return _task_audit(
+            get_task(task),
+            data,
+            columns=task_columns,
+            sensitive_features=sensitive_features,
+            intersections=intersections,
+            bins=bins,
+            reference=reference,
+            reference_rule=reference_rule,
+            metrics=metrics,
+            settings={name: v for name, v in settings.items() if v is not None},
+            options=TaskOptions(
+                alpha=alpha,
+                interval_method=interval_method,
+                bootstrap=bootstrap,
+                rng=np.random.default_rng(seed),
+                min_group_size=min_group_size,
+                min_class_count=min_class_count,
+            ),
+            underpowered_gap=underpowered_gap,
+            max_groups_per_feature=max_groups_per_feature,
+            engine=engine,
+            given=given,
+            seed=seed,
+            confidence_level=float(confidence_level),
+            bootstrap=bootstrap,
+            t0=t0,
+            step=step,
+            done=done,
+            timings=timings,
+        )
+    extra = [role for role, v in task_columns.items() if v is not None and role not in _BINARY]
+    extra += [name for name, v in settings.items() if v is not None]
+    if extra:
+        raise InvalidParameterError(
+            f"The binary task does not read {', '.join(extra)}; set task= (CLI: --task) to "
+            "the task those columns belong to (measure, regression, ranking, multiclass)."
+        )
+    for role in ("y_true", "y_pred"):
+        if task_columns[role] is None:
+            raise InvalidParameterError(
+                f"The binary task needs the {role} column (--{role.replace('_', '-')})."
+            )
     requested = list(metrics) if metrics is not None else None
     chosen = (
         [metric_registry.canonical(m) for m in requested] if requested else list(DEFAULT_METRICS)
@@ -260,7 +383,9 @@ def audit(
         sd = np.sqrt(np.where(np.isfinite(auc.variance), auc.variance, np.nan))
         auc.draws = rng.normal(auc.value, sd, size=(bootstrap, auc.value.shape[0]))
         auc.draws_kind = "parametric"
-    results = _result_rows(plan, tables, [evaluated[m] for m in chosen], insufficient, inputs)
+    results = result_rows(
+        plan, tables.n, [evaluated[m] for m in chosen], insufficient, inputs.weighted
+    )
     done("metrics")
 
     step("criteria")
@@ -286,7 +411,7 @@ def audit(
     )
     done("comparisons")
 
-    warnings = _warnings(plan, tables.n, min_group_size, inputs, bootstrap)
+    warnings = standing_warnings(plan, tables.n, min_group_size, inputs.weighted, bootstrap)
     score_info = None
     if stats.score_bins is not None:
         bound = evaluated["roc_auc_score"].error_bound if "roc_auc_score" in evaluated else None
@@ -299,30 +424,6 @@ def audit(
             else float(np.nanmax(bound)),
         }
     timings["total"] = round(time.perf_counter() - t0, 6)
-    given = {
-        "data": _describe(data),
-        "y_true": _describe(y_true),
-        "y_pred": _describe(y_pred),
-        "y_score": _describe(y_score),
-        "sample_weight": _describe(sample_weight),
-        "sensitive_features": _describe(sensitive_features),
-        "positive_label": _describe(positive_label),
-        "intersections": _describe(intersections),
-        "bins": _describe(bins),
-        "reference": _describe(reference),
-        "reference_rule": reference_rule,
-        "metrics": _describe(metrics),
-        "min_group_size": min_group_size,
-        "min_class_count": min_class_count,
-        "bootstrap": bootstrap,
-        "seed": seed,
-        "confidence_level": confidence_level,
-        "interval_method": interval_method,
-        "score_mode": score_mode,
-        "max_groups_per_feature": max_groups_per_feature,
-        "underpowered_gap": underpowered_gap,
-        "engine": engine,
-    }
     resolved = {
         "columns": inputs.columns,
         "positive_label": _describe(inputs.positive_label),
@@ -346,6 +447,7 @@ def audit(
         "engine": inputs.engine,
     }
     return AuditLog(
+        task="binary",
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         run_id=uuid.uuid4().hex,
         spec_given=given,
@@ -372,6 +474,83 @@ def audit(
         timings=timings,
         packages=_packages(),
         curves=_slice_curves(plan, tables, stats.score_bins),
+    )
+
+
+#: The columns the binary task reads.
+_BINARY = ("y_true", "y_pred", "y_score", "sample_weight")
+
+
+def _task_audit(
+    task: Task,
+    data: Any,
+    *,
+    given: dict[str, Any],
+    seed: int,
+    confidence_level: float,
+    bootstrap: int,
+    t0: float,
+    timings: dict[str, float],
+    **kwargs: Any,
+) -> AuditLog:
+    """The audit of a non-binary task (:func:`~equilens.audit._task_run.run_task`) as a log."""
+    settings = task.check_settings(kwargs.pop("settings"))
+    options = kwargs.pop("options")
+    options = TaskOptions(**{**options.__dict__, "settings": settings})
+    run = run_task(task, data, settings=settings, options=options, **kwargs)
+    plan, ev = run.plan, run.evaluation
+    warnings = standing_warnings(plan, ev.n, options.min_group_size, run.stats.weighted, bootstrap)
+    warnings = [*ev.warnings, *warnings]
+    timings["total"] = round(time.perf_counter() - t0, 6)
+    resolved = {
+        "task": task.name,
+        "columns": run.columns,
+        "sensitive_features": run.features,
+        "families": [list(f.features) for f in plan.families],
+        "reference": {fam.label(): plan.slices[fam.reference].mapping for fam in plan.families},
+        "metrics": ev.reported or list(ev.evaluated),
+        "criteria": sorted({d.criterion for d in run.disparities}),
+        "comparison_metrics": [m for m in ev.comparison_metrics if m in ev.evaluated],
+        "min_group_size": options.min_group_size,
+        "min_class_count": options.min_class_count,
+        "bootstrap": bootstrap,
+        "seed": seed,
+        "confidence_level": confidence_level,
+        "interval_method": options.interval_method,
+        "weighted": run.stats.weighted,
+        "underpowered_gap": kwargs["underpowered_gap"],
+        "engine": "numpy",
+        **{f"task_{key}": value for key, value in ev.resolved.items()},
+    }
+    return AuditLog(
+        task=task.name,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        run_id=uuid.uuid4().hex,
+        spec_given=given,
+        spec_resolved=resolved,
+        data=DataFingerprintRecord.model_validate(run.fingerprint),
+        seed=seed,
+        confidence_level=confidence_level,
+        bootstrap_draws=bootstrap,
+        families=[
+            FamilyRecord(
+                features=list(f.features),
+                groups=[plan.slices[i].mapping for i in f.members],
+                reference=plan.slices[f.reference].mapping,
+                reference_rule=f.reference_rule,
+            )
+            for f in plan.families
+        ],
+        results=run.results,
+        disparities=run.disparities,
+        comparisons=run.comparisons,
+        multiple_comparisons=run.family,
+        warnings=warnings,
+        timings=timings,
+        packages=_packages(),
+        confusion_matrices=None
+        if ev.confusion_matrices is None
+        else [ConfusionMatrix.model_validate(m) for m in ev.confusion_matrices],
     )
 
 
@@ -444,84 +623,4 @@ def _criteria_bases(chosen: Sequence[str]) -> list[str]:
             if metric_registry.get(base).needs_scores and not scores:
                 continue
             out.append(base)
-    return out
-
-
-def _result_rows(
-    plan: SlicePlan,
-    tables: SliceTables,
-    evaluated: Sequence[Evaluated],
-    insufficient: np.ndarray[Any, np.dtype[np.bool_]],
-    inputs: InputsInfo,
-) -> list[MetricResult]:
-    rows: list[MetricResult] = []
-    weighted = inputs.weighted
-    for ev in evaluated:
-        for s, sl in enumerate(plan.slices):
-            value = float(ev.value[s])
-            defined = bool(np.isfinite(value))
-            lo, hi = float(ev.lo[s]), float(ev.hi[s])
-            has_ci = defined and np.isfinite(lo) and np.isfinite(hi)
-            if not defined:
-                status, reason = "undefined", ev.spec.undefined_when
-            elif insufficient[s]:
-                status = "insufficient_evidence"
-                reason = f"{int(tables.n[s])} rows, below the minimum group size"
-            else:
-                status, reason = "ok", None
-            if defined and not has_ci and reason is None:
-                reason = ev.no_ci_reason or "the interval is undefined for this slice"
-            rows.append(
-                MetricResult(
-                    metric=ev.spec.name,
-                    slice=sl.mapping,
-                    n=int(tables.n[s]),
-                    value=value if defined else None,
-                    ci_low=lo if has_ci else None,
-                    ci_high=hi if has_ci else None,
-                    ci_method=str(ev.method[s]) if has_ci else "none",
-                    status=status,  # type: ignore[arg-type]
-                    reason=reason,
-                    weighted_n=float(ev.weight_total[s])
-                    if weighted and ev.weight_total is not None
-                    else None,
-                    effective_n=float(ev.trials[s]) if ev.trials is not None else None,
-                    undefined_draws=float(ev.undefined_draws[s])
-                    if ev.undefined_draws is not None and has_ci
-                    else None,
-                    error_bound=float(ev.error_bound[s])
-                    if ev.error_bound is not None and np.isfinite(ev.error_bound[s])
-                    else None,
-                )
-            )
-    return rows
-
-
-def _warnings(
-    plan: SlicePlan,
-    n: np.ndarray[Any, np.dtype[np.int64]],
-    min_group_size: int,
-    inputs: InputsInfo,
-    bootstrap: int,
-) -> list[str]:
-    out: list[str] = []
-    small = [plan.slices[i].label() for i in range(1, plan.n_slices) if n[i] < min_group_size]
-    if small:
-        shown = "; ".join(small[:8]) + (f"; and {len(small) - 8} more" if len(small) > 8 else "")
-        out.append(
-            f"{len(small)} group(s) have fewer than {min_group_size} rows and are reported as "
-            f"insufficient_evidence: {shown}"
-        )
-    if inputs.weighted:
-        out.append(
-            "Weighted audit: intervals and tests use Kish effective sample sizes; the bootstrap "
-            "resamples rows and draws their total weight with the variance of the weights."
-        )
-    if bootstrap == 0:
-        out.append("Bootstrap disabled: metrics without a closed-form interval show none.")
-    out.append(
-        "Between-groups differences (largest minus smallest group) are biased upward when "
-        "groups are small; read them with their intervals (simultaneous over the groups, so "
-        "they reach parity when the data cannot rule it out)."
-    )
     return out

@@ -243,7 +243,7 @@ def prepare_columns(
                 codes.setflags(write=False)
                 arr = codes
                 labels[role] = text
-                header = {"role": role, "kind": kind, "labels": list(text)}
+                header: dict[str, object] = {"role": role, "kind": kind, "labels": list(text)}
                 hasher.add(HashPart(name, header, codes, hash_dtype(len(text))))
             values[role] = arr
         features: list[Feature] = []

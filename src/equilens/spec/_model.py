@@ -56,13 +56,33 @@ class DataSource(_Strict):
 
 
 class Columns(_Strict):
-    """Which columns hold the labels, predictions, scores and weights."""
+    """Which columns hold the labels, predictions, scores, weights and task measures."""
 
-    y_true: str
+    y_true: str | None = None
+    """True labels (binary, multiclass) or targets (regression); not used by ``measure`` and
+    ``ranking``."""
     y_pred: str | None = None
-    """Predicted labels; may be omitted only when a ``model`` computes them."""
-    y_score: str | None = None
+    """Predicted labels or values; may be omitted only when a ``model`` computes them."""
+    y_score: str | list[str] | None = None
+    """Score of the positive label (binary); one column per class in sorted class order
+    (multiclass); the score that orders a query's items (ranking)."""
     sample_weight: str | None = None
+    value: str | None = None
+    """measure: a number per row (a 0/1 correctness, a toxicity score, a rating)."""
+    numerator: str | None = None
+    """measure: the numerator of a ratio of sums (word errors)."""
+    denominator: str | None = None
+    """measure: the denominator of a ratio of sums (reference words)."""
+    cluster: str | None = None
+    """measure, regression: the unit repeated measurements share (prompt, speaker, user)."""
+    query: str | None = None
+    """ranking: the query (or user session) a row's item was ranked for."""
+    item: str | None = None
+    rank: str | None = None
+    """ranking: the item's position (1 = top), instead of y_score."""
+    relevance: str | None = None
+    item_group: str | None = None
+    """ranking: the item's provider group (exposure fairness)."""
 
 
 class BinsEntry(_Strict):
@@ -92,6 +112,12 @@ class AuditSpec(_Strict):
     version: Literal[1] = 1
     name: str | None = None
     description: str | None = None
+    task: Literal["binary", "multiclass", "regression", "measure", "ranking"] = "binary"
+    """What is audited (``docs/design/0009-tasks.md``)."""
+    k: StrictInt | list[StrictInt] | None = None
+    """ranking: the cut-off(s) of NDCG@k, precision@k and recall@k (default 10)."""
+    top_k: StrictInt | None = None
+    """multiclass: the k of top-k accuracy (needs class scores)."""
     data: DataSource
     columns: Columns
     positive_label: str | int | float | bool | None = None

@@ -87,6 +87,11 @@ def check_columns(spec: AuditSpec, located: Located, spec_path: Path, data: Any,
         if col is not None and role not in computed
     ]
     wanted += [(("sensitive_features", i), col) for i, col in enumerate(spec.sensitive_features)]
+    wanted = [
+        ((*loc[:-1], loc[-1], i), c) if isinstance(col, list) else (loc, col)
+        for loc, col in wanted
+        for i, c in (enumerate(col) if isinstance(col, list) else [(0, col)])
+    ]
     for loc, col in wanted:
         if col not in have:
             line = located.line(loc)
@@ -96,6 +101,10 @@ def check_columns(spec: AuditSpec, located: Located, spec_path: Path, data: Any,
                 f"{where}: {'.'.join(map(str, loc))}: column '{col}' not found in {name}; "
                 f"available columns: {shown}"
             )
+
+
+#: Tasks whose audit needs predictions (a y_pred column or a model).
+_PREDICTED = ("binary", "multiclass", "regression")
 
 
 def _uses_model(spec: AuditSpec) -> bool:
@@ -135,7 +144,12 @@ def _validated(spec_path: Path) -> tuple[AuditSpec, Any]:
             raise InvalidInputError(f"{where}: model: {exc}") from None
     data, name = resolve_data(spec, spec_path.parent)
     check_columns(spec, located, spec_path, data, name)
-    if spec.columns.y_pred is None and spec.model is None:
+    if spec.task in _PREDICTED and spec.columns.y_true is None:
+        line = located.line(("columns",))
+        raise InvalidInputError(
+            f"{spec_path}:{line}: missing required key 'columns.y_true' (task: {spec.task})"
+        )
+    if spec.columns.y_pred is None and spec.model is None and spec.task in _PREDICTED:
         line = located.line(("columns",))
         raise InvalidInputError(
             f"{spec_path}:{line}: columns.y_pred is missing; give a y_pred column or a 'model'"
@@ -160,19 +174,34 @@ def run_spec(
         if run.ok_mask.sum() < len(data):
             data = data[run.ok_mask]
         y_pred = y_pred or run.columns.get("predict")
-        y_score = y_score or run.columns.get("predict_proba")
+        # An adapter's score is the positive label's probability: binary audits only.
+        if spec.task == "binary":
+            y_score = y_score or run.columns.get("predict_proba")
         if y_pred is None:
             raise InvalidInputError(
                 f"{spec_path}: the model computed no predicted labels (tasks: "
                 f"{', '.join(run.columns)}); give columns.y_pred or a classifier"
             )
         model_record = run.record()
+    cols = spec.columns
     log = audit(
         data,
-        y_true=spec.columns.y_true,
+        task=spec.task,
+        y_true=cols.y_true,
         y_pred=y_pred,
         y_score=y_score,
-        sample_weight=spec.columns.sample_weight,
+        sample_weight=cols.sample_weight,
+        value=cols.value,
+        numerator=cols.numerator,
+        denominator=cols.denominator,
+        cluster=cols.cluster,
+        query=cols.query,
+        item=cols.item,
+        rank=cols.rank,
+        relevance=cols.relevance,
+        item_group=cols.item_group,
+        k=spec.k,
+        top_k=spec.top_k,
         sensitive_features=list(spec.sensitive_features),
         positive_label=spec.positive_label,
         intersections=spec.intersections,

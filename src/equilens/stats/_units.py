@@ -141,10 +141,12 @@ def _cross(cell: IntArray, n_cells: int, x: FloatArray) -> FloatArray:
 
 
 def _sums(cell: IntArray, n_cells: int, x: FloatArray) -> FloatArray:
+    if x.shape[1] == 0:
+        return np.zeros((n_cells, 0), dtype=np.float64)
     return np.stack(
         [np.bincount(cell, weights=x[:, i], minlength=n_cells) for i in range(x.shape[1])],
         axis=1,
-    ).reshape(n_cells, x.shape[1])
+    ).astype(np.float64)
 
 
 def unit_sums(

@@ -55,7 +55,7 @@ def check_task(task: object, where: str = "audit") -> TaskName:
             f"The 'task' parameter of {where} must be a str among "
             f"{{{', '.join(repr(t) for t in TASK_NAMES)}}}. Got {shown} instead."
         )
-    return task  # type: ignore[return-value]
+    return task
 
 
 def get_task(name: str) -> Task:
