@@ -10,8 +10,8 @@ from equilens.audit._evaluate import (
     disparity_rows,
     evaluate,
     evaluate_metrics,
-    result_rows,
 )
+from equilens.audit._rows import result_rows, standing_warnings
 from equilens.audit._run import audit
 
 __all__ = [
@@ -26,5 +26,6 @@ __all__ = [
     "evaluate_metrics",
     "reference_choice_correction",
     "result_rows",
+    "standing_warnings",
     "worst_positions",
 ]

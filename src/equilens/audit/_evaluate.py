@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from equilens.audit._compare import comparison_rows
 from equilens.audit._criteria import criterion_rows
+from equilens.audit._rows import result_rows
 from equilens.metrics import (
     COMPARISON_METRICS,
     BinaryContext,
@@ -37,7 +38,6 @@ __all__ = [
     "disparity_rows",
     "evaluate",
     "evaluate_metrics",
-    "result_rows",
 ]
 
 BoolArray = NDArray[np.bool_]
@@ -125,56 +125,6 @@ def evaluate_metrics(
             ev.draws = rng.normal(ev.value, sd, size=(bootstrap, ev.value.shape[0]))
             ev.draws_kind = "parametric"
     return out
-
-
-def result_rows(
-    plan: SlicePlan,
-    n: NDArray[np.int64],
-    evaluated: Sequence[Evaluated],
-    insufficient: BoolArray,
-    weighted: bool,
-) -> list[MetricResult]:
-    """One result row per metric and slice: value, interval, status and why."""
-    rows: list[MetricResult] = []
-    for ev in evaluated:
-        for s, sl in enumerate(plan.slices):
-            value = float(ev.value[s])
-            defined = bool(np.isfinite(value))
-            lo, hi = float(ev.lo[s]), float(ev.hi[s])
-            has_ci = defined and np.isfinite(lo) and np.isfinite(hi)
-            if not defined:
-                status, reason = "undefined", ev.spec.undefined_when
-            elif insufficient[s]:
-                status = "insufficient_evidence"
-                reason = f"{int(n[s])} rows, below the minimum group size"
-            else:
-                status, reason = "ok", None
-            if defined and not has_ci and reason is None:
-                reason = ev.no_ci_reason or "the interval is undefined for this slice"
-            rows.append(
-                MetricResult(
-                    metric=ev.spec.name,
-                    slice=sl.mapping,
-                    n=int(n[s]),
-                    value=value if defined else None,
-                    ci_low=lo if has_ci else None,
-                    ci_high=hi if has_ci else None,
-                    ci_method=str(ev.method[s]) if has_ci else "none",
-                    status=status,  # type: ignore[arg-type]
-                    reason=reason,
-                    weighted_n=float(ev.weight_total[s])
-                    if weighted and ev.weight_total is not None
-                    else None,
-                    effective_n=float(ev.trials[s]) if ev.trials is not None else None,
-                    undefined_draws=float(ev.undefined_draws[s])
-                    if ev.undefined_draws is not None and has_ci
-                    else None,
-                    error_bound=float(ev.error_bound[s])
-                    if ev.error_bound is not None and np.isfinite(ev.error_bound[s])
-                    else None,
-                )
-            )
-    return rows
 
 
 def disparity_rows(
