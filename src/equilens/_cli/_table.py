@@ -1,71 +1,14 @@
-"""Readable terminal output of an audit log (rich)."""
+"""The CLI's console and progress line; the rendering itself lives in :mod:`equilens.report`."""
 
 from __future__ import annotations
 
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
-from equilens._pvalue import fmt_p
-from equilens._text import clean_text, plain
-from equilens.results._log import AuditLog, MetricResult
+from equilens.report import print_summary, terminal
 
-if TYPE_CHECKING:  # rich is imported when something is printed (not by `audit --quiet`)
-    from rich.console import Console
-
-KEY_METRICS = {
-    "selection_rate": "selection rate",
-    "base_rate": "base rate",
-    "true_positive_rate": "TPR",
-    "false_positive_rate": "FPR",
-    "precision_score": "precision",
-    "accuracy_score": "accuracy",
-    "roc_auc_score": "ROC-AUC",
-}
-KEY_CRITERIA = (
-    "demographic_parity_difference",
-    "disparate_impact_ratio",
-    "equal_opportunity_difference",
-    "equalized_odds_difference",
-    "predictive_parity_difference",
-)
-
-
-def _fmt(row: MetricResult) -> str:
-    if row.value is None:
-        return "undefined"
-    text = f"{row.value:.3f}"
-    if row.ci_low is not None and row.ci_high is not None:
-        text += f" [{row.ci_low:.3f}, {row.ci_high:.3f}]"
-    if row.status == "insufficient_evidence":
-        text += " (small)"
-    return text
-
-
-def _label(mapping: dict[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in mapping.items()) or "overall"
-
-
-def terminal(*, stderr: bool = False, width: int | None = None, highlight: bool = False) -> Console:
-    """The console every subcommand prints with: strings are never markup, and no control or
-    bidi character from data reaches the terminal (each is shown as U+FFFD, after
-    :func:`equilens._text.clean_text`), whatever renderable carries it.
-    """
-    from rich.console import Console, ConsoleOptions, RenderableType
-    from rich.segment import Segment
-
-    class _Clean(Console):
-        def render(
-            self, renderable: RenderableType, options: ConsoleOptions | None = None
-        ) -> Iterator[Segment]:
-            for seg in super().render(renderable, options):
-                if seg.control or (seg.text.isascii() and seg.text.isprintable()):
-                    yield seg
-                else:
-                    yield Segment(clean_text(seg.text, keep_newlines=True), seg.style)
-
-    return _Clean(stderr=stderr, width=width, highlight=highlight, markup=False, emoji=False)
+__all__ = ["print_summary", "progress_printer", "terminal"]
 
 
 @contextlib.contextmanager
@@ -81,75 +24,3 @@ def progress_printer(quiet: bool) -> Iterator[Callable[[str], None] | None]:
             status.update(f"auditing: {step}...")
 
         yield update
-
-
-def print_summary(log: AuditLog, console: Console | None = None) -> None:
-    """Per-group key metrics with intervals, disparities and detected differences."""
-    from rich.table import Table
-
-    if console is None:
-        # Logs and CI output are not terminals: give tables all the room they need (a table
-        # is only as wide as its content) instead of squashing columns into 80.
-        console = terminal(highlight=True, width=None if sys.stdout.isatty() else 1000)
-    level = round(log.confidence_level * 100)
-    by_slice: dict[str, dict[str, MetricResult]] = {}
-    counts: dict[str, int] = {}
-    for row in log.results:
-        key = _label(row.slice)
-        by_slice.setdefault(key, {})[row.metric] = row
-        counts[key] = row.n
-    shown = [m for m in KEY_METRICS if any(m in v for v in by_slice.values())]
-    table = Table(title=f"Metrics by group (point estimate [{level}% CI])", show_lines=False)
-    table.add_column("group", no_wrap=True, min_width=12)
-    table.add_column("n", justify="right", no_wrap=True)
-    for m in shown:
-        table.add_column(KEY_METRICS[m], justify="right", no_wrap=True)
-    for key, rows in by_slice.items():
-        table.add_row(
-            plain(key), str(counts[key]), *[_fmt(rows[m]) if m in rows else "" for m in shown]
-        )
-    console.print(table)
-
-    disp = Table(title="Key fairness criteria (between groups; all criteria are in the log)")
-    for col in ("criterion", "features", "value", f"{level}% CI", "note"):
-        disp.add_column(col)
-    for d in log.disparities:
-        if d.method != "between_groups" or d.criterion not in KEY_CRITERIA:
-            continue
-        ci = f"[{d.ci_low:.3f}, {d.ci_high:.3f}]" if d.ci_low is not None else "-"
-        value = f"{d.value:.3f}" if d.value is not None else "undefined"
-        note = d.reason or ""
-        if d.four_fifths_rule:
-            note = f"four-fifths rule: {d.four_fifths_rule}"
-        disp.add_row(plain(d.criterion), plain(" x ".join(d.features)), value, ci, plain(note))
-    console.print(disp)
-
-    # A derived row (FNR from TPR) repeats its source's test: list each test once.
-    tests = [c for c in log.comparisons if c.derived_from is None]
-    detected = [c for c in tests if c.conclusion == "difference_detected"]
-    detected.sort(key=lambda c: abs(c.difference or 0.0), reverse=True)
-    comp = Table(
-        title=f"Differences detected (Holm-adjusted p < {1 - log.confidence_level:.2g}), "
-        f"{len(detected)} of {len(tests)} comparisons"
-    )
-    for col in ("metric", "group", "reference", "difference", f"{level}% CI", "p (Holm)"):
-        comp.add_column(col)
-    for c in detected[:15]:
-        ci = (
-            f"[{c.difference_ci_low:+.3f}, {c.difference_ci_high:+.3f}]"
-            if c.difference_ci_low is not None and c.difference_ci_high is not None
-            else "-"
-        )
-        comp.add_row(
-            plain(c.metric),
-            plain(_label(c.slice)),
-            plain(_label(c.reference)),
-            f"{c.difference:+.3f}" if c.difference is not None else "-",
-            ci,
-            fmt_p(c.p_holm, "-"),
-        )
-    console.print(comp)
-    for w in log.warnings:
-        line = plain("warning: ", style="yellow")
-        line.append_text(plain(w))
-        console.print(line, highlight=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from equilens.metrics._spec import criteria, metrics
+from equilens.metrics import criteria, metrics
 
 #: Hugging Face ``model-index`` metric ``type`` (and common spellings) -> equilens metric.
 HF_TO_EQUILENS: dict[str, str] = {

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from equilens._pvalue import fmt_p
-from equilens.metrics._spec import criteria as criteria_registry
-from equilens.results._log import (
+from equilens.metrics import criteria as criteria_registry
+from equilens.results import (
     AuditLog,
     Comparison,
     Disparity,

@@ -22,7 +22,7 @@ from equilens.report._content import (
     slice_values,
 )
 from equilens.report._probe_markdown import probe_lines, probe_title
-from equilens.results._log import AuditLog, MetricResult
+from equilens.results import AuditLog, MetricResult
 
 _COMPLEMENT = {
     "true_positive_rate": "false_negative_rate",

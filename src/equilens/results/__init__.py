@@ -10,6 +10,7 @@ from equilens.results._log import (
     Disparity,
     FamilyRecord,
     MetricResult,
+    Number,
     ProbeEstimate,
     ProbeFlip,
     ProbeGroup,
@@ -20,9 +21,11 @@ from equilens.results._log import (
     ProbeTest,
     RocCurve,
     SliceCurves,
+    Status,
     read_log,
     write_log,
 )
+from equilens.results._log import _Model as LogModel
 
 __all__ = [
     "FORMAT_VERSION",
@@ -33,7 +36,9 @@ __all__ = [
     "DataFingerprintRecord",
     "Disparity",
     "FamilyRecord",
+    "LogModel",
     "MetricResult",
+    "Number",
     "ProbeEstimate",
     "ProbeFlip",
     "ProbeGroup",
@@ -44,6 +49,7 @@ __all__ = [
     "ProbeTest",
     "RocCurve",
     "SliceCurves",
+    "Status",
     "read_log",
     "write_log",
 ]
