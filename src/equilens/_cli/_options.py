@@ -41,7 +41,7 @@ def parse_bins(values: list[str] | None) -> dict[str, list[float]]:
 
 def check_draws(value: int, option: str = "--bootstrap") -> int:
     """A number of bootstrap draws within [0, MAX_BOOTSTRAP_DRAWS]."""
-    from equilens.spec._model import MAX_BOOTSTRAP_DRAWS
+    from equilens.spec import MAX_BOOTSTRAP_DRAWS
 
     if not 0 <= value <= MAX_BOOTSTRAP_DRAWS:
         raise InvalidParameterError(

@@ -16,9 +16,9 @@ from equilens._cli._options import (
     split_list,
 )
 from equilens._cli._table import print_summary, progress_printer
-from equilens.audit._run import audit
+from equilens.audit import audit
 from equilens.exceptions import InvalidParameterError
-from equilens.results._log import AuditLog, write_log
+from equilens.results import AuditLog, write_log
 from equilens.tasks import TASK_NAMES
 
 
@@ -184,8 +184,7 @@ def write_outputs(
 def run(args: argparse.Namespace) -> int:
     """Run ``equilens audit``."""
     if args.spec:
-        from equilens.spec import load_spec, run_spec
-        from equilens.spec._run import resolve_policy
+        from equilens.spec import load_spec, resolve_policy, run_spec
 
         option = "--out" if args.out else "outputs.dir"
         output_dir(args.out or load_spec(args.spec)[0].outputs.dir, option)

@@ -29,26 +29,26 @@ import numpy as np
 from numpy.typing import NDArray
 
 from equilens.audit._intervals import draw_interval
-from equilens.metrics._evaluated import Evaluated
-from equilens.metrics._scores import auc_difference_test
-from equilens.metrics._spec import MetricSpec
-from equilens.results._log import Comparison, RankTest
-from equilens.slicing._plan import Family, SlicePlan
-from equilens.stats._corrections import benjamini_hochberg, holm
-from equilens.stats._intervals import (
+from equilens.metrics import Evaluated, MetricSpec, auc_difference_test
+from equilens.results import Comparison, RankTest
+from equilens.slicing import Family, SlicePlan
+from equilens.stats import (
+    benjamini_hochberg,
+    cohens_h,
+    hedges_g,
+    holm,
+    log_ratio_interval,
+    mann_whitney_from_hist,
+    mean_minimum_detectable_difference,
+    minimum_detectable_difference,
     mover_difference_interval,
     newcombe_difference_interval,
+    odds_ratio,
     ratio_interval,
-)
-from equilens.stats._means import (
-    hedges_g,
-    log_ratio_interval,
-    mean_minimum_detectable_difference,
+    standardised_shift,
+    two_proportion_test,
     welch_test,
 )
-from equilens.stats._power import _standardised_shift, minimum_detectable_difference
-from equilens.stats._ranksum import mann_whitney_from_hist
-from equilens.stats._significance import cohens_h, odds_ratio, two_proportion_test
 
 FloatArray = NDArray[np.float64]
 
@@ -298,7 +298,7 @@ def _family_metric(
         m1, k1, m2, k2 = ev.n_pos[g], ev.n_neg[g], ev.n_pos[r], ev.n_neg[r]
         stat, p, se = auc_difference_test(hn[g], hp[g], hn[r], hp[r], m1, k1, m2, k2)
         # Power of the test: a true gap of c * se (null standard error) is detected with 80%.
-        mdd = _standardised_shift(alpha, 0.8) * se
+        mdd = standardised_shift(alpha, 0.8) * se
         tests = np.where(np.isfinite(p), AUC_TEST, "none").astype(object)
         d_lo, d_hi = mover_difference_interval(v1, ev.lo[g], ev.hi[g], v2, ev.lo[r], ev.hi[r])
         ci_method = "mover (newcombe-score intervals)"

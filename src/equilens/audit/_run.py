@@ -19,19 +19,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from equilens._version import __version__
-from equilens.audit._compare import comparison_rows
-from equilens.audit._criteria import criterion_rows
-from equilens.audit._rows import result_rows, standing_warnings
-from equilens.audit._slice_metrics import SliceTables, evaluate_metric
+from equilens.audit._evaluate import evaluate
+from equilens.audit._rows import standing_warnings
+from equilens.audit._slice_metrics import SliceTables
 from equilens.audit._task_run import run_task
 from equilens.data import BinSpec
-from equilens.engines._select import compute_statistics
+from equilens.engines import compute_statistics
 from equilens.exceptions import InvalidParameterError
-from equilens.metrics._evaluated import Evaluated
-from equilens.metrics._scores import calibration_curve_from_table, roc_curve_from_hist
-from equilens.metrics._spec import COMPARISON_METRICS, DEFAULT_METRICS, criteria
-from equilens.metrics._spec import metrics as metric_registry
-from equilens.results._log import (
+from equilens.metrics import (
+    DEFAULT_METRICS,
+    calibration_curve_from_table,
+    roc_curve_from_hist,
+)
+from equilens.metrics import metrics as metric_registry
+from equilens.results import (
     AuditLog,
     CalibrationBin,
     ConfusionCounts,
@@ -41,8 +42,8 @@ from equilens.results._log import (
     RocCurve,
     SliceCurves,
 )
-from equilens.slicing._plan import SlicePlan, build_plan, resolve_intersections
-from equilens.stats._tables import ScoreBins
+from equilens.slicing import SlicePlan, build_plan, resolve_intersections
+from equilens.stats import ScoreBins
 from equilens.tasks import Task, TaskOptions, check_task, get_task
 
 FloatArray = NDArray[np.float64]
@@ -366,50 +367,24 @@ def audit(
         min_group_size=min_group_size,
     )
 
-    step("bootstrap")
-    rng = np.random.default_rng(seed)
-    tables = SliceTables.build(stats, plan.membership, bootstrap, rng)
-    done("bootstrap")
-
-    step("metrics")
-    insufficient = tables.n < min_group_size
-    needed = list(dict.fromkeys([*chosen, *_criteria_bases(chosen)]))
-    evaluated: dict[str, Evaluated] = {
-        name: evaluate_metric(metric_registry.get(name), tables, alpha, interval_method)
-        for name in needed
-    }
-    auc = evaluated.get("roc_auc_score")
-    if auc is not None and auc.variance is not None and bootstrap > 0:
-        sd = np.sqrt(np.where(np.isfinite(auc.variance), auc.variance, np.nan))
-        auc.draws = rng.normal(auc.value, sd, size=(bootstrap, auc.value.shape[0]))
-        auc.draws_kind = "parametric"
-    results = result_rows(
-        plan, tables.n, [evaluated[m] for m in chosen], insufficient, inputs.weighted
-    )
-    done("metrics")
-
-    step("criteria")
-    disparities = []
-    for cname in criteria.names():
-        spec = criteria.get(cname)
-        if all(b in evaluated for b in spec.base_metrics):
-            disparities.extend(criterion_rows(spec, plan, evaluated, insufficient, alpha))
-    done("criteria")
-
-    step("comparisons")
-    comp_metrics = [m for m in COMPARISON_METRICS if m in evaluated]
-    comparisons, family = comparison_rows(
+    ev = evaluate(
+        stats,
         plan,
-        evaluated,
-        comp_metrics,
-        insufficient,
-        tables.n,
-        alpha,
-        interval_method,
-        underpowered_gap,
-        min_class_count,
+        chosen,
+        weighted=inputs.weighted,
+        alpha=alpha,
+        interval_method=interval_method,
+        bootstrap=bootstrap,
+        rng=np.random.default_rng(seed),
+        min_group_size=min_group_size,
+        min_class_count=min_class_count,
+        underpowered_gap=underpowered_gap,
+        progress=progress,
     )
-    done("comparisons")
+    timings.update(ev.timings)
+    tables, evaluated = ev.tables, ev.evaluated
+    results, disparities = ev.results, ev.disparities
+    comparisons, family, comp_metrics = ev.comparisons, ev.family, ev.comparison_metrics
 
     warnings = standing_warnings(plan, tables.n, min_group_size, inputs.weighted, bootstrap)
     score_info = None
@@ -611,16 +586,4 @@ def _slice_curves(
                 calibration=calibration,
             )
         )
-    return out
-
-
-def _criteria_bases(chosen: Sequence[str]) -> list[str]:
-    """Base metrics needed by the criteria whose inputs the chosen metrics allow."""
-    scores = any(metric_registry.get(m).needs_scores for m in chosen)
-    out: list[str] = []
-    for cname in criteria.names():
-        for base in criteria.get(cname).base_metrics:
-            if metric_registry.get(base).needs_scores and not scores:
-                continue
-            out.append(base)
     return out

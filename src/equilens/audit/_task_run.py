@@ -19,11 +19,10 @@ import numpy as np
 from equilens.audit._compare import comparison_rows
 from equilens.audit._criteria import criterion_rows
 from equilens.audit._rows import result_rows
-from equilens.data import BinSpec
-from equilens.data._columns import prepare_columns
+from equilens.data import BinSpec, prepare_columns
 from equilens.exceptions import InvalidParameterError
-from equilens.results._log import Comparison, Disparity, MetricResult
-from equilens.slicing._plan import SlicePlan, build_plan, resolve_intersections
+from equilens.results import Comparison, Disparity, MetricResult
+from equilens.slicing import SlicePlan, build_plan, resolve_intersections
 from equilens.tasks import Task, TaskEvaluation, TaskOptions, TaskStatistics
 
 #: Engines that can run a non-binary task (the statistics are computed in memory; CSV and

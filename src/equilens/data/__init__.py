@@ -5,6 +5,7 @@ arrays into :class:`AuditInputs`: binary labels, scores, weights and integer-cod
 features as read-only numpy arrays, plus a :class:`DataFingerprint` of the data used.
 """
 
+from equilens.data._columns import ColumnKind, TaskInputs, prepare_columns
 from equilens.data._datasets import load_adult, load_compas, load_german_credit
 from equilens.data._encode import LabelColumn, ValueKind, all_missing
 from equilens.data._encode import _labels_and_mapping as labels_and_mapping
@@ -39,11 +40,13 @@ __all__ = [
     "MISSING_LABEL",
     "AuditInputs",
     "BinSpec",
+    "ColumnKind",
     "ColumnRequest",
     "DataFingerprint",
     "Feature",
     "LabelColumn",
     "LabelValue",
+    "TaskInputs",
     "ValueKind",
     "all_missing",
     "check_bins",
@@ -60,6 +63,7 @@ __all__ = [
     "load_german_credit",
     "named_columns",
     "path_kind",
+    "prepare_columns",
     "prepare_inputs",
     "python_value",
     "resolve_positive",

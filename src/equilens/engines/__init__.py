@@ -8,6 +8,7 @@ rows (see ``docs/design/0002-engines.md``). :func:`compute_statistics` validates
 
 from equilens.engines._base import InputsInfo
 from equilens.engines._duckdb import duckdb_statistics
+from equilens.engines._files import data_files
 from equilens.engines._numpy import cell_codes, compute_cell_stats
 from equilens.engines._select import (
     AUTO_DUCKDB_MIN_BYTES,
@@ -27,6 +28,7 @@ __all__ = [
     "choose_engine",
     "compute_cell_stats",
     "compute_statistics",
+    "data_files",
     "duckdb_statistics",
     "spark_statistics",
 ]

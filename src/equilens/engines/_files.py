@@ -229,4 +229,3 @@ def csv_sql_type(t: pa.DataType, names: Mapping[str, str]) -> str:
 
 
 #: Old name, still imported by spec/_run.py (the lead switches it at merge).
-_data_files = data_files

@@ -20,27 +20,73 @@ from equilens.metrics._confusion import (
     evaluate_confusion_metric,
     proportion_parts,
 )
+from equilens.metrics._continuous import (
+    REGRESSION_QUANTITIES,
+    RankHistogram,
+    UnitContext,
+    evaluate_all,
+    measure_metrics,
+    regression_metrics,
+)
 from equilens.metrics._evaluated import Evaluated
-from equilens.metrics._scores import auc_interval, delong_variance_from_hist, roc_auc_from_hist
+from equilens.metrics._multiclass import MulticlassTables, class_sums
+from equilens.metrics._names import base_name, metric_name
+from equilens.metrics._ranking import (
+    ITEM_GROUP_METRICS,
+    USER_METRICS,
+    RankingContext,
+    evaluate_metrics,
+    order_within_queries,
+    per_query,
+    quantity_names,
+)
+from equilens.metrics._scores import (
+    auc_difference_test,
+    auc_interval,
+    calibration_curve_from_table,
+    delong_variance_from_hist,
+    roc_auc_from_hist,
+    roc_curve_from_hist,
+)
 
 __all__ = [
     "ALL",
     "COMPARISON_METRICS",
     "DEFAULT_METRICS",
+    "ITEM_GROUP_METRICS",
     "NEGATIVES",
     "POSITIVES",
+    "REGRESSION_QUANTITIES",
+    "USER_METRICS",
     "BinaryContext",
     "CriterionSpec",
     "Evaluated",
     "EvaluationContext",
     "MetricSpec",
+    "MulticlassTables",
+    "RankHistogram",
+    "RankingContext",
     "SliceTables",
+    "UnitContext",
+    "auc_difference_test",
     "auc_interval",
+    "base_name",
+    "calibration_curve_from_table",
     "cell_sum",
+    "class_sums",
     "criteria",
     "delong_variance_from_hist",
+    "evaluate_all",
     "evaluate_confusion_metric",
+    "evaluate_metrics",
+    "measure_metrics",
+    "metric_name",
     "metrics",
+    "order_within_queries",
+    "per_query",
     "proportion_parts",
+    "quantity_names",
+    "regression_metrics",
     "roc_auc_from_hist",
+    "roc_curve_from_hist",
 ]

@@ -34,8 +34,14 @@ from scipy import stats as st
 from equilens.metrics._evaluated import Evaluated
 from equilens.metrics._spec import MetricKind, MetricSpec
 from equilens.registry import Registry
-from equilens.stats._bootstrap import percentile_interval
-from equilens.stats._units import UnitSums, bucket_draws, covariance, linearised, slice_sums
+from equilens.stats import (
+    UnitSums,
+    bucket_draws,
+    covariance,
+    linearised,
+    percentile_interval,
+    slice_sums,
+)
 
 FloatArray = NDArray[np.float64]
 #: ``f(totals (..., Q), index)`` -> values ``(...)``; ``index(name)`` is a quantity's position.

@@ -43,8 +43,8 @@ from equilens.metrics._scores import (
 )
 from equilens.metrics._spec import MetricSpec
 from equilens.registry import Registry
-from equilens.stats._bootstrap import percentile_interval as draw_interval
-from equilens.stats._intervals import proportion_interval
+from equilens.stats import percentile_interval as draw_interval
+from equilens.stats import proportion_interval
 
 FloatArray = NDArray[np.float64]
 

@@ -29,7 +29,7 @@ from equilens.metrics._evaluated import Evaluated
 from equilens.metrics._names import metric_name
 from equilens.metrics._spec import MetricKind, MetricSpec
 from equilens.registry import Registry
-from equilens.stats._units import UnitSums, covariance, linearised, slice_sums
+from equilens.stats import UnitSums, covariance, linearised, slice_sums
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

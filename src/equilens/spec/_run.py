@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from equilens._redact import remember_secrets_in
 from equilens._yaml import Located
-from equilens.audit._run import audit
+from equilens.audit import audit
 from equilens.data import BinSpec, load_adult, load_compas, load_german_credit
 from equilens.exceptions import EquilensError, InvalidInputError
-from equilens.results._log import AuditLog
+from equilens.results import AuditLog
 from equilens.spec._load import load_spec
 from equilens.spec._model import AuditSpec
 
@@ -46,9 +46,9 @@ def available_columns(data: Any) -> list[str]:
     """
     if isinstance(data, Path):
         if data.is_dir():
-            from equilens.engines._files import _data_files
+            from equilens.engines import data_files
 
-            files = _data_files(data)
+            files = data_files(data)
             if not files:
                 raise InvalidInputError(
                     f"data.path {data} is a directory without .parquet, .pq, .csv or .csv.gz files"

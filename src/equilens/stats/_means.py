@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as st
 
-from equilens.stats._power import _standardised_shift
+from equilens.stats._power import standardised_shift
 
 FloatArray = NDArray[np.float64]
 
@@ -142,12 +142,12 @@ def mean_minimum_detectable_difference(
 
     ``(t_{1-alpha/2, df} + t_{power, df}) * sqrt(se1^2 + se2^2)`` (the usual approximation of
     the noncentral t); with ``df`` infinite, the exact normal shift of
-    :func:`~equilens.stats._power._standardised_shift`.
+    :func:`~equilens.stats._power.standardised_shift`.
     """
     se = np.sqrt(_a(se1) ** 2 + _a(se2) ** 2)
     df = _a(df)
     finite = np.isfinite(df) & (df > 0)
-    c = np.full(se.shape, _standardised_shift(alpha, power))
+    c = np.full(se.shape, standardised_shift(alpha, power))
     if finite.any():
         c[finite] = st.t.ppf(1.0 - alpha / 2.0, df[finite]) + st.t.ppf(power, df[finite])
     return np.where(np.isfinite(se) & (se > 0), c * se, np.nan)

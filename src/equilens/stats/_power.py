@@ -223,4 +223,3 @@ def achieved_power(
 
 
 #: Old name, still imported by audit/_compare.py (the lead switches it at merge).
-_standardised_shift = standardised_shift

@@ -12,9 +12,8 @@ from __future__ import annotations
 import importlib
 
 from equilens.exceptions import InvalidParameterError
-from equilens.metrics._names import base_name
-from equilens.metrics._spec import MetricSpec
-from equilens.metrics._spec import metrics as binary_metrics
+from equilens.metrics import MetricSpec, base_name
+from equilens.metrics import metrics as binary_metrics
 from equilens.tasks._base import (
     TASK_NAMES,
     Role,

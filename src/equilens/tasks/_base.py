@@ -17,11 +17,10 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from equilens.data._columns import ColumnKind, TaskInputs
-from equilens.metrics._evaluated import Evaluated
-from equilens.metrics._spec import CriterionSpec, MetricSpec
+from equilens.data import ColumnKind, TaskInputs
+from equilens.metrics import CriterionSpec, Evaluated, MetricSpec
 from equilens.registry import Registry
-from equilens.slicing._plan import SlicePlan
+from equilens.slicing import SlicePlan
 
 __all__ = [
     "TASK_NAMES",

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from equilens.data._columns import TaskInputs
+from equilens.data import TaskInputs
 from equilens.exceptions import InvalidParameterError
-from equilens.metrics._continuous import measure_metrics
-from equilens.slicing._plan import SlicePlan
+from equilens.metrics import measure_metrics
+from equilens.slicing import SlicePlan
 from equilens.tasks._base import Role, Task, TaskEvaluation, TaskOptions, TaskStatistics
 from equilens.tasks._unit_stats import (
     UnitStatistics,

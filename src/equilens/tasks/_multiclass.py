@@ -15,11 +15,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from equilens.exceptions import InvalidParameterError
-from equilens.metrics._evaluated import Evaluated
-from equilens.metrics._multiclass import MulticlassTables, class_sums, metrics
-from equilens.metrics._names import base_name, metric_name
-from equilens.metrics._spec import CriterionSpec
-from equilens.slicing._plan import SlicePlan
+from equilens.metrics import (
+    CriterionSpec,
+    Evaluated,
+    MulticlassTables,
+    base_name,
+    class_sums,
+    metric_name,
+    metrics,
+)
+from equilens.slicing import SlicePlan
 from equilens.tasks._base import Role, Task, TaskEvaluation, TaskOptions, TaskStatistics
 from equilens.tasks._multiclass_draws import draw_class_sums
 from equilens.tasks._multiclass_stats import (

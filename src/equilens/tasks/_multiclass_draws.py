@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from equilens.stats._bootstrap import draw_counts, resampled_totals
+from equilens.stats import draw_counts, resampled_totals
 from equilens.tasks._multiclass_stats import MulticlassStats
 
 FloatArray = NDArray[np.float64]

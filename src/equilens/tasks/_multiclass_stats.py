@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from equilens.data._columns import TaskInputs
+from equilens.data import TaskInputs
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.stats._tables import merged_key_order
+from equilens.stats import merged_key_order
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

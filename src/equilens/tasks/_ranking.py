@@ -20,22 +20,22 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as sps
 
-from equilens.data._columns import TaskInputs
+from equilens.data import TaskInputs
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.metrics._names import metric_name
-from equilens.metrics._ranking import (
+from equilens.metrics import (
     ITEM_GROUP_METRICS,
     USER_METRICS,
+    MetricSpec,
     RankingContext,
     evaluate_metrics,
+    metric_name,
     metrics,
     order_within_queries,
     per_query,
     quantity_names,
 )
-from equilens.metrics._spec import MetricSpec
-from equilens.slicing._plan import SlicePlan
-from equilens.stats._units import UnitSums, unit_sums
+from equilens.slicing import SlicePlan
+from equilens.stats import UnitSums, unit_sums
 from equilens.tasks._base import Role, Task, TaskEvaluation, TaskOptions, TaskStatistics
 
 FloatArray = NDArray[np.float64]

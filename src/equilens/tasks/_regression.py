@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from equilens.data._columns import TaskInputs
-from equilens.metrics._continuous import REGRESSION_QUANTITIES, regression_metrics
-from equilens.slicing._plan import SlicePlan
+from equilens.data import TaskInputs
+from equilens.metrics import REGRESSION_QUANTITIES, regression_metrics
+from equilens.slicing import SlicePlan
 from equilens.tasks._base import Role, Task, TaskEvaluation, TaskOptions, TaskStatistics
 from equilens.tasks._unit_stats import (
     UnitStatistics,

@@ -17,14 +17,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from equilens.data._columns import TaskInputs
+from equilens.data import TaskInputs
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.metrics._continuous import RankHistogram, UnitContext, evaluate_all
-from equilens.metrics._spec import MetricSpec
+from equilens.metrics import MetricSpec, RankHistogram, UnitContext, evaluate_all
 from equilens.registry import Registry
-from equilens.slicing._plan import SlicePlan
-from equilens.stats._ranksum import Bins, common_bins, histogram_codes
-from equilens.stats._units import UnitSums, unit_index, unit_sums
+from equilens.slicing import SlicePlan
+from equilens.stats import Bins, UnitSums, common_bins, histogram_codes, unit_index, unit_sums
 from equilens.tasks._base import TaskEvaluation, TaskOptions
 
 FloatArray = NDArray[np.float64]
