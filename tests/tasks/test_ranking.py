@@ -21,7 +21,7 @@ from equilens.metrics._ranking import (
 )
 from equilens.slicing._plan import build_plan
 from equilens.tasks import get_task
-from equilens.tasks._ranking import check_settings, holm, ranking_statistics
+from equilens.tasks._ranking import check_settings, ranking_statistics
 from tasks._ranking_helpers import random_rankings, reference
 
 KS = (1, 3, 5, 20)
@@ -218,15 +218,6 @@ def test_check_settings() -> None:
             check_settings({"k": bad})
     with pytest.raises(InvalidParameterError, match="does not read top_k"):
         check_settings({"top_k": 3})
-
-
-def test_holm_matches_statsmodels() -> None:
-    from statsmodels.stats.multitest import multipletests
-
-    p = np.array([0.01, 0.04, 0.03, 0.5, np.nan])
-    expected = multipletests(p[:4], method="holm")[1]
-    np.testing.assert_allclose(holm(p)[:4], expected)
-    assert np.isnan(holm(p)[4])
 
 
 def test_task_is_registered() -> None:

@@ -173,9 +173,12 @@ def test_seeded_example_runs_and_finds_the_built_in_flaws(
     assert main(["audit", str(tmp_path / "audit.yaml"), "--quiet"]) == 0
     log = json.loads((tmp_path / "out" / "ranking_seeded" / "audit.json").read_text())
     assert log["task"] == "ranking"
-    rows = log["spec_resolved"]["task_disparate_exposure_tests"]["rows"]
-    independent = next(r for r in rows if r["item_group"] == "independent")
-    assert independent["reject"] and independent["ratio"] < 1
+    independent = next(
+        c for c in log["comparisons"] if c["metric"] == "disparate_exposure[item_group=independent]"
+    )
+    assert independent["in_family"] and independent["conclusion"] == "difference_detected"
+    assert independent["ratio"] < 1 and independent["ratio_ci_high"] < 1
+    assert independent["reference_value"] == 1.0
     ndcg = {
         r["slice"].get("tenure"): r
         for r in log["results"]

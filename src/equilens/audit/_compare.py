@@ -93,8 +93,14 @@ def comparison_rows(
     interval_method: str,
     underpowered_gap: float,
     min_class_count: int = 10,
+    extra: Sequence[Mapping[str, Any]] = (),
 ) -> tuple[list[Comparison], dict[str, Any]]:
-    """Comparison rows for every family, metric and non-reference group, adjusted together."""
+    """Comparison rows for every family, metric and non-reference group, adjusted together.
+
+    ``extra`` holds a task's own comparisons (raw rows with every :class:`Comparison` field
+    plus the slice indexes ``_g`` and ``_r``), e.g. a ranking's item-group exposure against
+    parity; they join the same Holm / Benjamini-Hochberg family.
+    """
     raw: list[dict[str, Any]] = []
     names = [m for m in metric_names if m in evaluated]
     specs = [evaluated[m].spec for m in names]
@@ -117,6 +123,8 @@ def comparison_rows(
             for row in rows:
                 row["derived_from"] = derived.get(name)
             raw.extend(rows)
+    for given in extra:
+        raw.append({"_small": None, "derived_from": None, "reference_correction": None, **given})
     for row in raw:
         g, r = row["_g"], row["_r"]
         row["n"], row["n_reference"] = int(n[g]), int(n[r])

@@ -138,6 +138,7 @@ def run_task(
         options.interval_method,
         underpowered_gap,
         options.min_class_count,
+        extra=evaluation.extra_comparisons,
     )
     done("comparisons")
     return TaskRun(

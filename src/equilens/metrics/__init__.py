@@ -30,16 +30,18 @@ from equilens.metrics._continuous import (
 )
 from equilens.metrics._evaluated import Evaluated
 from equilens.metrics._multiclass import MulticlassTables, class_sums
+from equilens.metrics._multiclass import metrics as multiclass_metrics
 from equilens.metrics._names import base_name, metric_name
 from equilens.metrics._ranking import (
     ITEM_GROUP_METRICS,
     USER_METRICS,
     RankingContext,
-    evaluate_metrics,
     order_within_queries,
     per_query,
     quantity_names,
 )
+from equilens.metrics._ranking import evaluate_metrics as evaluate_ranking_metrics
+from equilens.metrics._ranking import metrics as ranking_metrics
 from equilens.metrics._scores import (
     auc_difference_test,
     auc_interval,
@@ -78,14 +80,16 @@ __all__ = [
     "delong_variance_from_hist",
     "evaluate_all",
     "evaluate_confusion_metric",
-    "evaluate_metrics",
+    "evaluate_ranking_metrics",
     "measure_metrics",
     "metric_name",
     "metrics",
+    "multiclass_metrics",
     "order_within_queries",
     "per_query",
     "proportion_parts",
     "quantity_names",
+    "ranking_metrics",
     "regression_metrics",
     "roc_auc_from_hist",
     "roc_curve_from_hist",

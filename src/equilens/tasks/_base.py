@@ -116,6 +116,9 @@ class TaskEvaluation:
     resolved: dict[str, Any] = field(default_factory=dict)
     #: Metrics reported (the others in ``evaluated`` only feed criteria).
     reported: list[str] = field(default_factory=list)
+    #: The task's own comparisons (raw rows for ``comparison_rows(extra=...)``), adjusted in
+    #: the audit's one family.
+    extra_comparisons: list[dict[str, Any]] = field(default_factory=list)
     #: Multiclass: K x K counts per slice for the log (``ConfusionMatrix`` fields as dicts).
     confusion_matrices: list[dict[str, Any]] | None = None
 

@@ -22,8 +22,8 @@ from equilens.metrics import (
     base_name,
     class_sums,
     metric_name,
-    metrics,
 )
+from equilens.metrics import multiclass_metrics as metrics
 from equilens.slicing import SlicePlan
 from equilens.tasks._base import Role, Task, TaskEvaluation, TaskOptions, TaskStatistics
 from equilens.tasks._multiclass_draws import draw_class_sums
