@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from equilens._pvalue import fmt_p
+from equilens.metrics._names import base_name
 from equilens.metrics._spec import criteria as criteria_registry
 from equilens.results._log import (
     AuditLog,
@@ -21,6 +22,12 @@ from equilens.results._log import (
     FamilyRecord,
     MetricResult,
     SliceCurves,
+)
+from equilens.report._task_content import (
+    TASK_PROPORTIONS,
+    task_metric_label,
+    task_metric_meaning,
+    task_metric_short,
 )
 
 SliceKey = tuple[tuple[str, str], ...]
@@ -230,13 +237,31 @@ def slice_values(mapping: dict[str, str]) -> str:
 
 
 def metric_label(metric: str) -> str:
-    """Readable name of a metric (the registry name when unknown)."""
-    return METRIC_LABELS.get(metric, metric)
+    """Readable name of a metric (``Recall (class 7)`` for a per-class row of another task;
+    the row's name when unknown)."""
+    if metric in METRIC_LABELS:
+        return METRIC_LABELS[metric]
+    return task_metric_label(metric, METRIC_LABELS)
 
 
 def metric_short(metric: str) -> str:
     """Short name of a metric for headers."""
-    return METRIC_SHORT.get(metric, metric)
+    if metric in METRIC_SHORT:
+        return METRIC_SHORT[metric]
+    return task_metric_short(metric, METRIC_SHORT)
+
+
+def metric_meaning(metric: str, task: str = "binary") -> str:
+    """One-line meaning of a metric row ('' when neither equilens nor its registry has one)."""
+    if metric in METRIC_MEANING:
+        return METRIC_MEANING[metric]
+    return task_metric_meaning(metric, METRIC_MEANING, task)
+
+
+def is_share(metric: str) -> bool:
+    """Whether a metric row is a share of cases (shown in percent, differences in points)."""
+    base = base_name(metric)
+    return metric in PROPORTIONS or base in PROPORTIONS or base in TASK_PROPORTIONS
 
 
 def criterion_description(name: str) -> str:
@@ -261,7 +286,7 @@ def fmt_value(metric: str, value: float | None, digits: int | None = None) -> st
         return "–"
     if metric == "count":
         return f"{value:,.0f}"
-    if metric in PROPORTIONS:
+    if is_share(metric):
         return f"{value * 100:.{1 if digits is None else digits}f}%"
     return f"{value:.{3 if digits is None else digits}f}"
 
@@ -272,7 +297,7 @@ def fmt_interval(
     """'40.1–44.9%' or '0.651–0.702'; '–' when there is no interval."""
     if low is None or high is None:
         return "–"
-    if metric in PROPORTIONS:
+    if is_share(metric):
         d = 1 if digits is None else digits
         return f"{low * 100:.{d}f}–{high * 100:.{d}f}%"
     d = 3 if digits is None else digits
@@ -283,7 +308,7 @@ def fmt_diff(metric: str, value: float | None, digits: int | None = None) -> str
     """A signed difference: percentage points for proportions."""
     if value is None:
         return "–"
-    if metric in PROPORTIONS:
+    if is_share(metric):
         d = 1 if digits is None else digits
         return _minus(f"{value * 100:+.{d}f} pts")
     return _minus(f"{value:+.{3 if digits is None else digits}f}")
@@ -295,7 +320,7 @@ def fmt_diff_interval(
     """'+17.0 to +23.1 pts'."""
     if low is None or high is None:
         return "–"
-    if metric in PROPORTIONS:
+    if is_share(metric):
         d = 1 if digits is None else digits
         return _minus(f"{low * 100:+.{d}f} to {high * 100:+.{d}f} pts")
     d = 3 if digits is None else digits
@@ -504,7 +529,7 @@ class ReportContent:
         level = self.vocab.level
         own = self.result(c.metric, c.slice)
         ref = self.result(c.metric, c.reference)
-        proportion = c.metric in PROPORTIONS
+        proportion = is_share(c.metric)
         if proportion:
             fine = (
                 abs(c.difference or 0.0) < 0.05 or min(c.value or 0, c.reference_value or 0) < 0.05
