@@ -23,8 +23,10 @@ from equilens.results._log import (
     MetricResult,
     SliceCurves,
 )
+from equilens.results._task_metrics import is_unit_metric
 from equilens.report._task_content import (
     TASK_PROPORTIONS,
+    headline_columns,
     task_metric_label,
     task_metric_meaning,
     task_metric_short,
@@ -253,9 +255,14 @@ def metric_short(metric: str) -> str:
 
 def metric_meaning(metric: str, task: str = "binary") -> str:
     """One-line meaning of a metric row ('' when neither equilens nor its registry has one)."""
-    if metric in METRIC_MEANING:
+    if task == "binary" and metric in METRIC_MEANING:
         return METRIC_MEANING[metric]
     return task_metric_meaning(metric, METRIC_MEANING, task)
+
+
+def is_bounded(metric: str) -> bool:
+    """Whether a metric row's values lie in [0, 1] (chart axes stay within it)."""
+    return metric in METRIC_LABELS or is_unit_metric(metric)
 
 
 def is_share(metric: str) -> bool:
@@ -342,10 +349,14 @@ def fmt_count(value: float) -> str:
 
 
 def effect_size(c: Comparison) -> float:
-    """Size of a comparison's effect: |Cohen's h|, or twice the absolute difference when h is
-    not defined (e.g. ROC-AUC), which is about the same scale for mid-range values."""
+    """Size of a comparison's effect: |Cohen's h|, |Hedges' g| for means, or twice the absolute
+    difference when neither is defined (e.g. ROC-AUC), about the same scale for mid-range
+    values."""
     if c.cohens_h is not None:
         return abs(c.cohens_h)
+    if c.effect_size_name == "hedges_g" and c.effect_size is not None:
+        # Means in their own units (money, words) cannot be ranked by the difference.
+        return abs(c.effect_size)
     return 2.0 * abs(c.difference or 0.0)
 
 
@@ -430,7 +441,9 @@ class ReportContent:
 
     @property
     def key_metrics(self) -> list[str]:
-        """The key metrics the log has."""
+        """The key metrics the log has (a non-binary log's headline metrics, read from it)."""
+        if self.log.task != "binary":
+            return [col.metric for col in headline_columns(self.log) if not col.worst]
         return [m for m in KEY_METRICS if m in self.metrics]
 
     @property

@@ -76,8 +76,16 @@ TASK_METRIC_SHORT: dict[str, str] = {
     "disparate_exposure": "Disp. exposure",
 }
 
-#: One-line meanings (the registry's description is the fallback).
+#: One-line meanings in logs of other tasks than binary (the registry's description is the
+#: fallback); multiclass rows name one class (``[class=c]``) or an average over classes.
 TASK_METRIC_MEANING: dict[str, str] = {
+    "accuracy_score": "share of cases predicted correctly",
+    "balanced_accuracy_score": "mean over the classes of each class's recall",
+    "f1_score": "F1 (harmonic mean of precision and recall) of each class, averaged as named",
+    "precision_score": "among cases predicted as the class, share truly of the class",
+    "selection_rate": "share of cases predicted as the class",
+    "false_positive_rate": "among cases not of the class, share predicted as the class",
+    "roc_auc_score": "chance that the class's score ranks a case of the class above another",
     "recall_score": "among cases of the class, share predicted as the class",
     "top_k_accuracy_score": "share of cases whose true class is among the k highest scores",
     "mean_error": "mean of prediction minus true value (above 0: over-prediction)",
