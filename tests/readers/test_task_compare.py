@@ -1,0 +1,79 @@
+"""compare reads task logs: same task row by row, different tasks or paired: one-line exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scipy import stats
+
+from _task_logs import task_log
+from equilens._cli.main import main
+from equilens.compare import compare, compare_logs
+from equilens.exceptions import InvalidInputError, InvalidParameterError
+from equilens.results import AuditLog, write_log
+
+
+def _shifted(task: str, factor: float) -> AuditLog:
+    raw: dict[str, Any] = task_log(task).model_dump()
+    for r in raw["results"]:
+        if r["metric"] != "count" and r["value"] is not None:
+            for key in ("value", "ci_low", "ci_high"):
+                r[key] *= factor
+    raw["run_id"] = f"run-{task}-{factor}"
+    return AuditLog.model_validate(raw)
+
+
+def test_regression_logs_compare_row_by_row_by_mover() -> None:
+    base, cand = task_log("regression"), _shifted("regression", 0.9)
+    result = compare_logs(base, cand)
+    row = next(m for m in result.metrics if m.metric == "mean_absolute_error" and not m.slice)
+    assert row.change == pytest.approx(-100.0)
+    # Symmetric t intervals: MOVER is the Wald difference with each SE read from its interval.
+    z = stats.norm.ppf(0.975)
+    se_b, se_c = 50.0 / z, 45.0 / z
+    half = z * (se_b**2 + se_c**2) ** 0.5
+    assert row.change_ci_low == pytest.approx(-100.0 - half)
+    assert row.change_ci_high == pytest.approx(-100.0 + half)
+    assert row.p_value == pytest.approx(2 * stats.norm.sf(100.0 / (se_b**2 + se_c**2) ** 0.5))
+    assert row.ci_method.startswith("mover")
+
+
+def test_multiclass_per_class_rows_and_metric_selection() -> None:
+    base, cand = task_log("multiclass"), _shifted("multiclass", 0.95)
+    result = compare_logs(base, cand, metrics=["recall_score"])
+    names = {m.metric for m in result.metrics}
+    assert names == {"recall_score[class=0]", "recall_score[class=7]"}
+    one = compare_logs(base, cand, metrics=["recall_score[class=7]"])
+    assert {m.metric for m in one.metrics} == {"recall_score[class=7]"}
+    crit = {d.criterion for d in compare_logs(base, cand).disparities}
+    assert crit == {"equal_opportunity_difference[class=7]"}
+
+
+def test_unknown_task_metric_is_a_one_line_error() -> None:
+    with pytest.raises(InvalidParameterError, match="Unknown multiclass metric 'recal_score'"):
+        compare_logs(task_log("multiclass"), task_log("multiclass"), metrics=["recal_score"])
+
+
+def test_different_tasks_are_refused() -> None:
+    with pytest.raises(InvalidInputError, match="different tasks .base multiclass, candidate"):
+        compare_logs(task_log("multiclass"), task_log("ranking"))
+
+
+def test_paired_compare_is_binary_only() -> None:
+    with pytest.raises(InvalidInputError, match="supports binary audits only, not regression"):
+        compare(task_log("regression"), task_log("regression"), data={"a": [1]},
+                base_pred="a", candidate_pred="a")  # fmt: skip
+
+
+def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = write_log(task_log("measure"), tmp_path / "a.json")
+    b = write_log(_shifted("measure", 1.1), tmp_path / "b.json")
+    r = write_log(task_log("ranking"), tmp_path / "r.json")
+    assert main(["compare", str(a), str(b), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(a), str(r)]) == 2
+    err = capsys.readouterr().err
+    assert "different tasks (base measure, candidate ranking)" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
