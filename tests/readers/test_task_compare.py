@@ -77,3 +77,16 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     err = capsys.readouterr().err
     assert "different tasks (base measure, candidate ranking)" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_comparison_views_show_the_task_rows() -> None:
+    from equilens.compare import render_html, render_markdown
+
+    result = compare_logs(task_log("regression"), _shifted("regression", 0.9))
+    md = render_markdown(result)
+    assert "mean\\_absolute\\_error" in md and "r2\\_score" in md
+    mc = compare_logs(task_log("multiclass"), _shifted("multiclass", 0.95))
+    md = render_markdown(mc)
+    assert "recall\\_score\\[class=7\\]" in md
+    assert "equal\\_opportunity\\_difference\\[class=7\\]" in md
+    assert "recall_score[class=7]" in render_html(mc)
