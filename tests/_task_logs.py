@@ -13,7 +13,7 @@ from typing import Any
 from equilens.results import AuditLog
 from equilens.results._log import FORMAT_VERSION
 
-#: Per task: metric -> (overall, F, M) values; half-widths of the intervals are 5% of range.
+#: Per task: metric -> (overall, F, M) values; half-widths of the intervals are 2% of the value.
 TASK_ROWS: dict[str, dict[str, tuple[float, float, float]]] = {
     "multiclass": {
         "accuracy_score": (0.90, 0.86, 0.93),
@@ -50,7 +50,7 @@ _N = {"": 2000, "F": 900, "M": 1100}
 
 
 def _result(metric: str, group: str, value: float, method: str) -> dict[str, Any]:
-    half = max(abs(value) * 0.05, 0.01)
+    half = max(abs(value) * 0.02, 0.005)
     return {
         "metric": metric,
         "slice": {"sex": group} if group else {},

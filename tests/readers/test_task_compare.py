@@ -32,7 +32,7 @@ def test_regression_logs_compare_row_by_row_by_mover() -> None:
     assert row.change == pytest.approx(-100.0)
     # Symmetric t intervals: MOVER is the Wald difference with each SE read from its interval.
     z = stats.norm.ppf(0.975)
-    se_b, se_c = 50.0 / z, 45.0 / z
+    se_b, se_c = 20.0 / z, 18.0 / z
     half = z * (se_b**2 + se_c**2) ** 0.5
     assert row.change_ci_low == pytest.approx(-100.0 - half)
     assert row.change_ci_high == pytest.approx(-100.0 + half)
