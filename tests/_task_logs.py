@@ -44,8 +44,14 @@ TASK_ROWS: dict[str, dict[str, tuple[float, float, float]]] = {
     },
 }
 
-_SHARES = {"accuracy_score", "recall_score[class=0]", "recall_score[class=7]",
-           "precision_score[class=7]", "selection_rate[class=7]", "top_k_accuracy_score[k=3]"}  # fmt: skip
+_SHARES = {
+    "accuracy_score",
+    "recall_score[class=0]",
+    "recall_score[class=7]",
+    "precision_score[class=7]",
+    "selection_rate[class=7]",
+    "top_k_accuracy_score[k=3]",
+}
 _N = {"": 2000, "F": 900, "M": 1100}
 
 
@@ -111,8 +117,14 @@ def task_log(task: str) -> AuditLog:
     results: list[dict[str, Any]] = []
     comparisons: list[dict[str, Any]] = []
     for group, idx in (("", 0), ("F", 1), ("M", 2)):
-        results.append({**_result("count", group, float(_N[group]), "none"),
-                        "ci_low": None, "ci_high": None, "reason": "a count is exact"})  # fmt: skip
+        results.append(
+            {
+                **_result("count", group, float(_N[group]), "none"),
+                "ci_low": None,
+                "ci_high": None,
+                "reason": "a count is exact",
+            }
+        )
         for metric, values in rows.items():
             method = "wilson" if metric in _SHARES else "t-delta"
             results.append(_result(metric, group, values[idx], method))
@@ -165,8 +177,11 @@ def task_log(task: str) -> AuditLog:
         "results": results,
         "disparities": disparities,
         "comparisons": comparisons,
-        "multiple_comparisons": {"alpha": 0.05, "size": len(comparisons),
-                                 "methods": ["holm", "benjamini-hochberg"]},  # fmt: skip
+        "multiple_comparisons": {
+            "alpha": 0.05,
+            "size": len(comparisons),
+            "methods": ["holm", "benjamini-hochberg"],
+        },
         "confusion_matrices": matrices,
     }
     return AuditLog.model_validate(raw)

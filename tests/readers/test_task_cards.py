@@ -31,8 +31,9 @@ def test_mae_for_women_is_1200() -> None:
     # 1,200.5: the interval overlaps it and is 4% of the value wide -> consistent.
     verdict, metric, reason = _check("regression", metric="MAE", value="1,200", slice="sex=F")
     assert (verdict, metric) == ("consistent", "mean_absolute_error")
-    verdict, _, reason = _check("regression", metric="mean_absolute_error", value="<= 1,000",
-                                slice="sex=F")  # fmt: skip
+    verdict, _, reason = _check(
+        "regression", metric="mean_absolute_error", value="<= 1,000", slice="sex=F"
+    )
     assert verdict == "contradicted" and "worse than claimed" in reason
     assert _check("regression", metric="r2", value=">= 0.5", slice="sex=F")[0] == "supported"
 
@@ -51,11 +52,19 @@ def test_unbounded_metric_width_is_relative() -> None:
 
 
 def test_per_class_and_per_k_claims() -> None:
-    verdict, metric, _ = _check("multiclass", metric="recall_score[class=7]", value="80%",
-                                slice="sex=F")  # fmt: skip
+    verdict, metric, _ = _check(
+        "multiclass", metric="recall_score[class=7]", value="80%", slice="sex=F"
+    )
     assert (verdict, metric) == ("contradicted", "recall_score[class=7]")
-    assert _check("multiclass", metric="equal_opportunity_difference[class=7]",
-                  value="<= 0.05", features="sex")[0] == "contradicted"  # fmt: skip
+    assert (
+        _check(
+            "multiclass",
+            metric="equal_opportunity_difference[class=7]",
+            value="<= 0.05",
+            features="sex",
+        )[0]
+        == "contradicted"
+    )
     # A bare name matches the one variant the log has; several must be named.
     verdict, metric, _ = _check("ranking", metric="ndcg", value=">= 0.6", slice="sex=F")
     assert verdict == "supported" and metric == "ndcg_score"
@@ -74,9 +83,10 @@ def test_card_round_trip(tmp_path: Path, task: str) -> None:
     assert claims
     checks = check_claims(log, claims)
     assert {c.verdict for c in checks} <= {"supported", "consistent"}, [
-        (c.claim.metric, c.verdict, c.reason) for c in checks if c.verdict not in
-        ("supported", "consistent")
-    ]  # fmt: skip
+        (c.claim.metric, c.verdict, c.reason)
+        for c in checks
+        if c.verdict not in ("supported", "consistent")
+    ]
 
 
 def test_card_shows_the_task_metrics() -> None:
@@ -88,6 +98,8 @@ def test_card_shows_the_task_metrics() -> None:
     assert "impossibility" not in html.lower()
     doc = yaml.safe_load(front_matter(task_log("multiclass")).strip("-\n"))
     assert doc["model-index"][0]["results"][0]["task"]["name"] == "Multiclass classification"
-    names = {m["args"]["equilens_metric"] for m in
-             model_index(task_log("multiclass"))["model-index"][0]["results"][0]["metrics"]}  # fmt: skip
+    names = {
+        m["args"]["equilens_metric"]
+        for m in model_index(task_log("multiclass"))["model-index"][0]["results"][0]["metrics"]
+    }
     assert "recall_score[class=7]" in names and "f1_score[average=macro]" in names

@@ -57,14 +57,19 @@ def test_unknown_task_metric_is_a_one_line_error() -> None:
 
 
 def test_different_tasks_are_refused() -> None:
-    with pytest.raises(InvalidInputError, match="different tasks .base multiclass, candidate"):
+    with pytest.raises(InvalidInputError, match=r"different tasks \(base multiclass, candidate"):
         compare_logs(task_log("multiclass"), task_log("ranking"))
 
 
 def test_paired_compare_is_binary_only() -> None:
     with pytest.raises(InvalidInputError, match="supports binary audits only, not regression"):
-        compare(task_log("regression"), task_log("regression"), data={"a": [1]},
-                base_pred="a", candidate_pred="a")  # fmt: skip
+        compare(
+            task_log("regression"),
+            task_log("regression"),
+            data={"a": [1]},
+            base_pred="a",
+            candidate_pred="a",
+        )
 
 
 def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -56,7 +56,9 @@ def test_per_class_share_out_of_range_is_named() -> None:
     raw = _raw("multiclass")
     i = next(i for i, r in enumerate(raw["results"]) if r["metric"] == "recall_score[class=7]")
     raw["results"][i]["value"] = 1.5
-    assert _problems(raw) == [f"results[{i}].value: 1.5 is outside [0, 1] for recall_score[class=7]"]
+    assert _problems(raw) == [
+        f"results[{i}].value: 1.5 is outside [0, 1] for recall_score[class=7]"
+    ]
 
 
 def test_r2_above_one_is_a_problem() -> None:

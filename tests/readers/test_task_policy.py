@@ -13,8 +13,13 @@ from equilens.policy._model import Rule
 
 
 def _rule(**kw: Any) -> Rule:
-    base: dict[str, Any] = {"id": "r", "on": "value", "op": "<", "threshold": 0.5,
-                            "severity": "block"}  # fmt: skip
+    base: dict[str, Any] = {
+        "id": "r",
+        "on": "value",
+        "op": "<",
+        "threshold": 0.5,
+        "severity": "block",
+    }
     return Rule.model_validate({**base, **kw})
 
 
@@ -62,17 +67,41 @@ def _policy() -> Any:
         {
             "name": "mc",
             "rules": [
-                {"id": "recall7", "metric": "recall_score[class=7]", "on": "ci_high", "op": "<",
-                 "threshold": 0.7, "severity": "block"},
-                {"id": "gap7", "comparison": "recall_score[class=7]", "on": "p_holm", "op": "<",
-                 "threshold": 0.05, "severity": "warn"},
-                {"id": "absent", "metric": "recall_score[class=3]", "on": "value", "op": "<",
-                 "threshold": 0.7, "severity": "block"},
-                {"id": "eo7", "criterion": "equal_opportunity_difference[class=7]",
-                 "on": "ci_low", "op": ">", "threshold": 0.1, "severity": "warn"},
+                {
+                    "id": "recall7",
+                    "metric": "recall_score[class=7]",
+                    "on": "ci_high",
+                    "op": "<",
+                    "threshold": 0.7,
+                    "severity": "block",
+                },
+                {
+                    "id": "gap7",
+                    "comparison": "recall_score[class=7]",
+                    "on": "p_holm",
+                    "op": "<",
+                    "threshold": 0.05,
+                    "severity": "warn",
+                },
+                {
+                    "id": "absent",
+                    "metric": "recall_score[class=3]",
+                    "on": "value",
+                    "op": "<",
+                    "threshold": 0.7,
+                    "severity": "block",
+                },
+                {
+                    "id": "eo7",
+                    "criterion": "equal_opportunity_difference[class=7]",
+                    "on": "ci_low",
+                    "op": ">",
+                    "threshold": 0.1,
+                    "severity": "warn",
+                },
             ],
         }
-    )  # fmt: skip
+    )
 
 
 def test_gate_on_a_multiclass_log() -> None:
@@ -82,8 +111,10 @@ def test_gate_on_a_multiclass_log() -> None:
     for o in decision.rule_outcomes:
         by_rule.setdefault(o.rule_id, []).append(o)
     assert [(o.group, o.status) for o in by_rule["recall7"]] == [
-        ({}, "pass"), ({"sex": "F"}, "block"), ({"sex": "M"}, "pass"),
-    ]  # fmt: skip
+        ({}, "pass"),
+        ({"sex": "F"}, "block"),
+        ({"sex": "M"}, "pass"),
+    ]
     assert [o.status for o in by_rule["gap7"]] == ["warn"]
     assert [o.status for o in by_rule["eo7"]] == ["warn"]
     # A metric the log does not have: as for a binary log's missing metric.
@@ -92,9 +123,20 @@ def test_gate_on_a_multiclass_log() -> None:
 
 def test_gate_reads_hedges_g_of_a_regression_log() -> None:
     policy = parse_policy(
-        {"name": "reg", "rules": [{"id": "g", "comparison": "mean_error", "on": "abs_effect_size",
-                                   "op": ">", "threshold": 0.2, "severity": "block"}]}
-    )  # fmt: skip
+        {
+            "name": "reg",
+            "rules": [
+                {
+                    "id": "g",
+                    "comparison": "mean_error",
+                    "on": "abs_effect_size",
+                    "op": ">",
+                    "threshold": 0.2,
+                    "severity": "block",
+                }
+            ],
+        }
+    )
     decision = decide(task_log("regression"), policy)
     assert decision.verdict == "block"
     assert decision.rule_outcomes[0].observed["abs_effect_size"] == pytest.approx(0.31)
@@ -102,10 +144,20 @@ def test_gate_reads_hedges_g_of_a_regression_log() -> None:
 
 def test_a_binary_only_field_on_a_mean_comparison_is_not_reported() -> None:
     policy = parse_policy(
-        {"name": "reg", "rules": [{"id": "h", "comparison": "mean_absolute_error",
-                                   "on": "cohens_h", "op": ">", "threshold": 0.2,
-                                   "severity": "block"}]}
-    )  # fmt: skip
+        {
+            "name": "reg",
+            "rules": [
+                {
+                    "id": "h",
+                    "comparison": "mean_absolute_error",
+                    "on": "cohens_h",
+                    "op": ">",
+                    "threshold": 0.2,
+                    "severity": "block",
+                }
+            ],
+        }
+    )
     [outcome] = decide(task_log("regression"), policy).rule_outcomes
     assert outcome.status == "insufficient_evidence"
     assert "cohens_h not reported" in outcome.reason

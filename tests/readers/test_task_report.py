@@ -21,8 +21,15 @@ def _text(html: str) -> str:
 @pytest.mark.parametrize("task", TASKS)
 def test_no_binary_only_section(task: str) -> None:
     html = render_html(task_log(task))
-    for binary in ('id="curves"', "Score curves", "4/5", "four-fifths", "impossibility",
-                   "Positive</em> means", "Base rates"):  # fmt: skip
+    for binary in (
+        'id="curves"',
+        "Score curves",
+        "4/5",
+        "four-fifths",
+        "impossibility",
+        "Positive</em> means",
+        "Base rates",
+    ):
         assert binary not in html
     assert f"({task} task)" in _text(html)
 

@@ -47,8 +47,9 @@ def test_gate_cli_stores_a_task_log_with_its_decision(
 def _batch(tmp_path: Path) -> Path:
     rng = np.random.default_rng(0)
     n = 400
-    df = pd.DataFrame({"y": rng.integers(0, 2, n), "p": rng.integers(0, 2, n),
-                       "g": rng.choice(["A", "B"], n)})  # fmt: skip
+    df = pd.DataFrame(
+        {"y": rng.integers(0, 2, n), "p": rng.integers(0, 2, n), "g": rng.choice(["A", "B"], n)}
+    )
     path = tmp_path / "ref.csv"
     df.to_csv(path, index=False)
     return path
@@ -66,8 +67,24 @@ def test_monitor_refuses_other_tasks_metrics(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, what: str
 ) -> None:
     ref = _batch(tmp_path)
-    code = main(["monitor", "init", "--reference", str(ref), "--y-true", "y", "--y-pred", "p",
-                 "--sensitive", "g", "--metrics", metric, "--state", str(tmp_path / "st")])  # fmt: skip
+    code = main(
+        [
+            "monitor",
+            "init",
+            "--reference",
+            str(ref),
+            "--y-true",
+            "y",
+            "--y-pred",
+            "p",
+            "--sensitive",
+            "g",
+            "--metrics",
+            metric,
+            "--state",
+            str(tmp_path / "st"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1

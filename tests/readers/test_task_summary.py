@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from _task_logs import task_log
@@ -73,9 +72,15 @@ def test_worst_class_of_a_lower_is_better_metric_is_its_highest() -> None:
 
     rows = {
         f"false_positive_rate[class={c}]": MetricResult(
-            metric=f"false_positive_rate[class={c}]", slice={}, n=10, value=v, ci_low=None,
-            ci_high=None, ci_method="none", status="ok",
-        )  # fmt: skip
+            metric=f"false_positive_rate[class={c}]",
+            slice={},
+            n=10,
+            value=v,
+            ci_low=None,
+            ci_high=None,
+            ci_method="none",
+            status="ok",
+        )
         for c, v in (("a", 0.1), ("b", 0.3))
     }
     row, note = Headline("false_positive_rate", worst=True, lower_is_worse=False).row(rows)
@@ -86,8 +91,7 @@ def test_binary_summary_is_unchanged(capsys: pytest.CaptureFixture[str]) -> None
     from _data import make_frame
     from equilens import audit
 
-    log = audit(make_frame(400), y_true="y", y_pred="pred", sensitive_features=["sex"],
-                bootstrap=0)  # fmt: skip
+    log = audit(make_frame(400), y_true="y", y_pred="pred", sensitive_features=["sex"], bootstrap=0)
     console = terminal(width=300)
     with console.capture() as cap:
         print_summary(log, console)

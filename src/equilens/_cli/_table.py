@@ -188,8 +188,9 @@ def _print_task_summary(log: AuditLog, console: Console, level: int) -> None:
         for d in shown[:20]:
             ci = f"[{d.ci_low:.3f}, {d.ci_high:.3f}]" if d.ci_low is not None else "-"
             value = f"{d.value:.3f}" if d.value is not None else "undefined"
-            disp.add_row(plain(d.criterion), plain(" x ".join(d.features)), value, ci,
-                         plain(d.reason or ""))  # fmt: skip
+            disp.add_row(
+                plain(d.criterion), plain(" x ".join(d.features)), value, ci, plain(d.reason or "")
+            )
         console.print(disp)
 
     tests = [c for c in log.comparisons if c.derived_from is None]
@@ -199,8 +200,16 @@ def _print_task_summary(log: AuditLog, console: Console, level: int) -> None:
         title=f"Differences detected (Holm-adjusted p < {1 - log.confidence_level:.2g}), "
         f"{len(detected)} of {len(tests)} comparisons"
     )
-    for col in ("metric", "group", "reference", "difference", f"{level}% CI", "test",
-                "effect size", "p (Holm)"):  # fmt: skip
+    for col in (
+        "metric",
+        "group",
+        "reference",
+        "difference",
+        f"{level}% CI",
+        "test",
+        "effect size",
+        "p (Holm)",
+    ):
         comp.add_column(col)
     for c in detected[:15]:
         ci = (

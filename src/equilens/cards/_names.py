@@ -141,6 +141,6 @@ def is_bounded(name: str, kind: str) -> bool:
     other tasks' shares, AUCs and ranking metrics, not their errors or means)."""
     if kind == "criterion":
         return True
-    if name in metrics or base_name(name) in metrics and name != base_name(name):
+    if name in metrics or (base_name(name) in metrics and name != base_name(name)):
         return name != "count"
     return is_unit_metric(name) or value_range(name) == (0.0, 1.0)

@@ -26,8 +26,8 @@ from equilens.engines._numpy import compute_cell_stats
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.metrics._names import base_name
 from equilens.metrics._spec import metrics as metric_registry
-from equilens.results._task_metrics import task_metric_names
 from equilens.results._log import AuditLog, read_log
+from equilens.results._task_metrics import task_metric_names
 from equilens.slicing._plan import SlicePlan, build_plan, resolve_intersections
 
 METHODS = ("between_groups", "to_overall", "to_reference")
@@ -71,9 +71,7 @@ def _check_labels(labels: Sequence[str], func: str) -> tuple[str, str]:
     return labels[0].strip(), labels[1].strip()
 
 
-def _metric_names(
-    metrics: Sequence[str] | None, logs: Sequence[AuditLog] = ()
-) -> list[str] | None:
+def _metric_names(metrics: Sequence[str] | None, logs: Sequence[AuditLog] = ()) -> list[str] | None:
     """The metrics asked for, as the logs name them.
 
     Binary logs: registry names (aliases resolved). Other tasks: the row names of the logs

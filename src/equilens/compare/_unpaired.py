@@ -139,8 +139,10 @@ def _disparity_row(
     b: Disparity, c: Disparity, alpha: float, correction: tuple[int, str | None] = (1, None)
 ) -> dict[str, Any]:
     name = base_name(b.criterion)  # per-class criteria: ``..._difference[class=7]``
-    statistic = criteria.get(name).statistic if name in criteria else (
-        "ratio" if name.endswith("_ratio") else "difference"
+    statistic = (
+        criteria.get(name).statistic
+        if name in criteria
+        else ("ratio" if name.endswith("_ratio") else "difference")
     )
     row: dict[str, Any] = {
         "criterion": b.criterion,

@@ -15,6 +15,13 @@ from typing import Literal
 from equilens._pvalue import fmt_p
 from equilens.metrics._names import base_name
 from equilens.metrics._spec import criteria as criteria_registry
+from equilens.report._task_content import (
+    TASK_PROPORTIONS,
+    headline_columns,
+    task_metric_label,
+    task_metric_meaning,
+    task_metric_short,
+)
 from equilens.results._log import (
     AuditLog,
     Comparison,
@@ -24,13 +31,6 @@ from equilens.results._log import (
     SliceCurves,
 )
 from equilens.results._task_metrics import is_unit_metric
-from equilens.report._task_content import (
-    TASK_PROPORTIONS,
-    headline_columns,
-    task_metric_label,
-    task_metric_meaning,
-    task_metric_short,
-)
 
 SliceKey = tuple[tuple[str, str], ...]
 SegmentKind = Literal["text", "num", "group"]

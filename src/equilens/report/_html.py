@@ -17,9 +17,6 @@ from equilens._pvalue import fmt_p
 from equilens.report._content import (
     CONCLUSION_LABELS,
     HEATMAP_METRICS,
-    is_bounded,
-    is_share,
-    metric_meaning,
     Finding,
     ReportContent,
     Segment,
@@ -32,7 +29,10 @@ from equilens.report._content import (
     fmt_interval,
     fmt_number,
     fmt_value,
+    is_bounded,
+    is_share,
     metric_label,
+    metric_meaning,
     metric_short,
     slice_key,
     slice_text,
@@ -43,15 +43,6 @@ from equilens.report._probe_html import (
     probe_methodology,
     probe_summary,
     probes_section,
-)
-from equilens.report._task_content import comparison_test_text, effect_size_text
-from equilens.report._task_html import (
-    class_confusion_section,
-    exposure_section,
-    task_lede,
-    task_methodology,
-    task_sections,
-    task_title,
 )
 from equilens.report._svg import (
     PALETTE,
@@ -70,6 +61,15 @@ from equilens.report._svg import (
     heatmap,
     line_chart,
     sequential_color,
+)
+from equilens.report._task_content import comparison_test_text, effect_size_text
+from equilens.report._task_html import (
+    class_confusion_section,
+    exposure_section,
+    task_lede,
+    task_methodology,
+    task_sections,
+    task_title,
 )
 from equilens.results._log import (
     AuditLog,
@@ -452,15 +452,15 @@ def _summary(c: ReportContent) -> str:
         out.append(task_lede(c))
     else:
         out.append(
-        '<p class="lede">This report compares the predictions in '
-        f"<code>{esc(v.y_pred)}</code> with the true outcomes in <code>{esc(v.y_true)}</code> "
-        f"for {log.data.n_rows:,} cases, group by group. <em>Positive</em> means the value "
-        f"<code>{esc(v.positive)}</code> in both columns. Each group is compared with a "
-        "reference group of the same feature(s); differences are reported with "
-        f"{v.level}% confidence intervals and p-values adjusted for the number of tests. "
-        "The report describes measured differences and their uncertainty; it does not certify "
-        "a model as fair or unfair.</p>"
-        )  # fmt: skip
+            '<p class="lede">This report compares the predictions in '
+            f"<code>{esc(v.y_pred)}</code> with the true outcomes in <code>{esc(v.y_true)}</code> "
+            f"for {log.data.n_rows:,} cases, group by group. <em>Positive</em> means the value "
+            f"<code>{esc(v.positive)}</code> in both columns. Each group is compared with a "
+            "reference group of the same feature(s); differences are reported with "
+            f"{v.level}% confidence intervals and p-values adjusted for the number of tests. "
+            "The report describes measured differences and their uncertainty; it does not certify "
+            "a model as fair or unfair.</p>"
+        )
     out.append(conclusion_tiles(counts))
     size_text = f" (Holm correction over {family_size} tests)" if family_size else ""
     out.append(
@@ -1140,7 +1140,7 @@ def _test_cell(cmp: Comparison) -> str:
             f"{fmt_number(rank.probability_of_superiority, 2)} ({rank.values}); not adjusted"
         )
     extra = f'<span class="ci">{esc(sub)}</span>' if sub else ""
-    return f"<td title=\"{esc(comparison_test_text(cmp))}\">{esc(cmp.test)}{extra}</td>"
+    return f'<td title="{esc(comparison_test_text(cmp))}">{esc(cmp.test)}{extra}</td>'
 
 
 def _comparisons_section(c: ReportContent, ids: _Ids) -> str:

@@ -159,9 +159,12 @@ def render_markdown(
             gap = c.underpowered_gap or 0.1
             reasons.append(
                 f"{len(under)} comparison(s) could not reliably detect a gap of "
-                + (f"{gap * 100:.0f} points" if not task else
-                   f"{gap:g} (proportion points for shares, standard deviations for means)")
-            )  # fmt: skip
+                + (
+                    f"{gap * 100:.0f} points"
+                    if not task
+                    else f"{gap:g} (proportion points for shares, standard deviations for means)"
+                )
+            )
         notes.append(
             f"**Insufficient evidence:** {counts.get('insufficient_evidence', 0)} comparisons "
             f"are inconclusive: {' and '.join(reasons)}. Inconclusive is not evidence of equal "
@@ -235,7 +238,7 @@ def render_markdown(
         for x in detected[:max_differences]:
             diff = fmt_diff(x.metric, x.difference)
             ci = fmt_diff_interval(x.metric, x.difference_ci_low, x.difference_ci_high)
-            extra = (
+            cells = (
                 f" {md_escape(comparison_test_text(x))} | {md_escape(effect_size_text(x))} |"
                 if task
                 else ""
@@ -243,7 +246,7 @@ def render_markdown(
             lines.append(
                 f"| {md_escape(metric_short(x.metric))} | {md_escape(slice_values(x.slice))} | "
                 f"{md_escape(slice_values(x.reference))} | {md_escape(diff)} "
-                f"({md_escape(ci.removesuffix(' pts'))}) | {md_escape(fmt_p(x.p_holm))} |{extra}"
+                f"({md_escape(ci.removesuffix(' pts'))}) | {md_escape(fmt_p(x.p_holm))} |{cells}"
             )
         lines.append("")
         shown = min(len(detected), max_differences)
@@ -265,7 +268,9 @@ def _task_table(c: ReportContent, groups: list[dict[str, str]], max_groups: int)
         return []
     v = c.vocab
     lines = [f"### Key metrics by group ({v.level}% CI; ⚠ small group)", ""]
-    lines.append("| group | n | " + " | ".join(md_escape(headline_label(h)) for h in columns) + " |")
+    lines.append(
+        "| group | n | " + " | ".join(md_escape(headline_label(h)) for h in columns) + " |"
+    )
     lines.append("|---|---:|" + "---:|" * len(columns))
     for g in groups[:max_groups]:
         rows = {r.metric: r for r in c.log.results if r.slice == g}

@@ -83,8 +83,11 @@ _TASK_METHODS: dict[str, str] = {
 
 def task_sections(task: str) -> list[tuple[str, str]]:
     """The page's sections for a non-binary task (no binary-only section)."""
-    sections = [("summary", "Summary"), ("groups", "Metrics by group"),
-                ("intersections", "Intersections")]  # fmt: skip
+    sections = [
+        ("summary", "Summary"),
+        ("groups", "Metrics by group"),
+        ("intersections", "Intersections"),
+    ]
     if task == "multiclass":
         sections.append(("confusion", "Confusion matrices"))
     if task == "ranking":
@@ -100,9 +103,9 @@ def task_sections(task: str) -> list[tuple[str, str]]:
 
 def _columns(c: ReportContent) -> dict[str, str]:
     cols = c.log.spec_resolved.get("columns")
-    return {str(k): str(v) for k, v in cols.items() if v is not None} if isinstance(
-        cols, dict
-    ) else {}
+    return (
+        {str(k): str(v) for k, v in cols.items() if v is not None} if isinstance(cols, dict) else {}
+    )
 
 
 def task_title(c: ReportContent) -> str:
@@ -110,8 +113,11 @@ def task_title(c: ReportContent) -> str:
     cols = _columns(c)
     what = TASK_TITLES.get(c.log.task, c.log.task)
     parts = [f"Audit of {esc(what)}"]
-    shown = [f"<code>{esc(v)}</code> ({esc(k.replace('_', ' '))})" for k, v in cols.items()
-             if k not in ("sample_weight",)][:4]  # fmt: skip
+    shown = [
+        f"<code>{esc(v)}</code> ({esc(k.replace('_', ' '))})"
+        for k, v in cols.items()
+        if k not in ("sample_weight",)
+    ][:4]
     if shown:
         parts.append(": " + ", ".join(shown))
     return "".join(parts)
@@ -147,7 +153,8 @@ def _matrix_table(m: ConfusionMatrix, name: str) -> str:
             share = value / total if total > 0 else 0.0
             bg, fg = _cell_colour(share)
             cells.append(
-                f'<td style="background:{bg};color:{fg}" title="{esc(f"{share * 100:.1f}% of row")}">'
+                f'<td style="background:{bg};color:{fg}" '
+                f'title="{esc(f"{share * 100:.1f}% of row")}">'
                 f"{esc(fmt_count(value))}</td>"
             )
         body.append(f'<tr><th scope="row">{esc(lab)}</th>{"".join(cells)}</tr>')
@@ -231,9 +238,7 @@ def exposure_section(c: ReportContent) -> str:
             cells = "".join(
                 _cell(by_base[b], c, g) if b in by_base else '<td class="r">–</td>' for b in bases
             )
-            body.append(
-                f"<tr><td>{esc(item)}</td><td>{esc(slice_text(g))}</td>{cells}</tr>"
-            )
+            body.append(f"<tr><td>{esc(item)}</td><td>{esc(slice_text(g))}</td>{cells}</tr>")
     out.append(
         '<div class="scroll"><table class="data sortable"><thead><tr><th>item group</th>'
         f"<th>user group</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
@@ -251,7 +256,7 @@ def task_methodology(c: ReportContent) -> str:
         if r.ci_method != "none":
             by_metric.setdefault(r.metric, Counter())[r.ci_method] += 1
     rows = "".join(
-        f"<tr><td>{esc(metric_label(m))}<span class=\"ci\">{esc(metric_meaning(m, log.task))}"
+        f'<tr><td>{esc(metric_label(m))}<span class="ci">{esc(metric_meaning(m, log.task))}'
         "</span></td><td>"
         + esc(", ".join(f"{k} ({n} groups)" for k, n in cnt.most_common()))
         + "</td></tr>"
@@ -318,4 +323,3 @@ def task_methodology(c: ReportContent) -> str:
     )
     out.append("</div></section>")
     return "".join(out)
-

@@ -179,8 +179,10 @@ def _comparisons(log: AuditLog) -> Iterator[str]:
             yield from _outside(f"{where}.rank_test.p_value", rank.p_value, 0.0, 1.0)
             yield from _outside(
                 f"{where}.rank_test.probability_of_superiority",
-                rank.probability_of_superiority, 0.0, 1.0,
-            )  # fmt: skip
+                rank.probability_of_superiority,
+                0.0,
+                1.0,
+            )
 
 
 def _matrices(log: AuditLog) -> Iterator[str]:
