@@ -9,10 +9,10 @@ normal test that the interval implies.
 Logs of the other tasks (multiclass, regression, measure, ranking) compare the same way, row
 by row: a share with counts (``effective_n``) by Newcombe and chi-square / Fisher, and a
 mean, a ratio of sums or any other metric by MOVER from the two rows' intervals. For the
-symmetric t intervals of means MOVER is the Wald difference whose standard error is read from
-each interval, sqrt(se_b^2 + se_c^2), with a normal reference distribution: the two logs'
-degrees of freedom are not in the rows, so it is slightly liberal when a group has fewer than
-about 30 units.
+symmetric t intervals of means MOVER adds the two half-widths in quadrature, t_b se_b and
+t_c se_c, so each keeps its own t quantile: at least as wide as Welch's interval of the
+difference, conservative at small n (simulated coverage 97.7% at 5 + 5 units, 96.3% at
+10 + 10, 95.0% at 200 + 200; tests/readers/test_task_compare.py).
 
 A ``to_reference`` criterion whose reference a log chose from its data (``most_favoured``)
 gets the audit's Bonferroni over the candidate references
