@@ -59,8 +59,8 @@ def _batch(tmp_path: Path) -> Path:
     ("metric", "what"),
     [
         ("mean_absolute_error", "a regression metric"),
-        ("recall_score[class=7]", "a per-class or per-k metric"),
-        ("ndcg_score[k=10]", "a per-class or per-k metric"),
+        ("recall_score[class=7]", "a multiclass metric"),
+        ("ndcg_score[k=10]", "a ranking metric"),
     ],
 )
 def test_monitor_refuses_other_tasks_metrics(
