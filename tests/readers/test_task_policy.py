@@ -161,3 +161,30 @@ def test_a_binary_only_field_on_a_mean_comparison_is_not_reported() -> None:
     [outcome] = decide(task_log("regression"), policy).rule_outcomes
     assert outcome.status == "insufficient_evidence"
     assert "cohens_h not reported" in outcome.reason
+
+
+def test_a_binary_rule_on_a_task_log_says_why_it_does_not_apply() -> None:
+    policy = parse_policy(
+        {
+            "name": "bin",
+            "rules": [
+                {
+                    "id": "fpr",
+                    "metric": "false_positive_rate",
+                    "on": "value",
+                    "op": ">",
+                    "threshold": 0.2,
+                    "severity": "block",
+                }
+            ],
+        }
+    )
+    [outcome] = decide(task_log("regression"), policy).rule_outcomes
+    assert outcome.status == "not_applicable"
+    assert "this is a regression audit; false_positive_rate is not one of its metrics" in (
+        outcome.reason
+    )
+    # A per-class rule of a multiclass log names a metric of that task: no such note.
+    outcomes = decide(task_log("multiclass"), _policy()).rule_outcomes
+    [absent] = [o for o in outcomes if o.rule_id == "absent"]
+    assert "is not one of its metrics" not in absent.reason
