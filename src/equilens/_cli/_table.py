@@ -159,12 +159,12 @@ def _print_task_summary(log: AuditLog, console: Console, level: int) -> None:
     """The summary of a non-binary log: its headline metrics, criteria and comparisons."""
     from rich.table import Table
 
-    from equilens.metrics._names import base_name
     from equilens.report._task_content import (
         comparison_test_text,
         effect_size_text,
         headline_table,
     )
+    from equilens.results import base_name
 
     headers, rows = headline_table(log, _fmt)
     table = Table(

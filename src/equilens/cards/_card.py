@@ -28,6 +28,7 @@ from equilens.cards._names import EQUILENS_TO_HF
 from equilens.cards._page import badge, page, table, unstated, write_text
 from equilens.metrics._spec import metrics as metric_registry
 from equilens.policy._decision import GateDecision
+from equilens.report import headline_columns
 from equilens.report._content import (
     CONCLUSION_LABELS,
     ReportContent,
@@ -49,7 +50,6 @@ from equilens.report._content import (
 )
 from equilens.report._html import _dot_rows, _impossibility, _value_cell
 from equilens.report._svg import DotColumn, dot_label_width, dot_matrix, esc
-from equilens.report._task_content import headline_columns
 from equilens.results._log import AuditLog, Comparison, MetricResult
 from equilens.stats._intervals import newcombe_difference_interval
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from equilens.metrics._names import base_name, metric_name, metric_params
 from equilens.metrics._spec import criteria, metrics
-from equilens.results._task_metrics import (
+from equilens.results import (
+    base_name,
     is_unit_metric,
+    metric_name,
+    metric_params,
     task_metric_spec,
     task_of_metric,
     value_range,

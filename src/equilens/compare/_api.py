@@ -24,10 +24,9 @@ from equilens.data import BinSpec, prepare_inputs
 from equilens.data._types import AuditInputs
 from equilens.engines._numpy import compute_cell_stats
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.metrics._names import base_name
 from equilens.metrics._spec import metrics as metric_registry
+from equilens.results import base_name, task_metric_names
 from equilens.results._log import AuditLog, read_log
-from equilens.results._task_metrics import task_metric_names
 from equilens.slicing._plan import SlicePlan, build_plan, resolve_intersections
 
 METHODS = ("between_groups", "to_overall", "to_reference")

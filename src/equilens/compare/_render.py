@@ -17,8 +17,7 @@ from equilens._text import html_escape, md_escape
 from equilens.compare._finish import fmt_ci
 from equilens.compare._model import DisparityChange, MetricChange, RunComparison
 from equilens.exceptions import InvalidInputError, LogFormatError
-from equilens.metrics._names import base_name
-from equilens.results._task_metrics import task_metric_spec
+from equilens.results import base_name, task_metric_spec
 
 #: Metrics shown in the per-group tables (every metric is in the JSON).
 KEY_METRICS = (

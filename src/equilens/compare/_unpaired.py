@@ -29,10 +29,9 @@ from typing import Any
 from equilens.audit._compare import reference_choice_correction
 from equilens.compare._finish import ADJUST, f
 from equilens.compare._stats import mover_difference, widened
-from equilens.metrics._names import base_name
 from equilens.metrics._spec import criteria
+from equilens.results import base_name, task_metric_spec
 from equilens.results._log import AuditLog, Disparity, MetricResult
-from equilens.results._task_metrics import task_metric_spec
 from equilens.stats._intervals import newcombe_difference_interval
 from equilens.stats._significance import two_proportion_test
 

@@ -14,7 +14,6 @@ import numpy as np
 
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.metrics import metrics as metric_registry
-from equilens.metrics._names import base_name
 from equilens.metrics._spec import proportion_parts
 from equilens.monitor._alarms import route_alarm
 from equilens.monitor._drift import (
@@ -37,7 +36,7 @@ from equilens.monitor._state import (
 from equilens.monitor._stats import OVERALL, BatchStats, ColumnSpec, GroupRef, reduce_batch
 from equilens.policy._hash import content_hash
 from equilens.policy._model import Policy, Severity
-from equilens.results._task_metrics import task_of_metric
+from equilens.results import base_name, task_of_metric
 
 __all__ = [
     "DEFAULT_METRICS",

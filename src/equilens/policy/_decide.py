@@ -51,8 +51,8 @@ from equilens.policy._model import (
     Severity,
 )
 from equilens.policy._template import DEFAULT_MESSAGE, render_template
+from equilens.results import task_of_metric
 from equilens.results._log import AuditLog, Comparison, Disparity, MetricResult
-from equilens.results._task_metrics import task_of_metric
 
 _STATUSES: tuple[OutcomeStatus, ...] = (
     "block",

@@ -26,10 +26,16 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from equilens.metrics import COMPARISON_METRICS, criteria, metrics
-from equilens.metrics._names import base_name, metric_name, metric_params
 from equilens.policy._probe_metrics import canonical_probe_metric, probe_metric_names
 from equilens.policy._template import DEFAULT_MESSAGE, check_template
-from equilens.results._task_metrics import TASKS, task_metric_names, task_of_metric
+from equilens.results import (
+    TASKS,
+    base_name,
+    metric_name,
+    metric_params,
+    task_metric_names,
+    task_of_metric,
+)
 
 Severity = Literal["info", "warn", "block"]
 """How much a rule's outcome matters: info < warn < block."""

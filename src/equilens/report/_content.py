@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from equilens._pvalue import fmt_p
-from equilens.metrics._names import base_name
 from equilens.metrics._spec import criteria as criteria_registry
 from equilens.report._task_content import (
     TASK_PROPORTIONS,
@@ -22,6 +21,7 @@ from equilens.report._task_content import (
     task_metric_meaning,
     task_metric_short,
 )
+from equilens.results import base_name, is_unit_metric
 from equilens.results._log import (
     AuditLog,
     Comparison,
@@ -30,7 +30,6 @@ from equilens.results._log import (
     MetricResult,
     SliceCurves,
 )
-from equilens.results._task_metrics import is_unit_metric
 
 SliceKey = tuple[tuple[str, str], ...]
 SegmentKind = Literal["text", "num", "group"]

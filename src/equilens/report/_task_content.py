@@ -15,9 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from equilens.metrics._names import base_name, metric_params
-from equilens.results._log import AuditLog, Comparison, MetricResult
-from equilens.results._task_metrics import describe_params, task_metric_spec
+from equilens.results import (
+    AuditLog,
+    Comparison,
+    MetricResult,
+    base_name,
+    describe_params,
+    metric_params,
+    task_metric_spec,
+)
 
 __all__ = [
     "TASK_METRIC_LABELS",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from equilens.metrics._names import base_name, metric_params
 from equilens.report._content import (
     ReportContent,
     family_label,
@@ -25,7 +24,7 @@ from equilens.report._content import (
     slice_values,
 )
 from equilens.report._svg import esc
-from equilens.results._log import ConfusionMatrix
+from equilens.results import ConfusionMatrix, base_name, metric_params
 
 __all__ = [
     "TASK_TITLES",

@@ -12,15 +12,18 @@ from __future__ import annotations
 import math
 from functools import cache
 
-from equilens.metrics._names import base_name, metric_params
-from equilens.metrics._spec import MetricSpec
-from equilens.metrics._spec import metrics as binary_metrics
+from equilens.metrics import MetricSpec
+from equilens.metrics import metrics as binary_metrics
+from equilens.metrics._names import base_name, metric_name, metric_params
 from equilens.registry import Registry
 
 __all__ = [
     "TASKS",
+    "base_name",
     "describe_params",
     "is_unit_metric",
+    "metric_name",
+    "metric_params",
     "task_metric_names",
     "task_metric_spec",
     "task_of_metric",
