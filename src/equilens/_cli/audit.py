@@ -230,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
             task=task,
             y_true=args.y_true,
             y_pred=args.y_pred,
-            y_score=split_list(args.y_score) if task == "multiclass" else args.y_score,
+            y_score=(split_list(args.y_score) or None) if task == "multiclass" else args.y_score,
             sample_weight=args.weight,
             sensitive_features=sensitive,
             engine=args.engine,

@@ -19,9 +19,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from equilens._cli._options import output_dir, split_list
-from equilens._cli._table import terminal
-from equilens._text import clean_text, plain
+from equilens._text import clean_text
 from equilens.exceptions import InvalidInputError, InvalidParameterError
+from equilens.report import print_claim_checks, terminal
 
 
 def register(sub: Any) -> None:
@@ -183,10 +183,13 @@ def run_datasheet(args: argparse.Namespace) -> int:
 
 def run_check_claims(args: argparse.Namespace) -> int:
     """Run ``equilens check-claims``; exit 1 when a claim is contradicted."""
-    from rich.table import Table
-
-    from equilens.cards import MAX_CI_WIDTH, check_claims, load_claims, write_claims
-    from equilens.cards._claims_report import _claimed, _measured, _p_text, summary_line
+    from equilens.cards import (
+        MAX_CI_WIDTH,
+        check_claims,
+        load_claims,
+        summary_line,
+        write_claims,
+    )
     from equilens.results import read_log
 
     width = MAX_CI_WIDTH if args.max_ci_width is None else args.max_ci_width
@@ -199,33 +202,7 @@ def run_check_claims(args: argparse.Namespace) -> int:
     checks = check_claims(log, claims, max_ci_width=width)
     console = terminal()
     if not args.quiet:
-        style = {
-            "supported": "green",
-            "consistent": "cyan",
-            "contradicted": "bold red",
-            "insufficient_evidence": "magenta",
-            "not_measured": "dim",
-        }
-        level = round(log.confidence_level * 100)
-        t = Table(title=f"Claims in {args.card}", title_justify="left")
-        cols = ("#", "metric", "slice", "claimed", f"measured ({level}% CI)", "raw", "p raw / Holm")
-        for col in (*cols, "verdict"):
-            t.add_column(col)
-        for i, c in enumerate(checks, 1):
-            t.add_row(
-                str(i),
-                plain(c.claim.metric),
-                plain(c.claim.slice_text),
-                plain(_claimed(c)),
-                plain(_measured(c)),
-                plain(c.raw_verdict.replace("_", " ")),
-                plain(_p_text(c)),
-                plain(c.verdict.replace("_", " "), style=style[c.verdict]),
-            )
-        console.print(t)
-        for i, c in enumerate(checks, 1):
-            if c.verdict != "supported" or c.raw_verdict != c.verdict:
-                console.print(plain(f"{i}. {c.verdict.replace('_', ' ')}: {c.reason}"))
+        print_claim_checks(checks, log, str(args.card), console)
     sys.stdout.write(clean_text(summary_line(checks)) + "\n")
     if args.out:
         paths = write_claims(checks, log, str(args.card), args.out)

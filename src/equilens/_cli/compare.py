@@ -10,16 +10,10 @@ import argparse
 import sys
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from equilens._cli._options import check_draws, output_file, split_list
-from equilens._cli._table import terminal
 from equilens._files import write_text_atomic
-from equilens._text import plain
 from equilens.exceptions import InvalidParameterError
-
-_STYLE = {"widened": "bold red", "worse": "red", "narrowed": "green", "better": "green"}
+from equilens.report import print_comparison, terminal
 
 
 def register(sub: Any) -> None:
@@ -84,10 +78,10 @@ def register(sub: Any) -> None:
 
 def _joined(args: argparse.Namespace) -> Any:
     """--data with --candidate-data joined on --id (one row per id in each, same ids)."""
-    from equilens.compare._api import _read_frame, check_ids
+    from equilens.compare import check_ids, read_frame
 
-    base = _read_frame(args.data)
-    cand = _read_frame(args.candidate_data)
+    base = read_frame(args.data)
+    cand = read_frame(args.candidate_data)
     key = args.id_column
     for frame, option in ((base, "--data"), (cand, "--candidate-data")):
         if key not in frame.columns:
@@ -112,63 +106,6 @@ def _joined(args: argparse.Namespace) -> Any:
             f"{len(only_cand)} only in --candidate-data); a paired comparison needs the same rows"
         )
     return base.merge(cand[keep], on=key, how="left", validate="one_to_one")
-
-
-def _print(result: Any, console: Console, quiet: bool) -> None:
-    from equilens._pvalue import fmt_p
-    from equilens.compare._render import (
-        change_text,
-        conclusion_text,
-        group_label,
-        intervals_note,
-        shown_disparities,
-        shown_metrics,
-        value_text,
-    )
-
-    b, c = result.base.label, result.candidate.label
-    console.print(plain(f"{c} vs {b} ({result.design})", style="bold"))
-    for line in result.headline:
-        console.print(plain(f"  {line}"))
-    if result.data_check.status == "mismatch":
-        console.print(plain(f"DATA MISMATCH: {result.data_check.message}", style="bold red"))
-    if quiet:
-        return
-    level = round(result.confidence_level * 100)
-    disp = Table(title=f"Fairness criteria ({level}% CI; change = {c} - {b})", title_justify="left")
-    for col in ("criterion", "groups", b, c, "change", "p (Holm)", "conclusion"):
-        disp.add_column(col)
-    for d in shown_disparities(result):
-        disp.add_row(
-            plain(d.criterion if d.method == "between_groups" else f"{d.criterion} ({d.method})"),
-            plain(" x ".join(d.features)),
-            plain(value_text(d.base, d.base_ci_low, d.base_ci_high)),
-            plain(value_text(d.candidate, d.candidate_ci_low, d.candidate_ci_high)),
-            plain(change_text(d)),
-            plain(fmt_p(d.p_holm)),
-            plain(conclusion_text(d), style=_STYLE.get(d.direction or "", "")),
-        )
-    console.print(disp)
-    met = Table(title=f"Key metrics by group ({level}% CI)", title_justify="left")
-    for col in ("metric", "group", "n", b, c, "change", "test", "p (Holm)", "conclusion"):
-        met.add_column(col)
-    for m in shown_metrics(result):
-        met.add_row(
-            plain(m.metric),
-            plain(group_label(m.slice)),
-            plain(str(m.n_base)),
-            plain(value_text(m.base, m.base_ci_low, m.base_ci_high)),
-            plain(value_text(m.candidate, m.candidate_ci_low, m.candidate_ci_high)),
-            plain(change_text(m)),
-            plain(m.test),
-            plain(fmt_p(m.p_holm)),
-            plain(conclusion_text(m), style=_STYLE.get(m.direction or "", "")),
-        )
-    console.print(met)
-    console.print(plain(result.design_note, style="dim"))
-    console.print(plain(intervals_note(result), style="dim"))
-    for w in result.warnings:
-        console.print(plain(f"warning: {w}", style="yellow"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -206,9 +143,9 @@ def run(args: argparse.Namespace) -> int:
     if args.candidate_data:
         data = _joined(args)
     elif args.data is not None and args.id_column:
-        from equilens.compare._api import _read_frame
+        from equilens.compare import read_frame
 
-        data = _read_frame(args.data)
+        data = read_frame(args.data)
     result = compare(
         args.base,
         args.candidate,
@@ -227,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
         allow_data_mismatch=args.allow_data_mismatch,
     )
     console = terminal(width=None if sys.stdout.isatty() else 200)
-    _print(result, console, args.quiet)
+    print_comparison(result, console, args.quiet)
     if args.json_out:
         write_text_atomic(args.json_out, result.to_json() + "\n")
     if args.markdown:

@@ -19,7 +19,7 @@ from typing import Any
 from equilens._cli._options import check_draws, output_dir
 from equilens._cli._table import progress_printer
 from equilens._cli.audit import write_outputs
-from equilens.audit._run import audit
+from equilens.audit import audit
 from equilens.data import BinSpec, load_compas, load_german_credit
 from equilens.exceptions import InvalidInputError
 

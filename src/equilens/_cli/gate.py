@@ -13,30 +13,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.padding import Padding
-from rich.table import Table
-
 from equilens._cli._options import output_file
-from equilens._cli._table import terminal
 from equilens._files import write_text_atomic
-from equilens._text import plain
 from equilens.exceptions import InvalidParameterError, LogFormatError
-from equilens.policy import GateDecision, Policy, decide, load_policy, to_junit, to_markdown
-from equilens.policy._decide import missing_section
-from equilens.policy._decision import outcome_rank
+from equilens.policy import (
+    Policy,
+    decide,
+    load_policy,
+    missing_section,
+    to_junit,
+    to_markdown,
+)
+from equilens.report import print_decision, terminal
 from equilens.results import AuditLog, read_log
-
-_STYLE = {
-    "block": "bold red",
-    "warn": "yellow",
-    "info": "cyan",
-    "insufficient_evidence": "magenta",
-    "exempted": "blue",
-    "pass": "green",
-    "not_applicable": "dim",
-}
-_SHOWN = 15
 
 
 def register(sub: Any) -> None:
@@ -92,54 +81,6 @@ def _as_of(value: str | None) -> date | None:
         raise InvalidParameterError(
             f"--as-of expects a date as YYYY-MM-DD, got '{value}'"
         ) from None
-
-
-def print_decision(decision: GateDecision, console: Console, *, quiet: bool = False) -> None:
-    """The verdict, a table of rules and the outcomes that need attention (no markup from
-    data: every string is printed as plain text)."""
-    verdict = plain(f"{decision.verdict.upper()}: ", style=_STYLE[decision.verdict])
-    verdict.append(decision.summary, style="bold")
-    console.print(verdict)
-    if quiet:
-        return
-    table = Table(title=f"Policy {decision.policy_name}: rules", title_justify="left")
-    for column in ("rule", "status", "outcomes"):
-        table.add_column(column)
-    for rule_id in decision.rule_ids():
-        outcomes = decision.outcomes_for(rule_id)
-        status = decision.rule_status(rule_id)
-        counts: dict[str, int] = {}
-        for o in outcomes:
-            counts[o.status] = counts.get(o.status, 0) + 1
-        summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-        table.add_row(plain(rule_id), plain(status, style=_STYLE[status]), plain(summary))
-    console.print(table)
-    ranked = sorted(
-        (o for o in decision.rule_outcomes if o.status not in ("pass", "not_applicable")),
-        key=lambda o: -outcome_rank(o, decision.block_on_warn),
-    )
-    if ranked:
-        console.print(plain("Outcomes that need attention", style="italic"))
-        for o in ranked[:_SHOWN]:
-            line = plain(o.status.upper().replace("_", " "), style=_STYLE[o.status])
-            line.append(f"  {o.rule_id}: {o.group_label}", style="bold")
-            console.print(line)
-            console.print(Padding(plain(o.reason), (0, 0, 0, 4)))
-        if len(ranked) > _SHOWN:
-            console.print(plain(f"... and {len(ranked) - _SHOWN} more (see --json or --junit)"))
-    if decision.retrain_required:
-        console.print(
-            plain(f"Retraining required: {len(decision.retrain_reasons)} trigger(s).", "bold")
-        )
-    for esc in decision.escalations:
-        line = plain(f"Escalate ({esc.severity}): ", style=_STYLE[esc.severity])
-        line.append(
-            f"owners {', '.join(esc.owners) or 'none'}; contacts "
-            f"{', '.join(esc.contacts) or 'none'}; {len(esc.messages)} notice(s)"
-        )
-        console.print(line)
-    for expired in decision.expired_exemptions:
-        console.print(plain(f"Expired (no longer applied): {expired}", style="yellow"))
 
 
 def run(args: argparse.Namespace) -> int:

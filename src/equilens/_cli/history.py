@@ -12,11 +12,8 @@ import json
 import sys
 from typing import Any
 
-from rich.table import Table
-
-from equilens._cli._table import terminal
-from equilens._text import plain
 from equilens.exceptions import InvalidParameterError
+from equilens.report import print_history, terminal
 
 _STORE_HELP = (
     "run store: sqlite:///PATH, postgresql+psycopg://..., or a file path (default "
@@ -66,21 +63,7 @@ def run_history(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps([r.model_dump() for r in rows], indent=2) + "\n")
         return 0
-    table = Table(title=f"{where}: newest {len(rows)} record(s)", title_justify="left")
-    for column in ("seq", "stored at (UTC)", "actor", "kind", "run", "policy", "verdict", "hash"):
-        table.add_column(column)
-    for r in rows:
-        table.add_row(
-            str(r.seq),
-            plain(r.stored_at[:19].replace("T", " ")),
-            plain(r.actor),
-            r.kind,
-            plain(r.run_id[:12]),
-            plain(r.policy_name or "-"),
-            plain(r.verdict or "-"),
-            r.record_hash[:12],
-        )
-    terminal().print(table)
+    print_history(rows, where, terminal())
     return 0
 
 

@@ -10,22 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
-
 from equilens._cli._options import output_dir, output_file, parse_bins, split_list
-from equilens._cli._table import terminal
 from equilens._cli.gate import _as_of, actor_name
 from equilens._files import write_text_atomic
-from equilens._pvalue import fmt_p
-from equilens._text import plain
 from equilens.exceptions import InvalidParameterError
-
-_SEVERITY_STYLE = {"block": "bold red", "warn": "yellow", "info": "cyan"}
+from equilens.report import print_look, print_monitor_status, terminal
 
 
 def register(sub: Any) -> None:
@@ -128,14 +121,9 @@ def _no_action(args: argparse.Namespace) -> int:
     raise InvalidParameterError("equilens monitor needs an action: init, ingest or status")
 
 
-def _num(x: float | None, digits: int = 3) -> str:
-    return "-" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
-
-
 def run_init(args: argparse.Namespace) -> int:
     """Run ``equilens monitor init``."""
-    from equilens.monitor import DEFAULT_METRICS, create_monitor, locked, save_state
-    from equilens.monitor._persist import STATE_FILE
+    from equilens.monitor import DEFAULT_METRICS, STATE_FILE, create_monitor, locked, save_state
     from equilens.policy import load_policy
 
     output_dir(args.state, "--state")
@@ -201,48 +189,8 @@ def run_ingest(args: argparse.Namespace) -> int:
                 n = store_alarms(store, result.new_alarms, actor=actor_name(args.actor))
                 stored = f"{n} alarm(s) stored in {store!r}"
         save_state(state, args.state)
-    console = terminal()
+    print_look(result, terminal(), quiet=args.quiet)
     look = result.look
-    if not args.quiet:
-        console.print(plain(f"look {look.look} ({look.batch}): {look.n_rows} rows", style="bold"))
-        table = Table(title="Drift against the reference (descriptive)", title_justify="left")
-        for col in ("subject", "statistic", "value", "95% interval / p", "n ref", "n batch"):
-            table.add_column(col)
-        for row in look.drift:
-            extra = (
-                f"{_num(row.ci_low)}-{_num(row.ci_high)}"
-                if row.ci_low is not None
-                else (f"p={fmt_p(row.p_value)}" if row.p_value is not None else row.note)
-            )
-            table.add_row(
-                plain(row.subject),
-                plain(row.statistic),
-                plain(_num(row.value, 4)),
-                plain(extra),
-                plain(str(row.n_reference)),
-                plain(str(row.n_batch)),
-            )
-        console.print(table)
-        if look.new_groups:
-            console.print(
-                plain(f"Not monitored (not in the reference): {', '.join(look.new_groups)}")
-            )
-    for alarm in result.new_alarms:
-        line = plain(f"ALARM ({alarm.severity}) ", style=_SEVERITY_STYLE[alarm.severity])
-        line.append(alarm.reason)
-        console.print(line)
-        if alarm.rule_ids:
-            console.print(plain(f"    policy rules: {', '.join(alarm.rule_ids)}"))
-        if alarm.retrain:
-            console.print(plain("    retraining triggered", style="bold"))
-        for message in alarm.messages:
-            console.print(
-                plain(
-                    f"    notice to {', '.join(alarm.owners + alarm.contacts) or 'none'}: {message}"
-                )
-            )
-    if not result.new_alarms and not args.quiet:
-        console.print(plain("no new alarm", style="green"))
     if stored and not args.quiet:
         sys.stdout.write(stored + "\n")
     if args.json_out:
@@ -253,63 +201,12 @@ def run_ingest(args: argparse.Namespace) -> int:
 def run_status(args: argparse.Namespace) -> int:
     """Run ``equilens monitor status``."""
     from equilens.monitor import load_state
-    from equilens.monitor._monitor import stream_counts
-    from equilens.monitor._sequential import wilson_interval
-    from equilens.monitor._stats import BatchStats, GroupRef
 
     if args.looks < 1:
         raise InvalidParameterError(f"--looks must be at least 1, got {args.looks}")
     output_file(args.json_out, "--json")
     state = load_state(args.state)
-    c = state.config
-    shown = state.looks[-args.looks :]
-    stats = [BatchStats.from_dict(lk.stats) for lk in shown]
-    alarmed = {a.stream_id: a for lk in state.looks for a in lk.alarms}
-    console = terminal()
-    console.print(
-        plain(
-            f"monitor {state.monitor_id}: {len(state.looks)} of {c.horizon} looks; family-wise "
-            f"false alarm probability <= {c.alpha}",
-            style="bold",
-        )
-    )
-    table = Table(
-        title="Rate per look with 95% Wilson interval; reference with its null interval",
-        title_justify="left",
-    )
-    table.add_column("rate | group")
-    table.add_column("reference")
-    for lk in shown:
-        table.add_column(f"look {lk.look}")
-    table.add_column("log R / threshold")
-    table.add_column("state")
-    for s in state.streams:
-        cells = []
-        for b in stats:
-            x, n = stream_counts(b, GroupRef(s.feature, s.group), s.metric)
-            if n == 0:
-                cells.append(plain("n=0"))
-            else:
-                lo, hi = wilson_interval(x, n)
-                cells.append(plain(f"{x / n:.3f} ({lo:.3f}-{hi:.3f})"))
-        last = state.looks[-1].log_statistics.get(s.id) if state.looks else None
-        alarm = alarmed.get(s.id)
-        status = (
-            plain(f"ALARM {alarm.severity} (look {alarm.look})", _SEVERITY_STYLE[alarm.severity])
-            if alarm
-            else plain("ok", "green")
-        )
-        table.add_row(
-            plain(s.id),
-            plain(f"{s.reference_rate:.3f} ({s.null_low:.3f}-{s.null_high:.3f})"),
-            *cells,
-            plain(f"{_num(last, 2)} / {s.log_threshold:.2f}"),
-            status,
-        )
-    console.print(table)
-    for u in state.unmonitored:
-        group = "overall" if u.feature is None else f"{u.feature}={u.group}"
-        console.print(plain(f"not monitored: {u.metric} | {group}: {u.reason}", style="dim"))
+    print_monitor_status(state, args.looks, terminal())
     if args.json_out:
         write_text_atomic(args.json_out, json.dumps(state.model_dump(mode="json"), indent=1) + "\n")
     return 0

@@ -34,16 +34,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from equilens._cli._options import check_draws, output_dir
-from equilens._cli._table import terminal
 from equilens._files import ensure_dir
-from equilens._pvalue import fmt_p
-from equilens._text import plain
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.results._log import AuditLog, write_log
+from equilens.report import print_probe_summary
+from equilens.results import write_log
 
 
 def register(sub: Any) -> None:
@@ -156,7 +151,7 @@ def _paired_options(p: argparse.ArgumentParser) -> None:
 
 def resolve_model(spec: str) -> tuple[Any, str, tuple[str, ...]]:
     """The model named by ``spec``: a shipped name or ``module:attr[()]``."""
-    from equilens.probes._models import TextModel, smollm2_scorer, text_models
+    from equilens.probes import TextModel, smollm2_scorer, text_models
 
     if Path(spec).suffix.lower() in (".yaml", ".yml", ".json") and Path(spec).is_file():
         return _adapter_from_file(Path(spec)), spec, ()
@@ -212,87 +207,6 @@ def _read_texts(path: str, column: str) -> list[str]:
         raise InvalidInputError(f"Cannot read --texts {p}: {exc}") from None
 
 
-def _fmt(x: float | None, spec: str = ".3f") -> str:
-    return "-" if x is None else format(x, spec)
-
-
-def _label(mapping: dict[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in mapping.items()) or "overall"
-
-
-def _console() -> Console:
-    return terminal(highlight=True, width=None if sys.stdout.isatty() else 200)
-
-
-def print_probe_summary(log: AuditLog, pairs: list[Any], failures: list[Any], show: int) -> None:
-    """Comparisons with adjusted p-values, then the most-changed pairs verbatim (escaped)."""
-    console = _console()
-    level = round(log.confidence_level * 100)
-    table = Table(title=f"Paired comparisons (difference [{level}% CI], Holm-adjusted p)")
-    for col in (
-        "metric",
-        "group",
-        "reference",
-        "n",
-        "value",
-        "ref",
-        "difference",
-        "test",
-        "p_holm",
-        "conclusion",
-    ):
-        table.add_column(col)
-    for c in log.comparisons:
-        ci = (
-            f"{_fmt(c.difference, '+.3f')} [{_fmt(c.difference_ci_low, '+.3f')}, "
-            f"{_fmt(c.difference_ci_high, '+.3f')}]"
-        )
-        table.add_row(
-            c.metric,
-            plain(_label(c.slice)),
-            plain(_label(c.reference)),
-            str(c.n),
-            _fmt(c.value),
-            _fmt(c.reference_value),
-            ci,
-            c.test,
-            fmt_p(c.p_holm, "-"),
-            c.conclusion,
-        )
-    console.print(table)
-    extra = [r for r in log.results if r.metric not in ("mean_score", "positive_rate")]
-    if extra:
-        t2 = Table(title=f"Per-group metrics (value [{level}% CI])")
-        for col in ("metric", "group", "n", "value"):
-            t2.add_column(col)
-        for r in extra:
-            t2.add_row(
-                r.metric,
-                plain(_label(r.slice)),
-                str(r.n),
-                f"{_fmt(r.value)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]",
-            )
-        console.print(t2)
-    if pairs and show > 0:
-        top = sorted(pairs, key=lambda p: abs(p.shift), reverse=True)[:show]
-        t3 = Table(title=f"Most-changed pairs (top {len(top)} of {len(pairs)} by |shift|)")
-        for col in ("reference text", "text", "ref score", "score", "shift"):
-            t3.add_column(col, overflow="fold")
-        for p in top:
-            t3.add_row(
-                plain(p.reference_text),
-                plain(p.text),
-                f"{p.reference_score:.3f}",
-                f"{p.score:.3f}",
-                f"{p.shift:+.3f}",
-            )
-        console.print(t3)
-    if failures:
-        console.print(f"The model failed on {len(failures)} inputs (see failures.jsonl); first:")
-        for f in failures[:5]:
-            console.print(plain(f"  {f}"))
-
-
 def _top_k(value: int) -> int:
     if value < 0:
         raise InvalidParameterError(f"--top-k must be >= 0, got {value}")
@@ -304,7 +218,7 @@ def _out_dir(out: str) -> Path:
 
 
 def _write_failures(out: Path, failures: list[Any]) -> Path:
-    from equilens.probes._run import write_jsonl
+    from equilens.probes import write_jsonl
 
     return write_jsonl(ensure_dir(out, "--out") / "failures.jsonl", failures)
 
@@ -313,7 +227,7 @@ def _write_failures(out: Path, failures: list[Any]) -> Path:
 def _all_failed_report(out: Path) -> Iterator[None]:
     """A probe whose every input failed measured nothing: write ``failures.jsonl`` (no audit
     log, so nothing can be gated) and exit 2 with one line naming it."""
-    from equilens.probes._run import AllInputsFailedError
+    from equilens.probes import AllInputsFailedError
 
     try:
         yield
@@ -323,8 +237,7 @@ def _all_failed_report(out: Path) -> Iterator[None]:
 
 
 def _run_paired(args: argparse.Namespace, kind: str) -> int:
-    from equilens.probes._run import probe_texts, run_counterfactual, run_identity
-    from equilens.probes._swap import gender_swapper
+    from equilens.probes import gender_swapper, probe_texts, run_counterfactual, run_identity
 
     out = _out_dir(args.out)
     model, name, pkgs = resolve_model(args.model)
@@ -369,7 +282,7 @@ def run_identity_cmd(args: argparse.Namespace) -> int:
 
 def run_stereotype_cmd(args: argparse.Namespace) -> int:
     """Run ``equilens probe stereotype``."""
-    from equilens.probes._benchmarks import run_stereotype
+    from equilens.probes import run_stereotype
 
     out = _out_dir(args.out)
     if args.limit < 0:
@@ -403,9 +316,7 @@ def run_stereotype_cmd(args: argparse.Namespace) -> int:
 
 def run_list_cmd(args: argparse.Namespace) -> int:
     """Run ``equilens probe list``."""
-    from equilens.probes._benchmarks import BENCHMARKS
-    from equilens.probes._models import text_models
-    from equilens.probes._suite import list_suites
+    from equilens.probes import BENCHMARKS, list_suites, text_models
 
     sys.stdout.write("suites:      " + ", ".join(list_suites()) + "\n")
     sys.stdout.write("models:      " + ", ".join([*text_models.names(), "smollm2"]) + "\n")

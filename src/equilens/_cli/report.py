@@ -9,7 +9,7 @@ from typing import Any
 
 from equilens._cli._options import output_dir
 from equilens.report import write_report
-from equilens.results._log import read_log
+from equilens.results import read_log
 
 
 def register(sub: Any) -> None:

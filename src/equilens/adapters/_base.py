@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from equilens._checks import check_int
 from equilens._redact import redact
 from equilens._version import __version__
 from equilens.exceptions import InvalidInputError, InvalidParameterError
@@ -108,12 +109,7 @@ class PickleLoadWarning(UserWarning):
 # --- settings and description ------------------------------------------------------------------
 
 
-def _check_int(name: str, value: object, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise InvalidParameterError(
-            f"The '{name}' parameter of GenerationSettings must be an int in the range "
-            f"[{low}, inf). Got {value!r} instead."
-        )
+_SETTINGS = "GenerationSettings"
 
 
 @dataclass(frozen=True)
@@ -145,8 +141,9 @@ class GenerationSettings:
     system_prompt: str | None = None
 
     def __post_init__(self) -> None:
-        _check_int("max_new_tokens", self.max_new_tokens, 1)
-        _check_int("seed", self.seed, 0)
+        for name in ("max_new_tokens", "seed"):
+            low = 1 if name == "max_new_tokens" else 0
+            object.__setattr__(self, name, check_int(name, getattr(self, name), low, _SETTINGS))
         for name, value, high in (
             ("temperature", self.temperature, 100.0),
             ("top_p", self.top_p, 1.0),

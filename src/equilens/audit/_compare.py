@@ -32,7 +32,7 @@ from equilens.audit._intervals import draw_interval
 from equilens.metrics._evaluated import Evaluated
 from equilens.metrics._scores import auc_difference_test
 from equilens.metrics._spec import MetricSpec
-from equilens.results._log import Comparison
+from equilens.results._log import Comparison, RankTest
 from equilens.slicing._plan import Family, SlicePlan
 from equilens.stats._corrections import benjamini_hochberg, holm
 from equilens.stats._intervals import (
@@ -40,10 +40,22 @@ from equilens.stats._intervals import (
     newcombe_difference_interval,
     ratio_interval,
 )
+from equilens.stats._means import (
+    hedges_g,
+    log_ratio_interval,
+    mean_minimum_detectable_difference,
+    welch_test,
+)
 from equilens.stats._power import _standardised_shift, minimum_detectable_difference
+from equilens.stats._ranksum import mann_whitney_from_hist
 from equilens.stats._significance import cohens_h, odds_ratio, two_proportion_test
 
 FloatArray = NDArray[np.float64]
+
+#: Test name of the comparison of two means or ratios of sums (``Evaluated.se`` / ``df``).
+WELCH_TEST = "welch-t"
+#: Test name of the rank test beside it (descriptive, not in the family).
+RANK_TEST = "mann-whitney"
 
 #: Test name of the ROC-AUC comparison (:func:`~equilens.metrics._scores.auc_difference_test`).
 AUC_TEST = "auc-score-z"
@@ -60,8 +72,8 @@ def complement_of(spec: MetricSpec, earlier: Sequence[MetricSpec]) -> MetricSpec
     ``p`` and ``1 - p`` of one 2x2 table (TPR and FNR, TNR and FPR, accuracy and error): the
     same chi-square or Fisher test.
     """
-    if spec.kind != "proportion":
-        return None
+    if spec.kind != "proportion" or not spec.denominator:
+        return None  # a proportion without confusion cells (multiclass) repeats no other test
     for other in earlier:
         if other.kind != "proportion" or set(other.denominator) != set(spec.denominator):
             continue
@@ -114,6 +126,7 @@ def comparison_rows(
         if small is not None and row["status"] == "ok":
             row.update(status="insufficient_evidence", reason=f"{small}: no test")
             row.update(p_value=None, statistic=None, test="none", reference_correction=None)
+            row.update(rank_test=None)
         row["in_family"] = row["derived_from"] is None and row["p_value"] is not None
     in_family = [r for r in raw if r["in_family"]]
     pvals = np.array([r["p_value"] for r in in_family], dtype=np.float64)
@@ -125,8 +138,8 @@ def comparison_rows(
     for row in raw:
         source = primary.get(_key(row, row["derived_from"])) if row["derived_from"] else None
         _conclude(row, source, alpha, underpowered_gap)
-        for k in ("_g", "_r", "_small"):
-            row.pop(k)
+        for k in ("_g", "_r", "_small", "_mdd_sd"):
+            row.pop(k, None)
         out.append(Comparison(**row))
     excluded = sum(
         1
@@ -182,6 +195,18 @@ def _conclude(
         row["conclusion"] = "insufficient_evidence"
     elif row["p_holm"] is not None and row["p_holm"] < alpha:
         row["conclusion"] = "difference_detected"
+    elif (mdd_sd := row.get("_mdd_sd")) is not None:
+        # Means and ratios: the gap is read in standard deviations of the per-unit values
+        # (a regression error in dollars has no natural absolute gap of 0.1).
+        if mdd_sd > underpowered_gap:
+            row["conclusion"] = "insufficient_evidence"
+            row["reason"] = row["reason"] or (
+                f"no difference detected, but the test could not reliably detect a gap of "
+                f"{underpowered_gap:g} standard deviations (minimum detectable difference "
+                f"{row['minimum_detectable_difference']:.4g}, {mdd_sd:.3f} standard deviations)"
+            )
+        else:
+            row["conclusion"] = "no_difference_detected"
     elif (mdd := row.get("minimum_detectable_difference")) is None or mdd > underpowered_gap:
         row["conclusion"] = "insufficient_evidence"
         row["reason"] = row["reason"] or (
@@ -254,6 +279,9 @@ def _family_metric(
     ci_method = "none"
     small: list[str | None] = [None] * g.shape[0]
     degenerate_reason = ""
+    effect_name: str | None = None
+    effect, mdd_sd = nan, nan
+    ranks: list[RankTest | None] = [None] * g.shape[0]
     if ev.successes is not None and ev.trials is not None:
         x1, n1 = ev.successes[g], ev.trials[g]
         x2, n2 = ev.successes[r], ev.trials[r]
@@ -285,6 +313,19 @@ def _family_metric(
             f"the null variance of the {ev.spec.name} difference is zero (the pooled group and "
             "reference separate perfectly, or a class is absent): no test exists"
         )
+    elif ev.se is not None and ev.df is not None:
+        stat, p, mdd, d_lo, d_hi, r_lo, r_hi, effect, mdd_sd = _mean_branch(ev, g, r, alpha)
+        effect_name = "hedges_g" if ev.sd is not None else None
+        tests = np.where(np.isfinite(p), WELCH_TEST, "none").astype(object)
+        ci_method = "welch-t (difference), log-scale delta method (ratio)"
+        if interval_method == "bootstrap" and ev.draws is not None:
+            ci_method = "none"  # the draws' percentile intervals below; Welch's test stays
+        degenerate_reason = (
+            f"the standard error of {ev.spec.name} is zero or undefined in the group or its "
+            "reference (fewer than two units, or every unit has the same value): no test"
+        )
+        if ev.value_hist is not None:
+            ranks = _rank_tests(ev.value_hist, g, r, ev.rank_values or "value")
     if ci_method == "none" and ev.draws is not None:
         dd = ev.draws[:, g] - ev.draws[:, r]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -334,9 +375,62 @@ def _family_metric(
                 "minimum_detectable_difference": _f(mdd[k]),
                 "status": status,
                 "reason": reason,
+                "effect_size_name": effect_name if np.isfinite(effect[k]) else None,
+                "effect_size": _f(effect[k]),
+                "rank_test": ranks[k] if defined else None,
+                "_mdd_sd": _f(mdd_sd[k]) if effect_name is not None else None,
             }
         )
     return rows
+
+
+def _mean_branch(
+    ev: Evaluated, g: NDArray[np.int64], r: NDArray[np.int64], alpha: float
+) -> tuple[FloatArray, ...]:
+    """Welch's test, t interval, log-ratio interval, Hedges' g and MDD of means or ratios.
+
+    The minimum detectable difference is also returned in standard deviations of the
+    per-unit values (``sd``), which the conclusion compares with ``underpowered_gap``.
+    """
+    assert ev.se is not None and ev.df is not None
+    v1, v2 = ev.value[g], ev.value[r]
+    se1, se2, df1, df2 = ev.se[g], ev.se[r], ev.df[g], ev.df[r]
+    stat, p, df, d_lo, d_hi = welch_test(v1, se1, df1, v2, se2, df2, alpha)
+    # A zero standard error on either side is not precision (a group of 30 whose values are
+    # all 1 is compatible with a rate of 0.9): no test, no interval.
+    flat = ~((se1 > 0) & (se2 > 0))
+    stat, p = np.where(flat, np.nan, stat), np.where(flat, np.nan, p)
+    d_lo, d_hi = np.where(flat, np.nan, d_lo), np.where(flat, np.nan, d_hi)
+    r_lo, r_hi = log_ratio_interval(v1, se1, df1, v2, se2, df2, alpha)
+    mdd = mean_minimum_detectable_difference(se1, se2, df, alpha)
+    nan = np.full(g.shape, np.nan)
+    effect, mdd_sd = nan, nan
+    if ev.sd is not None and ev.units is not None:
+        n1, n2 = ev.units[g], ev.units[r]
+        effect = hedges_g(v1, ev.sd[g], n1, v2, ev.sd[r], n2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pooled = np.sqrt(((n1 - 1) * ev.sd[g] ** 2 + (n2 - 1) * ev.sd[r] ** 2) / (n1 + n2 - 2))
+            mdd_sd = np.where(pooled > 0, mdd / pooled, np.nan)
+    return stat, p, mdd, d_lo, d_hi, r_lo, r_hi, effect, mdd_sd
+
+
+def _rank_tests(
+    hist: FloatArray, g: NDArray[np.int64], r: NDArray[np.int64], values: str
+) -> list[RankTest | None]:
+    """Mann-Whitney of each group's per-unit values against its reference's (descriptive)."""
+    u, p, ps = mann_whitney_from_hist(hist[g], hist[r])
+    return [
+        RankTest(
+            test=RANK_TEST,
+            statistic=_f(u[k]),
+            p_value=_f(p[k]),
+            probability_of_superiority=_f(ps[k]),
+            values=values,
+        )
+        if np.isfinite(ps[k])
+        else None
+        for k in range(g.shape[0])
+    ]
 
 
 def _count(x: float) -> str:

@@ -15,16 +15,15 @@ from numpy.typing import NDArray
 
 from equilens.audit._compare import reference_choice_correction
 from equilens.audit._criteria_intervals import criterion_bounds
-from equilens.metrics._evaluated import Evaluated
-from equilens.metrics._spec import CriterionSpec
-from equilens.results._log import Disparity
-from equilens.slicing._plan import Family, SlicePlan
+from equilens.metrics import CriterionSpec, Evaluated
+from equilens.results import Disparity
+from equilens.slicing import Family, SlicePlan
 
 FloatArray = NDArray[np.float64]
 METHODS = ("between_groups", "to_overall", "to_reference")
 
 
-def _stat(
+def criterion_statistic(
     vals: FloatArray, overall: FloatArray, ref: FloatArray, statistic: str, method: str
 ) -> FloatArray:
     """Disparity over the last axis of ``vals`` (groups); leading axes are draws."""
@@ -45,7 +44,7 @@ def _stat(
         return np.asarray(ratio.min(axis=-1), dtype=np.float64)
 
 
-def _worst(
+def worst_positions(
     vals: FloatArray, overall: float, ref: float, statistic: str, method: str
 ) -> tuple[int, int | None]:
     """Positions of the groups that set the point estimate (second is None for a comparator)."""
@@ -122,7 +121,7 @@ def _one(
     for ev in bases:
         vals = ev.value[included]
         point = float(
-            _stat(
+            criterion_statistic(
                 vals[None, :],
                 ev.value[0:1],
                 ev.value[fam.reference : fam.reference + 1],
@@ -135,7 +134,7 @@ def _one(
             point > best_point if spec.statistic == "difference" else point < best_point
         ):
             best_point = point
-            i, j = _worst(
+            i, j = worst_positions(
                 vals, float(ev.value[0]), float(ev.value[fam.reference]), spec.statistic, method
             )
             worst_groups = [plan.slices[int(included[i])].mapping]
@@ -164,9 +163,9 @@ def _one(
         if correction is not None:
             ci_method = f"{ci_method}, level 1 - alpha/{scale} ({correction})"
     four_fifths: Literal["pass", "fail"] | None = None
-    if spec.name == "disparate_impact_ratio" or (
-        spec.statistic == "ratio" and spec.base_metrics == ("selection_rate",)
-    ):
+    # Every ratio of selection rates (disparate impact, demographic parity ratio) is read
+    # against the four-fifths rule.
+    if spec.statistic == "ratio" and spec.base_metrics == ("selection_rate",):
         four_fifths = "pass" if value >= 0.8 else "fail"
     return Disparity(
         **base,  # type: ignore[arg-type]

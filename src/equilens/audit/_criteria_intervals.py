@@ -26,18 +26,16 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from equilens.metrics._evaluated import Evaluated
-from equilens.stats._intervals import (
+from equilens.metrics import Evaluated
+from equilens.stats import (
     SMALL_N_THRESHOLD,
-    mover_difference_interval,
-    proportion_interval,
-    ratio_interval,
-)
-from equilens.stats._simultaneous import (
     box_gap_bounds,
     box_ratio_bounds,
+    mover_difference_interval,
     pair_gap_bounds,
     pair_ratio_bounds,
+    proportion_interval,
+    ratio_interval,
 )
 
 FloatArray = NDArray[np.float64]

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from equilens.metrics._evaluated import Evaluated
-from equilens.results._log import MetricResult
-from equilens.slicing._plan import SlicePlan
+from equilens.metrics import Evaluated
+from equilens.results import MetricResult
+from equilens.slicing import SlicePlan
 
 
 def result_rows(

@@ -23,7 +23,13 @@ from equilens.cards._claims import (
     check_claims,
     load_claims,
 )
-from equilens.cards._claims_report import write_claims
+from equilens.cards._claims_report import (
+    claimed_text,
+    measured_text,
+    p_text,
+    summary_line,
+    write_claims,
+)
 from equilens.cards._datasheet import (
     Datasheet,
     build_datasheet,
@@ -45,14 +51,18 @@ __all__ = [
     "build_datasheet",
     "check_claim",
     "check_claims",
+    "claimed_text",
     "load_claims",
     "load_meta",
     "load_table",
+    "measured_text",
     "model_index",
+    "p_text",
     "render_card_html",
     "render_card_markdown",
     "render_datasheet_html",
     "render_datasheet_markdown",
+    "summary_line",
     "write_claims",
     "write_datasheet",
     "write_model_card",

@@ -26,20 +26,26 @@ from equilens._text import md_escape
 from equilens.cards._meta import CardMeta
 from equilens.cards._names import EQUILENS_TO_HF
 from equilens.cards._page import badge, page, table, unstated, write_text
-from equilens.metrics._spec import metrics as metric_registry
-from equilens.policy._decision import GateDecision
-from equilens.report import headline_columns
-from equilens.report._content import (
+from equilens.metrics import metrics as metric_registry
+from equilens.policy import GateDecision
+from equilens.report import (
     CONCLUSION_LABELS,
+    DotColumn,
     ReportContent,
     criterion_description,
+    dot_label_width,
+    dot_matrix,
+    dot_rows,
     effect_size,
+    esc,
     family_label,
     fmt_diff,
     fmt_diff_interval,
     fmt_interval,
     fmt_number,
     fmt_value,
+    headline_columns,
+    impossibility_note,
     is_bounded,
     is_share,
     metric_label,
@@ -47,11 +53,10 @@ from equilens.report._content import (
     plain,
     slice_key,
     slice_text,
+    value_cell,
 )
-from equilens.report._html import _dot_rows, _impossibility, _value_cell
-from equilens.report._svg import DotColumn, dot_label_width, dot_matrix, esc
-from equilens.results._log import AuditLog, Comparison, MetricResult
-from equilens.stats._intervals import newcombe_difference_interval
+from equilens.results import AuditLog, Comparison, MetricResult
+from equilens.stats import newcombe_difference_interval
 
 #: Metrics written per group into the model-index front matter.
 FRONT_MATTER_GROUP_METRICS: tuple[str, ...] = (
@@ -886,7 +891,7 @@ def render_card_html(
         '<section id="caveats"><h2>Caveats and limitations</h2><ul class="evidence">'
         + "".join(f"<li>{esc(x)}</li>" for x in _caveats(c, meta))
         + "</ul>"
-        + (_impossibility(c) if log.task == "binary" else "")
+        + (impossibility_note(c) if log.task == "binary" else "")
         + "<h3>Ethical considerations</h3>"
         + _html_list(meta.ethical_considerations)
         + "</section>"
@@ -946,7 +951,7 @@ def _html_metrics(c: ReportContent) -> str:
     if keys:
         columns = [DotColumn(metric_short(m), is_share(m), is_bounded(m)) for m in keys]
         width = max(
-            (dot_label_width(_dot_rows(c, f, keys)) for f in c.single_families), default=None
+            (dot_label_width(dot_rows(c, f, keys)) for f in c.single_families), default=None
         )
         out.append(
             f"<h3>By group ({level}% CI)</h3><p>Dots are point estimates with interval whiskers; "
@@ -960,7 +965,7 @@ def _html_metrics(c: ReportContent) -> str:
                 + dot_matrix(
                     f"Key metrics by {family_label(fam.features)}",
                     columns,
-                    _dot_rows(c, fam, keys),
+                    dot_rows(c, fam, keys),
                     width,
                 )
                 + "</div></figure>"
@@ -970,7 +975,7 @@ def _html_metrics(c: ReportContent) -> str:
         for fam_label, g in _group_rows(c):
             n = c.n(g)
             ev = _evidence(c, g)
-            cells = "".join(_value_cell(m, c.result(m, g)) for m in keys)
+            cells = "".join(value_cell(m, c.result(m, g)) for m in keys)
             body.append(
                 f"<tr><td>{esc(fam_label)}</td><td>{esc(slice_text(g))}</td>"
                 f'<td class="r">{esc("–" if n is None else f"{n:,}")}</td>'

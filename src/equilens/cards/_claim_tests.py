@@ -25,7 +25,7 @@ from statistics import NormalDist
 import numpy as np
 from scipy import stats
 
-from equilens.stats._corrections import holm
+from equilens.stats import holm
 
 __all__ = ["claim_p_value", "holm_adjust"]
 

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from equilens.metrics._spec import criteria
+from equilens.metrics import criteria
 
 #: Comparators as written -> the three the check knows (strict ones read as inclusive).
 COMPARATORS: dict[str, str] = {

@@ -40,8 +40,7 @@ from equilens.cards._claim_tests import claim_p_value, holm_adjust
 from equilens.cards._claim_values import COMPARATORS, parse_value, unit_scale, written_text
 from equilens.cards._names import greater_is_better, is_bounded, resolve_metric
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.results import base_name
-from equilens.results._log import AuditLog
+from equilens.results import AuditLog, base_name
 
 Verdict = Literal[
     "supported", "consistent", "contradicted", "insufficient_evidence", "not_measured"

@@ -26,9 +26,8 @@ from equilens._text import md_escape
 from equilens.cards._page import page, table, unstated, write_text
 from equilens.data import MISSING_LABEL, group_label
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.report._content import fmt_interval, fmt_value
-from equilens.report._svg import Dot, DotColumn, DotRow, dot_matrix, esc
-from equilens.stats._intervals import wilson_interval
+from equilens.report import Dot, DotColumn, DotRow, dot_matrix, esc, fmt_interval, fmt_value
+from equilens.stats import wilson_interval
 
 #: Shipped data sets a datasheet can be built for by name.
 SHIPPED = ("compas", "german_credit", "adult")

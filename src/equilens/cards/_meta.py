@@ -11,9 +11,8 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from equilens._yaml import parse_yaml
+from equilens._yaml import parse_yaml, validation_message
 from equilens.exceptions import InvalidInputError
-from equilens.spec._load import validation_message
 
 
 def _as_list(value: Any) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from equilens.metrics._spec import criteria, metrics
+from equilens.metrics import criteria, metrics
 from equilens.results import (
     base_name,
     is_unit_metric,

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from equilens._files import write_text_atomic
-from equilens.report._html import _CSS, _JS
-from equilens.report._svg import esc
+from equilens.report import CSS, JS, esc
 
 #: Styles the cards add to the report's: verdict badges and "not stated" markers.
 _EXTRA_CSS = """
@@ -93,12 +92,12 @@ def page(
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="generator" content="equilens">'
-        f"<title>{esc(title)}</title><style>{_CSS}{_EXTRA_CSS}</style></head><body>"
+        f"<title>{esc(title)}</title><style>{CSS}{_EXTRA_CSS}</style></head><body>"
         f'<header class="top"><div class="wrap"><div class="eyebrow">{esc(eyebrow)}</div>'
         f'<h1>{esc(title)}</h1><p class="meta">{spans}</p></div></header>'
         f'<nav class="toc"><div class="wrap">{links}</div></nav>'
         f"<main>{body}<footer>{esc(footer)}</footer></main>"
-        f'<script id="equilens-report-js">{_JS}</script></body></html>\n'
+        f'<script id="equilens-report-js">{JS}</script></body></html>\n'
     )
 
 

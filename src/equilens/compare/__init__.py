@@ -5,7 +5,7 @@
 >>> print("\\n".join(result.headline))  # doctest: +SKIP
 """
 
-from equilens.compare._api import compare, compare_logs, compare_predictions
+from equilens.compare._api import check_ids, compare, compare_logs, compare_predictions, read_frame
 from equilens.compare._model import (
     COMPARISON_FORMAT_VERSION,
     DataCheck,
@@ -14,7 +14,18 @@ from equilens.compare._model import (
     RunComparison,
     RunRef,
 )
-from equilens.compare._render import read_comparison, render_html, render_markdown
+from equilens.compare._render import (
+    change_text,
+    conclusion_text,
+    group_label,
+    intervals_note,
+    read_comparison,
+    render_html,
+    render_markdown,
+    shown_disparities,
+    shown_metrics,
+    value_text,
+)
 
 __all__ = [
     "COMPARISON_FORMAT_VERSION",
@@ -23,10 +34,19 @@ __all__ = [
     "MetricChange",
     "RunComparison",
     "RunRef",
+    "change_text",
+    "check_ids",
     "compare",
     "compare_logs",
     "compare_predictions",
+    "conclusion_text",
+    "group_label",
+    "intervals_note",
     "read_comparison",
+    "read_frame",
     "render_html",
     "render_markdown",
+    "shown_disparities",
+    "shown_metrics",
+    "value_text",
 ]

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from equilens._checks import check_confidence_level, check_int
 from equilens.compare._finish import finish, headline, regressions
 from equilens.compare._model import DataCheck, RunComparison, RunRef
 from equilens.compare._paired import (
@@ -20,14 +21,12 @@ from equilens.compare._paired import (
     disparity_rows,
 )
 from equilens.compare._unpaired import unpaired_rows
-from equilens.data import BinSpec, prepare_inputs
-from equilens.data._types import AuditInputs
-from equilens.engines._numpy import compute_cell_stats
+from equilens.data import AuditInputs, BinSpec, prepare_inputs
+from equilens.engines import compute_cell_stats
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.metrics._spec import metrics as metric_registry
-from equilens.results import base_name, task_metric_names
-from equilens.results._log import AuditLog, read_log
-from equilens.slicing._plan import SlicePlan, build_plan, resolve_intersections
+from equilens.metrics import metrics as metric_registry
+from equilens.results import AuditLog, base_name, read_log, task_metric_names
+from equilens.slicing import SlicePlan, build_plan, resolve_intersections
 
 METHODS = ("between_groups", "to_overall", "to_reference")
 DEFAULT_METHODS: tuple[str, ...] = ("between_groups",)
@@ -35,15 +34,6 @@ DEFAULT_METHODS: tuple[str, ...] = ("between_groups",)
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _check_int(name: str, value: object, low: int, func: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or int(value) < low:
-        raise InvalidParameterError(
-            f"The '{name}' parameter of {func} must be an int in the range [{low}, inf). "
-            f"Got {value!r} instead."
-        )
-    return int(value)
 
 
 def _check_methods(methods: Sequence[str], func: str) -> tuple[str, ...]:
@@ -287,7 +277,7 @@ def compare_logs(
     )
 
 
-def _read_frame(path: str | Path) -> Any:
+def read_frame(path: str | Path) -> Any:
     import pandas as pd
 
     p = Path(path)
@@ -431,21 +421,17 @@ def compare_predictions(
     func = "compare_predictions"
     names = _check_labels(labels, func)
     methods = _check_methods(disparity_methods, func)
-    min_group_size = _check_int("min_group_size", min_group_size, 1, func)
-    min_class_count = _check_int("min_class_count", min_class_count, 2, func)
-    bootstrap = _check_int("bootstrap", bootstrap, 0, func)
-    seed = _check_int("seed", seed, 0, func)
-    if not isinstance(confidence_level, float | int) or not 0.5 <= float(confidence_level) < 1:
-        raise InvalidParameterError(
-            f"The 'confidence_level' parameter of {func} must be a float in the range "
-            f"[0.5, 1). Got {confidence_level!r} instead."
-        )
+    min_group_size = check_int("min_group_size", min_group_size, 1, func)
+    min_class_count = check_int("min_class_count", min_class_count, 2, func)
+    bootstrap = check_int("bootstrap", bootstrap, 0, func)
+    seed = check_int("seed", seed, 0, func)
+    check_confidence_level(confidence_level, func)
     if (base_score is None) != (candidate_score is None):
         raise InvalidParameterError(
             f"Pass both 'base_score' and 'candidate_score' to {func}, or neither."
         )
     if isinstance(data, str | Path):
-        data = _read_frame(data)
+        data = read_frame(data)
     if ids is not None:
         if isinstance(ids, str) and data is None:
             raise InvalidParameterError(
@@ -756,7 +742,7 @@ def compare(
         )
     warnings = check_compatible(b, c)
     if isinstance(data, str | Path):
-        data = _read_frame(data)
+        data = read_frame(data)
     resolved = b.spec_resolved
     y_col = y_true if y_true is not None else resolved.get("columns", {}).get("y_true")
     if y_col is None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from equilens._pvalue import fmt_p
 from equilens.compare._model import DisparityChange, MetricChange
-from equilens.stats._corrections import benjamini_hochberg, holm
+from equilens.stats import benjamini_hochberg, holm
 
 #: Metrics tried, in order, for the performance half of the headline.
 HEADLINE_METRICS = ("roc_auc_score", "balanced_accuracy_score", "accuracy_score")

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from equilens._version import __version__
-from equilens.results._log import Number, Status, _Model
+from equilens.results import LogModel, Number, Status
 
 #: Version of the comparison format written by this release.
 COMPARISON_FORMAT_VERSION = "1.2"
@@ -20,7 +20,7 @@ Conclusion = Literal["change_detected", "no_change_detected", "insufficient_evid
 Design = Literal["paired", "unpaired"]
 
 
-class RunRef(_Model):
+class RunRef(LogModel):
     """Which run is compared: a label and what the audit log says about it."""
 
     label: str
@@ -34,7 +34,7 @@ class RunRef(_Model):
     """The log's model record (adapter, file hash), when the model was run by equilens."""
 
 
-class DataCheck(_Model):
+class DataCheck(LogModel):
     """Whether the rows behind the comparison are the rows the audit logs describe."""
 
     status: Literal["match", "mismatch", "not_checked", "not_comparable"]
@@ -45,7 +45,7 @@ class DataCheck(_Model):
     """One sentence for reports."""
 
 
-class MetricChange(_Model):
+class MetricChange(LogModel):
     """One metric on one slice: base, candidate and the change candidate - base."""
 
     metric: str
@@ -96,7 +96,7 @@ class MetricChange(_Model):
     conclusion: Conclusion
 
 
-class DisparityChange(_Model):
+class DisparityChange(LogModel):
     """One fairness criterion on one family: base, candidate and the change."""
 
     criterion: str
@@ -143,7 +143,7 @@ class DisparityChange(_Model):
     conclusion: Conclusion
 
 
-class RunComparison(_Model):
+class RunComparison(LogModel):
     """Champion (base) against challenger (candidate): changes with intervals and tests."""
 
     format_version: str = COMPARISON_FORMAT_VERSION

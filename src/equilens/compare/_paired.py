@@ -20,9 +20,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from equilens.audit._compare import _correct_for_reference_choice
-from equilens.audit._criteria import _stat, _worst
-from equilens.audit._criteria_intervals import criterion_bounds
+from equilens.audit import (
+    correct_for_reference_choice,
+    criterion_bounds,
+    criterion_statistic,
+    worst_positions,
+)
 from equilens.compare._finish import ADJUST, f
 from equilens.compare._stats import (
     bootstrap_se,
@@ -31,25 +34,31 @@ from equilens.compare._stats import (
     mover_difference,
 )
 from equilens.compare._unpaired import SKIPPED_CRITERIA
-from equilens.data._types import AuditInputs
-from equilens.engines._numpy import cell_codes
-from equilens.metrics._evaluated import Evaluated
-from equilens.metrics._scores import auc_interval
-from equilens.metrics._spec import (
+from equilens.data import AuditInputs
+from equilens.engines import cell_codes
+from equilens.metrics import (
     ALL,
     NEGATIVES,
     POSITIVES,
+    Evaluated,
     MetricSpec,
+    auc_interval,
     criteria,
     evaluate_confusion_metric,
     proportion_parts,
 )
-from equilens.metrics._spec import metrics as metric_registry
-from equilens.slicing._plan import SlicePlan
-from equilens.stats._bootstrap import aggregate_draws, draw_counts, percentile_interval
-from equilens.stats._intervals import _z_two_sided, proportion_interval
-from equilens.stats._paired import tango_interval
-from equilens.stats._significance import mcnemar_test, z_test
+from equilens.metrics import metrics as metric_registry
+from equilens.slicing import SlicePlan
+from equilens.stats import (
+    aggregate_draws,
+    draw_counts,
+    mcnemar_test,
+    percentile_interval,
+    proportion_interval,
+    tango_interval,
+    z_test,
+    z_two_sided,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -104,7 +113,7 @@ def _denominator(spec: MetricSpec, joint: FloatArray) -> FloatArray:
 
 def _normal_at(change: float, se: float) -> Any:
     """``alpha -> change -/+ z_{1-alpha/2} se``: the interval a z test on ``se`` implies."""
-    return lambda a: (change - _z_two_sided(a) * se, change + _z_two_sided(a) * se)
+    return lambda a: (change - z_two_sided(a) * se, change + z_two_sided(a) * se)
 
 
 def _tango_at(more: float, less: float, n: float) -> Any:
@@ -306,7 +315,7 @@ def auc_rows(
     precision (e.g. both scores separate the slice perfectly).
     """
     assert base.y_score is not None and candidate.y_score is not None
-    z = _z_two_sided(alpha)
+    z = z_two_sided(alpha)
     rows = []
     for s, sl in enumerate(plan.slices):
         mask = plan.membership[s][t.cell] > 0
@@ -466,8 +475,10 @@ def _disparity(
         for ev in bases:
             v: FloatArray = getattr(ev, attr)
             vals = v[included]
-            point = float(_stat(vals[None, :], v[0:1], v[ref : ref + 1], statistic, method)[0])
-            i, j = _worst(vals, float(v[0]), float(v[ref]), statistic, method)
+            point = float(
+                criterion_statistic(vals[None, :], v[0:1], v[ref : ref + 1], statistic, method)[0]
+            )
+            i, j = worst_positions(vals, float(v[0]), float(v[ref]), statistic, method)
             g = [plan.slices[int(included[i])].mapping]
             if j is not None:
                 g.append(plan.slices[int(included[j])].mapping)
@@ -547,7 +558,7 @@ def _finish_disparity(row: dict[str, Any], alpha: float) -> dict[str, Any]:
         return result
     rows: list[dict[str, Any]] = [{"p_value": f(raw[7])}]
     if row["method"] == "to_reference" and fam is not None:
-        _correct_for_reference_choice(rows, fam, one_group=False)
+        correct_for_reference_choice(rows, fam, one_group=False)
     scale = 1
     if rows[0].get("reference_correction") is not None:
         assert fam is not None

@@ -21,12 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from equilens.stats._intervals import (
-    _as_float_arrays,
-    _z_two_sided,
-    mover_difference_interval,
-)
-from equilens.stats._significance import z_test
+from equilens.stats import as_float_arrays, mover_difference_interval, z_test, z_two_sided
 
 FloatArray = NDArray[np.float64]
 
@@ -75,8 +70,8 @@ def mover_difference(
         excludes 0. NaN where that half-width is 0 and the difference is not (no variance).
         With a zero difference and zero width, p = 1.
     """
-    e1, l1, h1, e2, l2, h2 = _as_float_arrays(est1, lo1, hi1, est2, lo2, hi2)
-    z = _z_two_sided(alpha)
+    e1, l1, h1, e2, l2, h2 = as_float_arrays(est1, lo1, hi1, est2, lo2, hi2)
+    z = z_two_sided(alpha)
     diff = e1 - e2
     with np.errstate(invalid="ignore"):
         lo, hi = mover_difference_interval(e1, l1, h1, e2, l2, h2)
@@ -96,7 +91,7 @@ def widened(
     Each side's half-width is taken as ``z_{1-alpha/2}`` standard errors (the reading of the
     MOVER test) and rescaled to ``z_{1-new_alpha/2}``, keeping the interval's asymmetry.
     """
-    k = _z_two_sided(new_alpha) / _z_two_sided(alpha)
+    k = z_two_sided(new_alpha) / z_two_sided(alpha)
     return estimate - (estimate - lo) * k, estimate + (hi - estimate) * k
 
 

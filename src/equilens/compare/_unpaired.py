@@ -26,14 +26,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from equilens.audit._compare import reference_choice_correction
+from equilens.audit import reference_choice_correction
 from equilens.compare._finish import ADJUST, f
 from equilens.compare._stats import mover_difference, widened
-from equilens.metrics._spec import criteria
-from equilens.results import base_name, task_metric_spec
-from equilens.results._log import AuditLog, Disparity, MetricResult
-from equilens.stats._intervals import newcombe_difference_interval
-from equilens.stats._significance import two_proportion_test
+from equilens.metrics import criteria
+from equilens.results import AuditLog, Disparity, MetricResult, base_name, task_metric_spec
+from equilens.stats import newcombe_difference_interval, two_proportion_test
 
 #: Metrics never compared: a count has no sampling error; the base rate does not depend on
 #: the model; FNR and TNR are 1 - TPR and 1 - FPR (the same tests, counted twice).

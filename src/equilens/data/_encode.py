@@ -506,11 +506,31 @@ def _smallest(values: pa.Array) -> list[LabelValue]:
     return sorted(_py(v) for v in picked)
 
 
-def _too_many(label: str, values: Sequence[object], total: int) -> InvalidInputError:
+#: More distinct values than this, not all integers, look like a continuous target.
+_CONTINUOUS_MIN_VALUES = 20
+
+#: The task hint when a binary label column holds three or more classes.
+MULTICLASS_HINT = "for three or more classes use --task multiclass (task='multiclass')"
+
+
+def _too_many(
+    label: str, values: Sequence[object], total: int, continuous: bool = False
+) -> InvalidInputError:
+    hint = MULTICLASS_HINT
+    if continuous:
+        hint += "; for a continuous target use --task regression (task='regression')"
     return InvalidInputError(
         f"{label} has {total} distinct values ({_list_values(values, total)}); binary labels "
-        "need at most two. If it holds scores, pass it as y_score and threshold it for y_pred"
+        f"need at most two: {hint}. If it holds scores, pass it as y_score and threshold it "
+        "for y_pred"
     )
+
+
+def _looks_continuous(distinct: pa.Array, kind: ValueKind) -> bool:
+    """Many distinct numbers, not all integers (a regression target, or scores)."""
+    if kind != "float" or len(distinct) <= _CONTINUOUS_MIN_VALUES:
+        return False
+    return bool(pc.any(pc.not_equal(distinct, pc.floor(distinct))).as_py())
 
 
 def _missing_error(label: str, mask: NDArray[np.bool_]) -> InvalidInputError:
@@ -546,7 +566,8 @@ def label_column(col: pa.ChunkedArray, label: str) -> LabelColumn:
             return LabelColumn(col, label, kind, (lo, hi), None)
     distinct = pc.unique(col)
     if len(distinct) > 2:
-        raise _too_many(label, _smallest(distinct), len(distinct))
+        continuous = _looks_continuous(distinct, kind)
+        raise _too_many(label, _smallest(distinct), len(distinct), continuous)
     values = tuple(sorted(_py(v) for v in distinct))
     return LabelColumn(col, label, kind, values, None)
 

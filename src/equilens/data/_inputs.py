@@ -18,6 +18,7 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from equilens.data._encode import (
+    MULTICLASS_HINT,
     LabelColumn,
     ValueKind,
     encode_binned,
@@ -301,6 +302,7 @@ def _resolve_positive(
             raise InvalidInputError(
                 f"Cannot tell which label is positive: {yt.label} and {yp.label} hold the "
                 f"values {_show(union)}. Pass positive_label=... (CLI: --positive-label)"
+                + (f"; {MULTICLASS_HINT}" if len(union) > 2 else "")
             )
         pos = _ZERO_ONE.get(yt.kind, (0, 1))[1]
     else:
@@ -328,6 +330,7 @@ def _resolve_positive(
         raise InvalidInputError(
             f"{yp.label} has values not found in y_true or the positive label "
             f"({_show(sorted(allowed))}): {_show(bad)}"
+            + (f"; {MULTICLASS_HINT}" if len(union) > 2 else "")
         )
     seen = list(yt.values)  # plus the y_pred values, typed like y_true
     for a in allowed:

@@ -52,7 +52,7 @@ class Loaded:
     """Whether the Arrow buffers may alias the caller's memory (then arrays are copied)."""
 
 
-def _first_line(exc: BaseException, limit: int = 200) -> str:
+def first_line(exc: BaseException, limit: int = 200) -> str:
     text = str(exc).strip().splitlines()
     line = text[0] if text else type(exc).__name__
     return line if len(line) <= limit else line[: limit - 3] + "..."
@@ -65,7 +65,7 @@ def _list_columns(names: Sequence[str]) -> str:
     return shown or "(none)"
 
 
-def _check_present(available: Sequence[str], wanted: Sequence[ColumnRequest], where: str) -> None:
+def check_present(available: Sequence[str], wanted: Sequence[ColumnRequest], where: str) -> None:
     """Raise if a wanted column is absent or ambiguous (appears twice) in ``available``."""
     counts: dict[str, int] = {}
     for name in available:
@@ -96,7 +96,7 @@ def _as_chunked(arr: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _conversion_error(label: str, exc: BaseException) -> InvalidInputError:
     return InvalidInputError(
-        f"{label} cannot be converted to a typed column ({_first_line(exc)}); "
+        f"{label} cannot be converted to a typed column ({first_line(exc)}); "
         "give it one type, e.g. convert it with .astype(str)"
     )
 
@@ -160,14 +160,14 @@ def check_lengths(columns: Mapping[str, pa.ChunkedArray], labels: Mapping[str, s
 
 
 def _from_arrow_table(table: pa.Table, wanted: Sequence[ColumnRequest], where: str) -> Loaded:
-    _check_present(table.column_names, wanted, where)
+    check_present(table.column_names, wanted, where)
     names = _unique_names(wanted)
     return Loaded({n: table.column(n) for n in names}, table.num_rows, where)
 
 
 def _from_pandas(df: Any, wanted: Sequence[ColumnRequest]) -> Loaded:
     where = "the pandas DataFrame"
-    _check_present(list(df.columns), wanted, where)
+    check_present(list(df.columns), wanted, where)
     out: dict[str, pa.ChunkedArray] = {}
     for req in wanted:
         if req.name in out:
@@ -184,7 +184,7 @@ def _from_pandas(df: Any, wanted: Sequence[ColumnRequest]) -> Loaded:
 def _from_polars(df: Any, wanted: Sequence[ColumnRequest]) -> Loaded:
     where = "the polars DataFrame"
     available = df.collect_schema().names() if hasattr(df, "collect") else list(df.columns)
-    _check_present(available, wanted, where)
+    check_present(available, wanted, where)
     names = _unique_names(wanted)
     selected = df.select(names)
     if hasattr(selected, "collect"):
@@ -195,7 +195,7 @@ def _from_polars(df: Any, wanted: Sequence[ColumnRequest]) -> Loaded:
 def _from_dict(data: Mapping[Any, Any], wanted: Sequence[ColumnRequest]) -> Loaded:
     where = "the data dict"
     available = [k for k in data if isinstance(k, str)]
-    _check_present(available, wanted, where)
+    check_present(available, wanted, where)
     out: dict[str, pa.ChunkedArray] = {}
     labels: dict[str, str] = {}
     for req in wanted:
@@ -206,7 +206,7 @@ def _from_dict(data: Mapping[Any, Any], wanted: Sequence[ColumnRequest]) -> Load
     return Loaded(out, n_rows, where)
 
 
-def _path_kind(path: Path) -> str:
+def path_kind(path: Path) -> str:
     name = path.name.lower()
     if name.endswith(_PARQUET_SUFFIXES):
         return "parquet"
@@ -242,8 +242,8 @@ def _read_parquet(path: Path, wanted: Sequence[ColumnRequest]) -> Loaded:
     try:
         schema = pq.read_schema(path)
     except (pa.ArrowException, OSError) as exc:
-        raise InvalidInputError(f"Could not read {path} as Parquet: {_first_line(exc)}") from exc
-    _check_present(schema.names, wanted, where)
+        raise InvalidInputError(f"Could not read {path} as Parquet: {first_line(exc)}") from exc
+    check_present(schema.names, wanted, where)
     names = _unique_names(wanted)
     stringy = [
         n
@@ -256,17 +256,17 @@ def _read_parquet(path: Path, wanted: Sequence[ColumnRequest]) -> Loaded:
     try:
         table = _parquet_table(path, names, stringy)
     except (pa.ArrowException, OSError) as exc:
-        raise InvalidInputError(f"Could not read {path} as Parquet: {_first_line(exc)}") from exc
+        raise InvalidInputError(f"Could not read {path} as Parquet: {first_line(exc)}") from exc
     return _from_arrow_table(table, wanted, where)
 
 
-def _csv_header(path: Path) -> list[str]:
+def csv_header(path: Path) -> list[str]:
     opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
             header = next(csv.reader(fh), None)
     except (OSError, UnicodeDecodeError, csv.Error, EOFError) as exc:
-        raise InvalidInputError(f"Could not read {path} as CSV: {_first_line(exc)}") from exc
+        raise InvalidInputError(f"Could not read {path} as CSV: {first_line(exc)}") from exc
     if not header or header == [""]:
         raise InvalidInputError(f"File {path} is empty (no header row)")
     return header
@@ -274,8 +274,8 @@ def _csv_header(path: Path) -> list[str]:
 
 def _read_csv(path: Path, wanted: Sequence[ColumnRequest], max_groups: int) -> Loaded:
     where = str(path)
-    header = _csv_header(path)
-    _check_present(header, wanted, where)
+    header = csv_header(path)
+    check_present(header, wanted, where)
     names = _unique_names(wanted)
     convert = pa_csv.ConvertOptions(
         include_columns=names,
@@ -287,7 +287,7 @@ def _read_csv(path: Path, wanted: Sequence[ColumnRequest], max_groups: int) -> L
     try:
         table = pa_csv.read_csv(path, read_options=read, convert_options=convert, memory_pool=POOL)
     except (pa.ArrowException, OSError, EOFError) as exc:
-        raise InvalidInputError(f"Could not read {path} as CSV: {_first_line(exc)}") from exc
+        raise InvalidInputError(f"Could not read {path} as CSV: {first_line(exc)}") from exc
     return _from_arrow_table(table, wanted, where)
 
 
@@ -296,7 +296,7 @@ def _read_file(path: Path, wanted: Sequence[ColumnRequest], max_groups: int) -> 
         raise InvalidInputError(f"File not found: {path}")
     if not path.is_file():
         raise InvalidInputError(f"{path} is not a file; expected a CSV or Parquet file")
-    kind = _path_kind(path)
+    kind = path_kind(path)
     if path.stat().st_size == 0:
         raise InvalidInputError(f"File {path} is empty")
     loaded = (

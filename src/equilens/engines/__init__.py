@@ -8,7 +8,7 @@ rows (see ``docs/design/0002-engines.md``). :func:`compute_statistics` validates
 
 from equilens.engines._base import InputsInfo
 from equilens.engines._duckdb import duckdb_statistics
-from equilens.engines._numpy import compute_cell_stats
+from equilens.engines._numpy import cell_codes, compute_cell_stats
 from equilens.engines._select import (
     AUTO_DUCKDB_MIN_BYTES,
     AUTO_DUCKDB_MIN_ROWS,
@@ -23,6 +23,7 @@ __all__ = [
     "AUTO_DUCKDB_MIN_ROWS",
     "ENGINES",
     "InputsInfo",
+    "cell_codes",
     "choose_engine",
     "compute_cell_stats",
     "compute_statistics",

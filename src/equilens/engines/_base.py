@@ -11,13 +11,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from equilens.data import BinSpec, DataFingerprint, LabelValue
-from equilens.data._inputs import (
-    _check_max_groups,
-    _check_positive_label,
-    _named_columns,
+from equilens.data import (
+    BinSpec,
+    ColumnRequest,
+    DataFingerprint,
+    LabelValue,
+    check_max_groups,
+    check_positive_label,
+    named_columns,
 )
-from equilens.data._sources import ColumnRequest
 
 __all__ = ["ColumnRoles", "InputsInfo", "column_roles"]
 
@@ -103,14 +105,14 @@ def column_roles(
     InvalidParameterError
         With the message :func:`~equilens.data.prepare_inputs` gives for the same argument.
     """
-    max_groups = _check_max_groups(max_groups_per_feature)
-    positive = _check_positive_label(positive_label)
+    max_groups = check_max_groups(max_groups_per_feature)
+    positive = check_positive_label(positive_label)
     given: dict[str, object] = {"y_true": y_true, "y_pred": y_pred}
     if y_score is not None:
         given["y_score"] = y_score
     if sample_weight is not None:
         given["sample_weight"] = sample_weight
-    targets, names = _named_columns(given, sensitive)
+    targets, names = named_columns(given, sensitive)
     return ColumnRoles(
         targets=targets,
         sensitive=tuple(names),

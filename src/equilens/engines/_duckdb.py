@@ -28,8 +28,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from equilens.data import BinSpec
-from equilens.data._sources import _first_line
+from equilens.data import BinSpec, first_line
 from equilens.engines._base import ColumnRoles, InputsInfo, column_roles
 from equilens.engines._files import (
     CSV_NULL_VALUES,
@@ -42,7 +41,7 @@ from equilens.engines._files import resolve_files as _resolve_files
 from equilens.engines._numpy import ScoreModeOption
 from equilens.engines._sql import BackendBase, ColumnInfo, ColumnKind, Dialect, sql_statistics
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.stats._tables import CellStats
+from equilens.stats import CellStats
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "DuckDBDialect", "duckdb_statistics", "is_duckdb_relation"]
 
@@ -176,7 +175,7 @@ class _Backend(BackendBase):
             return self._run(sql).to_arrow_table()
         except duckdb.OutOfMemoryException as exc:
             raise InvalidInputError(
-                f"The duckdb engine ran out of memory on {self._where}: {_first_line(exc)}; "
+                f"The duckdb engine ran out of memory on {self._where}: {first_line(exc)}; "
                 "raise EQUILENS_DUCKDB_MEMORY_LIMIT or free disk space for spilling"
             ) from exc
         except (
@@ -186,7 +185,7 @@ class _Backend(BackendBase):
             duckdb.OutOfRangeException,
         ) as exc:
             raise InvalidInputError(
-                f"The duckdb engine could not read {self._where}: {_first_line(exc)}"
+                f"The duckdb engine could not read {self._where}: {first_line(exc)}"
             ) from exc
 
     def first_index(self, condition: str) -> int | None:
@@ -219,7 +218,7 @@ def _describe(con: Any, where: str, duckdb: Any) -> list[ColumnInfo]:
     try:
         rows = con.sql(f"DESCRIBE {_VIEW}").fetchall()
     except duckdb.Error as exc:
-        raise InvalidInputError(f"Could not read {where}: {_first_line(exc)}") from exc
+        raise InvalidInputError(f"Could not read {where}: {first_line(exc)}") from exc
     return [column_info(str(r[0]), str(r[1])) for r in rows]
 
 
@@ -250,7 +249,7 @@ def _open_files(con: Any, duckdb: Any, files: FileSet, roles: ColumnRoles) -> _B
         con.execute(f"CREATE VIEW {_VIEW} AS SELECT * FROM {source}")
     except duckdb.Error as exc:
         raise InvalidInputError(
-            f"Could not read {files.display} as {fmt}: {_first_line(exc)} ({ENGINE} engine)"
+            f"Could not read {files.display} as {fmt}: {first_line(exc)} ({ENGINE} engine)"
         ) from exc
     columns = _describe(con, f"{files.display} as {fmt} ({ENGINE} engine)", duckdb)
     return _Backend(duckdb, con.sql, where, columns)
@@ -381,7 +380,7 @@ max_groups_per_feature
             con = duckdb.connect(":memory:", config=config)
         except duckdb.Error as exc:
             raise InvalidParameterError(
-                f"The duckdb engine rejected its settings {config}: {_first_line(exc)}"
+                f"The duckdb engine rejected its settings {config}: {first_line(exc)}"
             ) from exc
         try:
             backend = _open(con, duckdb, data, roles)

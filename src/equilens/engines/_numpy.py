@@ -15,7 +15,9 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from equilens.stats._tables import CellStats, FloatArray, ScoreBins
+from equilens.stats import CellStats, ScoreBins
+
+FloatArray = NDArray[np.float64]
 
 #: Exact score bins are used while ``distinct scores x cells`` stays below this many entries.
 EXACT_BUDGET = 4_000_000

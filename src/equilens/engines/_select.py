@@ -37,7 +37,7 @@ from equilens.engines._files import is_paths
 from equilens.engines._numpy import ScoreModeOption, compute_cell_stats
 from equilens.engines._spark import is_spark_dataframe, spark_statistics
 from equilens.exceptions import InvalidParameterError
-from equilens.stats._tables import CellStats
+from equilens.stats import CellStats
 
 __all__ = [
     "AUTO_DUCKDB_MIN_BYTES",

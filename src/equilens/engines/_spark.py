@@ -27,8 +27,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from equilens.data import BinSpec
-from equilens.data._sources import _first_line
+from equilens.data import BinSpec, first_line
 from equilens.engines._base import ColumnRoles, InputsInfo, column_roles
 from equilens.engines._files import (
     CSV_NULL_VALUES,
@@ -41,7 +40,7 @@ from equilens.engines._files import (
 from equilens.engines._numpy import ScoreModeOption
 from equilens.engines._sql import BackendBase, ColumnInfo, ColumnKind, Dialect, sql_statistics
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.stats._tables import CellStats
+from equilens.stats import CellStats
 
 __all__ = ["SparkDialect", "is_spark_dataframe", "spark_statistics"]
 
@@ -191,7 +190,7 @@ def _session(pyspark_sql: Any, data: object) -> Any:
         return builder.getOrCreate()
     except Exception as exc:
         raise InvalidInputError(
-            f"The spark engine could not start a Spark session: {_first_line(exc)}. {hint}"
+            f"The spark engine could not start a Spark session: {first_line(exc)}. {hint}"
         ) from exc
 
 
@@ -240,7 +239,7 @@ class _Backend(BackendBase):
             table: pa.Table = self._spark.sql(sql).toArrow()
         except self._errors as exc:
             raise InvalidInputError(
-                f"The spark engine could not read {self._where}: {_first_line(exc)}"
+                f"The spark engine could not read {self._where}: {first_line(exc)}"
             ) from exc
         finally:
             for key, value in saved.items():
@@ -292,7 +291,7 @@ def _read_files(
     except errors as exc:
         fmt = "Parquet" if files.kind == "parquet" else "CSV"
         raise InvalidInputError(
-            f"Could not read {files.display} as {fmt}: {_first_line(exc)} ({ENGINE} engine)"
+            f"Could not read {files.display} as {fmt}: {first_line(exc)} ({ENGINE} engine)"
         ) from exc
     d = SparkDialect()
     nulls = ", ".join(d.string(v) for v in CSV_NULL_VALUES)

@@ -61,19 +61,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from equilens.data import MISSING_LABEL, DataFingerprint, LabelValue
-from equilens.data._encode import (
+from equilens.data import (
+    MISSING_LABEL,
+    BinSpec,
+    DataFingerprint,
     LabelColumn,
+    LabelValue,
     ValueKind,
-    _labels_and_mapping,
-    _py,
-    _too_many,
-    _too_many_groups,
     all_missing,
+    check_bins,
+    check_present,
+    labels_and_mapping,
+    python_value,
+    resolve_positive,
+    too_many,
+    too_many_groups,
 )
-from equilens.data._inputs import _check_bins, _resolve_positive
-from equilens.data._sources import _check_present
-from equilens.data._types import BinSpec
 from equilens.engines._base import ColumnRoles, InputsInfo
 from equilens.engines._numpy import (
     CALIB_BINS,
@@ -84,7 +87,9 @@ from equilens.engines._numpy import (
     cell_codes,
 )
 from equilens.exceptions import InvalidInputError
-from equilens.stats._tables import CellStats, FloatArray, ScoreBins
+from equilens.stats import CellStats, ScoreBins
+
+FloatArray = NDArray[np.float64]
 
 __all__ = [
     "FINGERPRINT_SCHEME",
@@ -410,7 +415,7 @@ class _Run:
         self.sample = {name: table.column(f"s{i}") for i, name in enumerate(names)}
         if with_scores:
             self.sample_scores = (_column(table, "sv"), _column(table, "n"))
-        self.bins = _check_bins(self.roles.bins, list(self.roles.sensitive))
+        self.bins = check_bins(self.roles.bins, list(self.roles.sensitive))
         cap = 2 * self.roles.max_groups + 16
         for name in self.roles.sensitive:
             kind = self.cols[name].kind
@@ -496,7 +501,7 @@ class _Run:
                 f"{label} has {missing} missing values (null, NaN or empty){at}. "
                 "Remove or fill those rows"
             )
-        lo, hi = _py(self.stat(f"{role}:min")), _py(self.stat(f"{role}:max"))
+        lo, hi = python_value(self.stat(f"{role}:min")), python_value(self.stat(f"{role}:max"))
         if lo == hi:
             lab.values = (lo,)
         elif lab.kind == "bool" or (lab.kind == "int" and int(hi) - int(lo) == 1):
@@ -508,10 +513,10 @@ class _Run:
         c = self.q(lab.column)
         t = self.backend.table
         rows = self.backend.query(f"SELECT {c} AS v FROM {t} GROUP BY {c} ORDER BY {c} LIMIT 6")
-        values = sorted(_py(v) for v in rows.column("v").to_pylist())
+        values = sorted(python_value(v) for v in rows.column("v").to_pylist())
         if len(values) > 2:
             total = self.backend.query(f"SELECT count(DISTINCT {c}) AS n FROM {t}")
-            raise _too_many(lab.label, values[:5], int(total.column("n")[0].as_py()))
+            raise too_many(lab.label, values[:5], int(total.column("n")[0].as_py()))
         return tuple(values)
 
     def check_score(self) -> None:
@@ -598,13 +603,13 @@ class _Run:
             )
             count = int(res.column("n")[0].as_py())
             if count > self.roles.max_groups:
-                raise _too_many_groups(label, count, self.roles.max_groups)
+                raise too_many_groups(label, count, self.roles.max_groups)
 
     def run_checks(self) -> None:
         """Every check, in the order prepare_inputs makes them."""
         self.check_label("y_true")
         self.check_label("y_pred")
-        self.positive, self.label_values = _resolve_positive(
+        self.positive, self.label_values = resolve_positive(
             self.labels["y_true"].as_column(),
             self.labels["y_pred"].as_column(),
             self.roles.positive,
@@ -737,11 +742,11 @@ def _categorical(run: _Run, name: str, col: pa.ChunkedArray) -> _Feature:
     positions = np.flatnonzero(~miss)
     if positions.size > run.roles.max_groups:
         label = run.describe(name, "sensitive")
-        raise _too_many_groups(label, int(positions.size), run.roles.max_groups)
+        raise too_many_groups(label, int(positions.size), run.roles.max_groups)
     if positions.size == 0:
         raise all_missing(run.describe(name, "sensitive"))
     values = distinct.take(pa.array(positions, type=pa.int64()))
-    labels, mapping = _labels_and_mapping(values, positions, k)
+    labels, mapping = labels_and_mapping(values, positions, k)
     codes = mapping.astype(np.int64)[_index_of(col, distinct)]
     if np.any(codes == len(labels)):
         labels.append(MISSING_LABEL)
@@ -1181,12 +1186,16 @@ def _single_pass(
         present = np.unique(values[n_sens + j])
         label = run.describe(name, role)
         kind = _LABEL_KINDS[run.cols[name].kind]
-        run.labels[role] = _Label(name, label, kind, tuple(sorted(_py(found[i]) for i in present)))
-    run.positive, run.label_values = _resolve_positive(
+        run.labels[role] = _Label(
+            name, label, kind, tuple(sorted(python_value(found[i]) for i in present))
+        )
+    run.positive, run.label_values = resolve_positive(
         run.labels["y_true"].as_column(), run.labels["y_pred"].as_column(), run.roles.positive
     )
     for j, role in enumerate(("y_true", "y_pred")):
-        table = np.array([1 if _py(v) == run.positive else 0 for v in plan.labels[role]] + [0])
+        table = np.array(
+            [1 if python_value(v) == run.positive else 0 for v in plan.labels[role]] + [0]
+        )
         bits[role] = table[values[n_sens + j]]
     k = bits["y_true"] * 2 + bits["y_pred"]
     if has_scores:
@@ -1304,7 +1313,7 @@ def sql_statistics(
     for column in backend.columns():
         available.append(column.name)
         cols.setdefault(column.name, column)
-    _check_present(available, roles.wanted, backend.where)
+    check_present(available, roles.wanted, backend.where)
     run = _Run(backend, roles, cols)
     grouped = run.run_guard()
     small = run.sample_rows < GUARD_ROWS  # the sample holds every row

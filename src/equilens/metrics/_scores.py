@@ -47,7 +47,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.stats._roots import bisect
+from equilens.stats import bisect
 
 __all__ = [
     "ScoreStats",

@@ -8,6 +8,7 @@ Fairness criteria summarise one or more group metrics over a family of groups.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -15,20 +16,21 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from equilens.metrics._confusion import (
+    ALL,
+    FN,
+    FP,
+    NEGATIVES,
+    POSITIVES,
+    PREDICTED_NEGATIVE,
+    PREDICTED_POSITIVE,
+    TN,
+    TP,
+    Cell,
+)
 from equilens.registry import Registry
 
 FloatArray = NDArray[np.float64]
-Cell = tuple[int, int]  # (y_true, y_pred)
-
-TP: Cell = (1, 1)
-FP: Cell = (0, 1)
-FN: Cell = (1, 0)
-TN: Cell = (0, 0)
-ALL: tuple[Cell, ...] = (TN, FP, FN, TP)
-POSITIVES: tuple[Cell, ...] = (FN, TP)
-NEGATIVES: tuple[Cell, ...] = (TN, FP)
-PREDICTED_POSITIVE: tuple[Cell, ...] = (FP, TP)
-PREDICTED_NEGATIVE: tuple[Cell, ...] = (TN, FN)
 
 MetricKind = Literal["count", "proportion", "confusion", "score", "mean", "ratio", "statistic"]
 
@@ -71,32 +73,6 @@ class MetricSpec:
         return self.kind == "score"
 
 
-def cell_sum(conf: FloatArray, cells: tuple[Cell, ...]) -> FloatArray:
-    """Sum of confusion cells over the last two axes ``(..., y_true, y_pred)``."""
-    out = np.zeros(conf.shape[:-2], dtype=np.float64)
-    for t, p in cells:
-        out = out + conf[..., t, p]
-    return out
-
-
-def proportion_parts(spec: MetricSpec, conf: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Numerator and denominator of a proportion metric."""
-    return cell_sum(conf, spec.numerator), cell_sum(conf, spec.denominator)
-
-
-def evaluate_confusion_metric(spec: MetricSpec, conf: FloatArray) -> FloatArray:
-    """Value of a count, proportion or confusion metric; NaN where undefined."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if spec.kind == "count":
-            return cell_sum(conf, ALL)
-        if spec.kind == "proportion":
-            num, den = proportion_parts(spec, conf)
-            return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-        if spec.kind == "confusion" and spec.func is not None:
-            return spec.func(conf)
-    raise ValueError(f"metric '{spec.name}' is not computed from confusion counts")
-
-
 def _f1(conf: FloatArray) -> FloatArray:
     tp, fp, fn = conf[..., 1, 1], conf[..., 0, 1], conf[..., 1, 0]
     den = 2 * tp + fp + fn
@@ -116,12 +92,32 @@ def _balanced_accuracy(conf: FloatArray) -> FloatArray:
 
 metrics: Registry[MetricSpec] = Registry("metric")
 
+# Imported here, after MetricSpec: the computations build Evaluated, which names MetricSpec.
+from equilens.metrics._binary import (  # noqa: E402
+    EvaluationContext,
+    SliceTables,
+    evaluate_auc,
+    evaluate_average_precision,
+    evaluate_brier,
+    evaluate_calibration_error,
+    evaluate_confusion,
+    evaluate_count,
+)
 
-def _register(spec: MetricSpec, *aliases: str) -> None:
+BinaryComputation = Callable[[MetricSpec, SliceTables, EvaluationContext], Any]
+
+
+def _register(spec: MetricSpec, *aliases: str, computation: BinaryComputation) -> None:
+    """Register a binary metric, bound to its computation: ``spec.evaluate(tables, context)``."""
+    bound = functools.partial(computation, spec)
+    object.__setattr__(spec, "evaluate", bound)  # frozen: bound once, at registration
     metrics.register(spec.name, spec, aliases=aliases)
 
 
-_register(MetricSpec("count", "Number of rows (weighted where weights are given).", "count", None))
+_register(
+    MetricSpec("count", "Number of rows (weighted where weights are given).", "count", None),
+    computation=evaluate_count,
+)
 _register(
     MetricSpec(
         "base_rate",
@@ -133,6 +129,7 @@ _register(
         "the group is empty",
     ),
     "prevalence",
+    computation=evaluate_confusion,
 )
 _register(
     MetricSpec(
@@ -143,7 +140,8 @@ _register(
         PREDICTED_POSITIVE,
         ALL,
         "the group is empty",
-    )
+    ),
+    computation=evaluate_confusion,
 )
 _register(
     MetricSpec(
@@ -156,6 +154,7 @@ _register(
         "the group is empty",
     ),
     "accuracy",
+    computation=evaluate_confusion,
 )
 _register(
     MetricSpec(
@@ -167,6 +166,7 @@ _register(
         func=_balanced_accuracy,
     ),
     "balanced_accuracy",
+    computation=evaluate_confusion,
 )
 _register(
     MetricSpec(
@@ -180,6 +180,7 @@ _register(
     ),
     "precision",
     "positive_predictive_value",
+    computation=evaluate_confusion,
 )
 _register(
     MetricSpec(
@@ -194,6 +195,7 @@ _register(
     "recall",
     "recall_score",
     "tpr",
+    computation=evaluate_confusion,
 )
 _register(
     MetricSpec(
@@ -206,6 +208,7 @@ _register(
         "the group has no negative rows",
     ),
     "fpr",
+    computation=evaluate_confusion,
 )
 _register(
     MetricSpec(
@@ -218,6 +221,7 @@ _register(
         "the group has no positive rows",
     ),
     "fnr",
+    computation=evaluate_confusion,
 )
 _register(
     MetricSpec(
@@ -231,6 +235,7 @@ _register(
     ),
     "tnr",
     "specificity",
+    computation=evaluate_confusion,
 )
 _register(
     MetricSpec(
@@ -243,6 +248,7 @@ _register(
         "no row of the group is predicted negative",
     ),
     "npv",
+    computation=evaluate_confusion,
 )
 _register(
     MetricSpec(
@@ -254,6 +260,7 @@ _register(
         func=_f1,
     ),
     "f1",
+    computation=evaluate_confusion,
 )
 _register(
     MetricSpec(
@@ -265,6 +272,7 @@ _register(
     ),
     "roc_auc",
     "auc",
+    computation=evaluate_auc,
 )
 _register(
     MetricSpec(
@@ -275,6 +283,7 @@ _register(
         undefined_when="the group has no positive rows",
     ),
     "average_precision",
+    computation=evaluate_average_precision,
 )
 _register(
     MetricSpec(
@@ -285,6 +294,7 @@ _register(
         undefined_when="the group is empty",
     ),
     "brier_score",
+    computation=evaluate_brier,
 )
 _register(
     MetricSpec(
@@ -295,6 +305,7 @@ _register(
         undefined_when="the group is empty",
     ),
     "ece",
+    computation=evaluate_calibration_error,
 )
 
 #: The metrics of an audit when none are chosen.

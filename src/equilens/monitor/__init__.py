@@ -23,9 +23,10 @@ from equilens.monitor._monitor import (
     create_monitor,
     detect,
     ingest_batch,
+    stream_counts,
 )
 from equilens.monitor._persist import STATE_FILE, load_state, locked, save_state
-from equilens.monitor._sequential import RateNull, clopper_pearson, log_sr_path
+from equilens.monitor._sequential import RateNull, clopper_pearson, log_sr_path, wilson_interval
 from equilens.monitor._state import (
     Alarm,
     DriftRow,
@@ -71,4 +72,6 @@ __all__ = [
     "read_alarms",
     "save_state",
     "store_alarms",
+    "stream_counts",
+    "wilson_interval",
 ]

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from equilens.policy._model import SEVERITY_ORDER, Policy, Rule, Severity
-from equilens.policy._template import DEFAULT_MESSAGE, render_template
+from equilens.policy import DEFAULT_MESSAGE, SEVERITY_ORDER, Policy, Rule, Severity, render_template
 
 __all__ = ["Routing", "route_alarm"]
 

@@ -12,9 +12,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from equilens._hash import content_hash
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.metrics import metrics as metric_registry
-from equilens.metrics._spec import proportion_parts
+from equilens.metrics import proportion_parts
 from equilens.monitor._alarms import route_alarm
 from equilens.monitor._drift import (
     DriftScore,
@@ -34,8 +35,7 @@ from equilens.monitor._state import (
     Unmonitored,
 )
 from equilens.monitor._stats import OVERALL, BatchStats, ColumnSpec, GroupRef, reduce_batch
-from equilens.policy._hash import content_hash
-from equilens.policy._model import Policy, Severity
+from equilens.policy import Policy, Severity
 from equilens.results import base_name, task_of_metric
 
 __all__ = [

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from equilens.policy._model import Severity
+from equilens.policy import Severity
 
 __all__ = [
     "Alarm",

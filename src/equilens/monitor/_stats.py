@@ -19,8 +19,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from equilens.data import MISSING_LABEL, AuditInputs, group_label, prepare_inputs
-from equilens.data._sources import ColumnRequest, load_columns
+from equilens.data import (
+    MISSING_LABEL,
+    AuditInputs,
+    ColumnRequest,
+    group_label,
+    load_columns,
+    prepare_inputs,
+)
 from equilens.engines import compute_cell_stats
 from equilens.exceptions import InvalidInputError
 

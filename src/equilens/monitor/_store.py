@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 
+from equilens._hash import model_json, sha256_hex
 from equilens.monitor._state import Alarm
-from equilens.policy._hash import model_json, sha256_hex
-from equilens.store import RunStore
-from equilens.store._schema import monitor_alarms
+from equilens.store import RunStore, monitor_alarms
 
 __all__ = ["read_alarms", "store_alarms"]
 

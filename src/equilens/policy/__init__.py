@@ -6,15 +6,16 @@ warn < block); escalation routes; retraining triggers; and exemptions that expir
 reports whether an audit passes the policy; it does not certify a model as fair.
 """
 
+from equilens._hash import canonical_json, content_hash
 from equilens._text import md_escape
-from equilens.policy._decide import decide
+from equilens.policy._decide import decide, missing_section
 from equilens.policy._decision import (
     AppliedExemption,
     Escalation,
     GateDecision,
     RuleOutcome,
+    outcome_rank,
 )
-from equilens.policy._hash import canonical_json, content_hash
 from equilens.policy._load import is_policy_document, is_policy_file, load_policy, parse_policy
 from equilens.policy._model import (
     FIELDS,
@@ -24,11 +25,13 @@ from equilens.policy._model import (
     Exemption,
     Policy,
     Rule,
+    Severity,
 )
 from equilens.policy._render import to_junit, to_markdown
-from equilens.policy._template import PLACEHOLDERS
+from equilens.policy._template import DEFAULT_MESSAGE, PLACEHOLDERS, render_template
 
 __all__ = [
+    "DEFAULT_MESSAGE",
     "FIELDS",
     "PLACEHOLDERS",
     "SEVERITY_ORDER",
@@ -41,6 +44,7 @@ __all__ = [
     "Policy",
     "Rule",
     "RuleOutcome",
+    "Severity",
     "canonical_json",
     "content_hash",
     "decide",
@@ -48,7 +52,10 @@ __all__ = [
     "is_policy_file",
     "load_policy",
     "md_escape",
+    "missing_section",
+    "outcome_rank",
     "parse_policy",
+    "render_template",
     "to_junit",
     "to_markdown",
 ]

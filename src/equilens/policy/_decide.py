@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from equilens._hash import content_hash
 from equilens._pvalue import fmt_p
 from equilens.exceptions import LogFormatError
 from equilens.policy._decision import (
@@ -40,7 +41,6 @@ from equilens.policy._decision import (
     RuleOutcome,
     Verdict,
 )
-from equilens.policy._hash import content_hash
 from equilens.policy._model import (
     P_VALUE_FIELDS,
     SEVERITY_ORDER,
@@ -51,8 +51,7 @@ from equilens.policy._model import (
     Severity,
 )
 from equilens.policy._template import DEFAULT_MESSAGE, render_template
-from equilens.results import task_of_metric
-from equilens.results._log import AuditLog, Comparison, Disparity, MetricResult
+from equilens.results import AuditLog, Comparison, Disparity, MetricResult, task_of_metric
 
 _STATUSES: tuple[OutcomeStatus, ...] = (
     "block",

@@ -8,10 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from equilens._yaml import Located, parse_yaml
+from equilens._yaml import Located, parse_yaml, validation_message
 from equilens.exceptions import InvalidInputError
 from equilens.policy._model import Policy
-from equilens.spec._load import validation_message
 
 
 def _restore_on(node: Any) -> Any:

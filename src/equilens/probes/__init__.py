@@ -33,12 +33,14 @@ from equilens.probes._models import (
 )
 from equilens.probes._paired import FlipStats, ShiftStats, flip_stats, shift_stats
 from equilens.probes._run import (
+    AllInputsFailedError,
     PairRecord,
     ProbeRun,
     evaluate_text_classifier,
     probe_texts,
     run_counterfactual,
     run_identity,
+    write_jsonl,
 )
 from equilens.probes._scoring import Failure, score_texts
 from equilens.probes._suite import Suite, list_suites, load_suite, suite_from_dict
@@ -54,6 +56,7 @@ from equilens.probes._swap import (
 
 __all__ = [
     "BENCHMARKS",
+    "AllInputsFailedError",
     "CausalLMScorer",
     "Failure",
     "FlipStats",
@@ -94,4 +97,5 @@ __all__ = [
     "term_swapper",
     "text_models",
     "unintended_bias_aucs",
+    "write_jsonl",
 ]

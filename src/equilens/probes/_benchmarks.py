@@ -58,7 +58,7 @@ from equilens.probes._run import (
     package_versions,
 )
 from equilens.probes._scoring import Failure, score_texts
-from equilens.results._log import (
+from equilens.results import (
     AuditLog,
     Comparison,
     FamilyRecord,
@@ -68,10 +68,13 @@ from equilens.results._log import (
     ProbePreference,
     ProbeRecord,
 )
-from equilens.stats._bootstrap import percentile_interval
-from equilens.stats._corrections import benjamini_hochberg, holm
-from equilens.stats._intervals import clopper_pearson_interval
-from equilens.stats._significance import cohens_h
+from equilens.stats import (
+    benjamini_hochberg,
+    clopper_pearson_interval,
+    cohens_h,
+    holm,
+    percentile_interval,
+)
 
 __all__ = [
     "BENCHMARKS",

@@ -42,8 +42,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.metrics._scores import auc_interval, delong_variance_from_hist, roc_auc_from_hist
-from equilens.stats._bootstrap import percentile_interval
+from equilens.metrics import auc_interval, delong_variance_from_hist, roc_auc_from_hist
+from equilens.stats import percentile_interval
 
 __all__ = [
     "BIAS_AUC_METRICS",

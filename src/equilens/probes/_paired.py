@@ -36,10 +36,14 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.stats._bootstrap import percentile_interval
-from equilens.stats._intervals import _z_two_sided, clopper_pearson_interval
-from equilens.stats._paired import median_interval, t_mean_interval
-from equilens.stats._significance import mcnemar_test
+from equilens.stats import (
+    clopper_pearson_interval,
+    mcnemar_test,
+    median_interval,
+    percentile_interval,
+    t_mean_interval,
+    z_two_sided,
+)
 
 __all__ = [
     "FlipStats",
@@ -336,7 +340,7 @@ def mcnemar_mdd(discordant: int, n: int, alpha: float = 0.05, power: float = 0.8
     if n <= 0:
         return None
     _, psi = clopper_pearson_interval(discordant, n, alpha)
-    z = _z_two_sided(alpha) + float(stats.norm.ppf(power))
+    z = z_two_sided(alpha) + float(stats.norm.ppf(power))
     return float(z * np.sqrt(float(psi) / n))
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from equilens.results._log import Comparison, MetricResult, ProbeEstimate, ProbeTest
+from equilens.results import Comparison, MetricResult, ProbeEstimate, ProbeTest
 
 __all__ = [
     "DEFAULT_TOP_K",

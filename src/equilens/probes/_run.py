@@ -72,7 +72,7 @@ from equilens.probes._record import (
 from equilens.probes._scoring import Failure, score_texts
 from equilens.probes._suite import Suite, load_suite
 from equilens.probes._swap import SwapResult, TermSwapper
-from equilens.results._log import (
+from equilens.results import (
     AuditLog,
     Comparison,
     DataFingerprintRecord,
@@ -86,11 +86,15 @@ from equilens.results._log import (
     ProbeShift,
     ProbeTest,
 )
-from equilens.stats._bootstrap import percentile_interval
-from equilens.stats._corrections import benjamini_hochberg, holm
-from equilens.stats._intervals import clopper_pearson_interval
-from equilens.stats._paired import t_mean_interval, tango_interval
-from equilens.stats._significance import cohens_h
+from equilens.stats import (
+    benjamini_hochberg,
+    clopper_pearson_interval,
+    cohens_h,
+    holm,
+    percentile_interval,
+    t_mean_interval,
+    tango_interval,
+)
 
 __all__ = [
     "PairRecord",
@@ -160,7 +164,7 @@ class ProbeRun:
 
     def write(self, out_dir: str | Path) -> Path:
         """Write ``audit.json``, ``pairs.jsonl`` and ``failures.jsonl`` into ``out_dir``."""
-        from equilens.results._log import write_log
+        from equilens.results import write_log
 
         out = ensure_dir(out_dir, "the probe output directory")
         write_log(self.log, out / "audit.json")
@@ -1202,7 +1206,7 @@ def _bias_auc_rows(
     seed: int,
     alpha: float,
 ) -> list[MetricResult]:
-    from equilens.metrics._scores import auc_interval, delong_variance_from_hist, roc_auc_from_hist
+    from equilens.metrics import auc_interval, delong_variance_from_hist, roc_auc_from_hist
 
     u_count, v_count = design.scores.shape
     lab = np.array([-1 if x is None else x for x in labels])
@@ -1373,7 +1377,7 @@ def evaluate_text_classifier(
     Returns the two ``MetricResult`` rows on the overall slice and the failed inputs (left
     out of both metrics).
     """
-    from equilens.metrics._scores import auc_interval, delong_variance_from_hist, roc_auc_from_hist
+    from equilens.metrics import auc_interval, delong_variance_from_hist, roc_auc_from_hist
 
     y = np.asarray(labels)
     if y.shape != (len(texts),):

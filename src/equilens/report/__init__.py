@@ -5,9 +5,86 @@
 """
 
 from equilens._text import md_escape
-from equilens.report._html import render_html
+from equilens.report._content import (
+    CONCLUSION_LABELS,
+    PROPORTIONS,
+    ReportContent,
+    criterion_description,
+    effect_size,
+    family_label,
+    fmt_diff,
+    fmt_diff_interval,
+    fmt_interval,
+    fmt_number,
+    fmt_value,
+    is_bounded,
+    is_share,
+    metric_label,
+    metric_short,
+    plain,
+    slice_key,
+    slice_text,
+)
+from equilens.report._html import CSS, JS, dot_rows, impossibility_note, render_html, value_cell
 from equilens.report._markdown import render_markdown
+from equilens.report._svg import Dot, DotColumn, DotRow, dot_label_width, dot_matrix, esc
 from equilens.report._task_content import headline_columns
+from equilens.report._terminal import (
+    KEY_CRITERIA,
+    KEY_METRICS,
+    print_probe_summary,
+    print_summary,
+    terminal,
+)
+from equilens.report._terminal_monitor import print_look, print_monitor_status
+from equilens.report._terminal_records import print_claim_checks, print_history
+from equilens.report._terminal_runs import print_comparison, print_decision
 from equilens.report._write import write_report
 
-__all__ = ["headline_columns", "md_escape", "render_html", "render_markdown", "write_report"]
+__all__ = [
+    "CONCLUSION_LABELS",
+    "CSS",
+    "JS",
+    "KEY_CRITERIA",
+    "KEY_METRICS",
+    "PROPORTIONS",
+    "Dot",
+    "DotColumn",
+    "DotRow",
+    "ReportContent",
+    "criterion_description",
+    "dot_label_width",
+    "dot_matrix",
+    "dot_rows",
+    "effect_size",
+    "esc",
+    "family_label",
+    "fmt_diff",
+    "fmt_diff_interval",
+    "fmt_interval",
+    "fmt_number",
+    "fmt_value",
+    "headline_columns",
+    "impossibility_note",
+    "is_bounded",
+    "is_share",
+    "md_escape",
+    "metric_label",
+    "metric_short",
+    "plain",
+    "print_claim_checks",
+    "print_comparison",
+    "print_decision",
+    "print_history",
+    "print_look",
+    "print_monitor_status",
+    "print_probe_summary",
+    "print_summary",
+    "render_html",
+    "render_markdown",
+    "slice_key",
+    "slice_text",
+    "terminal",
+    "value_cell",
+    "write_report",
+]

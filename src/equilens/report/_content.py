@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from equilens._pvalue import fmt_p
-from equilens.metrics._spec import criteria as criteria_registry
+from equilens.metrics import criteria as criteria_registry
 from equilens.report._task_content import (
     TASK_PROPORTIONS,
     headline_columns,
@@ -21,14 +21,15 @@ from equilens.report._task_content import (
     task_metric_meaning,
     task_metric_short,
 )
-from equilens.results import base_name, is_unit_metric
-from equilens.results._log import (
+from equilens.results import (
     AuditLog,
     Comparison,
     Disparity,
     FamilyRecord,
     MetricResult,
     SliceCurves,
+    base_name,
+    is_unit_metric,
 )
 
 SliceKey = tuple[tuple[str, str], ...]

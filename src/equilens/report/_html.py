@@ -71,7 +71,7 @@ from equilens.report._task_html import (
     task_sections,
     task_title,
 )
-from equilens.results._log import (
+from equilens.results import (
     AuditLog,
     Comparison,
     Disparity,
@@ -86,7 +86,7 @@ MAX_CURVES = 8
 #: Calibration bins with fewer cases are not drawn (their observed rate is mostly noise).
 MIN_BIN_COUNT = 5
 
-_CSS = """
+CSS = """
 :root{--ink:#111827;--muted:#64748b;--line:#e2e8f0;--soft:#f8fafc;--accent:#1d4ed8;
 --det:#c2410c;--det-bg:#fff1e6;--nod:#334155;--nod-bg:#eef2f7;--ins:#6d28d9;--ins-bg:#f3edff;
 --und:#6b7280;--und-bg:#f3f4f6}
@@ -227,7 +227,7 @@ padding-top:10px}
 }
 """
 
-_JS = """
+JS = """
 (function(){
   "use strict";
   function val(cell){
@@ -335,7 +335,7 @@ def _dv(value: float | None) -> str:
     return "" if value is None else f"{value:.6g}"
 
 
-def _value_cell(metric: str, row: MetricResult | None) -> str:
+def value_cell(metric: str, row: MetricResult | None) -> str:
     if row is None:
         return '<td class="r">–</td>'
     cls = "r small" if row.status == "insufficient_evidence" else "r"
@@ -563,7 +563,7 @@ def _evidence_note(c: ReportContent) -> str:
     return "".join(parts)
 
 
-def _dot_rows(c: ReportContent, fam: FamilyRecord, metrics: list[str]) -> list[DotRow]:
+def dot_rows(c: ReportContent, fam: FamilyRecord, metrics: list[str]) -> list[DotRow]:
     level = c.vocab.level
     rows: list[DotRow] = []
     overall_dots = []
@@ -654,7 +654,7 @@ def _values_table(c: ReportContent, fam: FamilyRecord, ids: _Ids) -> str:
         name = slice_text(g) if g else "overall"
         if g and g == fam.reference:
             name += " (reference)"
-        cells = "".join(_value_cell(m, c.result(m, g)) for m in metrics)
+        cells = "".join(value_cell(m, c.result(m, g)) for m in metrics)
         body.append(
             f'<tr><td>{esc(name)}</td><td class="r" data-v="{n or 0}">'
             f"{esc(f'{n:,}' if n is not None else '–')}</td>{cells}</tr>"
@@ -700,8 +700,7 @@ def _groups_section(c: ReportContent, ids: _Ids) -> str:
     columns = [DotColumn(metric_short(m), is_share(m), is_bounded(m)) for m in metrics]
     first_intersection = c.intersection_families[0] if c.intersection_families else None
     all_rows = {
-        id(fam): _dot_rows(c, fam, metrics)
-        for fam in [*c.single_families, *c.intersection_families]
+        id(fam): dot_rows(c, fam, metrics) for fam in [*c.single_families, *c.intersection_families]
     }
     # Charts of single features share one label width so their panels line up.
     single_width = max((dot_label_width(all_rows[id(f)]) for f in c.single_families), default=None)
@@ -1347,12 +1346,12 @@ def _methodology_section(c: ReportContent) -> str:
         "the model and is a decision for people, not for this report.</li></ul></div>"
     )
     out.append("</div>")
-    out.append(_impossibility(c))
+    out.append(impossibility_note(c))
     out.append("</section>")
     return "".join(out)
 
 
-def _impossibility(c: ReportContent) -> str:
+def impossibility_note(c: ReportContent) -> str:
     spread = c.base_rate_spread()
     level = c.vocab.level
     out = ['<h3 id="impossibility">When base rates differ, criteria conflict</h3>']
@@ -1394,7 +1393,7 @@ def _impossibility(c: ReportContent) -> str:
         for g in [{}, *fam.groups] if fam is c.single_families[0] else fam.groups:
             n = c.n(g)
             name = slice_text(g) if g else "overall"
-            cells = "".join(_value_cell(m, c.result(m, g)) for m in metrics)
+            cells = "".join(value_cell(m, c.result(m, g)) for m in metrics)
             body.append(
                 f'<tr><td>{esc(name)}</td><td class="r">{esc(f"{n:,}" if n else "–")}</td>'
                 f"{cells}</tr>"
@@ -1546,6 +1545,6 @@ def render_html(log: AuditLog) -> str:
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="generator" content="equilens">'
-        f"<title>{esc(title)}</title><style>{_CSS}</style></head>"
-        f'<body>{body}<script id="equilens-report-js">{_JS}</script></body></html>\n'
+        f"<title>{esc(title)}</title><style>{CSS}</style></head>"
+        f'<body>{body}<script id="equilens-report-js">{JS}</script></body></html>\n'
     )

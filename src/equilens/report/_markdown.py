@@ -29,7 +29,7 @@ from equilens.report._task_content import (
     headline_label,
 )
 from equilens.report._task_html import TASK_TITLES
-from equilens.results._log import AuditLog, MetricResult
+from equilens.results import AuditLog, MetricResult
 
 _COMPLEMENT = {
     "true_positive_rate": "false_negative_rate",

@@ -36,7 +36,7 @@ from equilens.report._svg import (
     dot_matrix,
     esc,
 )
-from equilens.results._log import ProbeGroup, ProbePair, ProbeRecord, ProbeShift, ProbeTest
+from equilens.results import ProbeGroup, ProbePair, ProbeRecord, ProbeShift, ProbeTest
 
 #: Most-changed pairs shown per probe (the log may keep more).
 MAX_PAIRS = 20

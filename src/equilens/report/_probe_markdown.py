@@ -18,7 +18,7 @@ from equilens.report._content import (
     slice_values,
 )
 from equilens.report._probe_html import kind_label, model_name, shift_test
-from equilens.results._log import ProbeGroup, ProbeRecord
+from equilens.results import ProbeGroup, ProbeRecord
 
 _ORDER = {"difference_detected": 0, "insufficient_evidence": 1, "no_difference_detected": 2}
 

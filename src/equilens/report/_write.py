@@ -9,7 +9,7 @@ from equilens._files import ensure_dir, write_text_atomic
 from equilens.exceptions import InvalidParameterError
 from equilens.report._html import render_html
 from equilens.report._markdown import render_markdown
-from equilens.results._log import AuditLog, write_log
+from equilens.results import AuditLog, write_log
 
 
 def write_report(

@@ -11,6 +11,7 @@ from equilens.results._log import (
     Disparity,
     FamilyRecord,
     MetricResult,
+    Number,
     ProbeEstimate,
     ProbeFlip,
     ProbeGroup,
@@ -22,9 +23,11 @@ from equilens.results._log import (
     RankTest,
     RocCurve,
     SliceCurves,
+    Status,
     read_log,
     write_log,
 )
+from equilens.results._log import _Model as LogModel
 from equilens.results._task_metrics import (
     TASKS,
     base_name,
@@ -49,7 +52,9 @@ __all__ = [
     "DataFingerprintRecord",
     "Disparity",
     "FamilyRecord",
+    "LogModel",
     "MetricResult",
+    "Number",
     "ProbeEstimate",
     "ProbeFlip",
     "ProbeGroup",
@@ -61,6 +66,7 @@ __all__ = [
     "RankTest",
     "RocCurve",
     "SliceCurves",
+    "Status",
     "base_name",
     "describe_params",
     "is_unit_metric",

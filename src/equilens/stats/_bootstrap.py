@@ -39,6 +39,37 @@ def draw_counts(rows: NDArray[np.int64], draws: int, rng: np.random.Generator) -
     return np.asarray(counts.reshape(draws, *rows.shape), dtype=np.int64)
 
 
+def resampled_totals(
+    counts: NDArray[np.int64],
+    rows: NDArray[np.int64],
+    totals: FloatArray,
+    squares: FloatArray | None = None,
+    rng: np.random.Generator | None = None,
+) -> FloatArray:
+    """Per-cell totals of a per-row quantity in each draw: ``(B, C, *cats)``.
+
+    The step of :func:`aggregate_draws` before the sum into slices (see there).
+    """
+    draws = counts.shape[0]
+    n_cells = rows.shape[0]
+    n = np.maximum(rows, 1).reshape(1, n_cells, -1)
+    mean = np.where(rows.reshape(1, n_cells, -1) > 0, totals.reshape(1, n_cells, -1) / n, 0.0)
+    k = counts.reshape(draws, n_cells, -1).astype(np.float64)
+    flat = k * mean
+    if squares is not None and rng is not None:
+        var = np.where(rows.reshape(1, n_cells, -1) > 0, squares.reshape(1, n_cells, -1) / n, 0.0)
+        var = var - mean * mean
+        varies = var > 1e-12 * mean * mean
+        if varies.any():
+            # Gamma(shape k m^2 / v, scale v / m): mean k m, variance k v (exact for k = 0).
+            with np.errstate(divide="ignore", invalid="ignore"):
+                shape = np.where(varies, k * mean * mean / np.where(varies, var, 1.0), 0.0)
+                scale = np.where(varies, var / np.where(mean > 0, mean, 1.0), 1.0)
+            drawn = rng.gamma(shape, np.broadcast_to(scale, shape.shape))
+            flat = np.where(varies, drawn, flat)
+    return np.asarray(flat.reshape(draws, *rows.shape), dtype=np.float64)
+
+
 def aggregate_draws(
     counts: NDArray[np.int64],
     rows: NDArray[np.int64],
@@ -60,21 +91,7 @@ def aggregate_draws(
     """
     draws = counts.shape[0]
     n_cells = rows.shape[0]
-    n = np.maximum(rows, 1).reshape(1, n_cells, -1)
-    mean = np.where(rows.reshape(1, n_cells, -1) > 0, totals.reshape(1, n_cells, -1) / n, 0.0)
-    k = counts.reshape(draws, n_cells, -1).astype(np.float64)
-    flat = k * mean
-    if squares is not None and rng is not None:
-        var = np.where(rows.reshape(1, n_cells, -1) > 0, squares.reshape(1, n_cells, -1) / n, 0.0)
-        var = var - mean * mean
-        varies = var > 1e-12 * mean * mean
-        if varies.any():
-            # Gamma(shape k m^2 / v, scale v / m): mean k m, variance k v (exact for k = 0).
-            with np.errstate(divide="ignore", invalid="ignore"):
-                shape = np.where(varies, k * mean * mean / np.where(varies, var, 1.0), 0.0)
-                scale = np.where(varies, var / np.where(mean > 0, mean, 1.0), 1.0)
-            drawn = rng.gamma(shape, np.broadcast_to(scale, shape.shape))
-            flat = np.where(varies, drawn, flat)
+    flat = resampled_totals(counts, rows, totals, squares, rng).reshape(draws, n_cells, -1)
     out = np.einsum("sc,bck->bsk", membership, flat, optimize=True)
     return np.asarray(out.reshape(draws, membership.shape[0], *rows.shape[1:]), dtype=np.float64)
 
@@ -94,3 +111,29 @@ def percentile_interval(
     lo = np.where(all_nan, np.nan, lo)
     hi = np.where(all_nan, np.nan, hi)
     return lo.astype(np.float64), hi.astype(np.float64), undefined.astype(np.float64)
+
+
+def draw_interval(
+    samples: FloatArray, alpha: float = 0.05
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``percentile_interval(samples, alpha)``: same result, computed faster.
+
+    ``np.nanquantile`` runs ``np.quantile`` column by column; a column without NaN gives the
+    same numbers from one vectorised ``np.quantile`` over all such columns, so only the columns
+    with an undefined draw go through :func:`percentile_interval`.
+    """
+    samples = np.asarray(samples)
+    if samples.ndim < 2 or samples.shape[0] == 0 or samples.dtype != np.float64:
+        return percentile_interval(samples, alpha)
+    nan = np.isnan(samples)
+    has_nan: NDArray[np.bool_] = np.asarray(nan.any(axis=0))
+    if has_nan.all():
+        return percentile_interval(samples, alpha)
+    clean = np.where(has_nan[None, ...], 0.0, samples) if has_nan.any() else samples
+    lo = np.asarray(np.quantile(clean, alpha / 2, axis=0), dtype=np.float64)
+    hi = np.asarray(np.quantile(clean, 1 - alpha / 2, axis=0), dtype=np.float64)
+    undefined = np.asarray(nan.mean(axis=0), dtype=np.float64)
+    if has_nan.any():
+        lo_n, hi_n, und_n = percentile_interval(samples[:, has_nan], alpha)
+        lo[has_nan], hi[has_nan], undefined[has_nan] = lo_n, hi_n, und_n
+    return lo, hi, undefined

@@ -62,7 +62,7 @@ def _check_alpha(alpha: float) -> float:
     return a
 
 
-def _z_two_sided(alpha: float) -> float:
+def z_two_sided(alpha: float) -> float:
     """Return the upper ``alpha / 2`` standard normal quantile, ``z_{1 - alpha/2}``.
 
     Computed as ``-ndtri(alpha / 2)``, which is exactly what ``scipy.stats.norm.isf`` does,
@@ -71,7 +71,7 @@ def _z_two_sided(alpha: float) -> float:
     return float(-special.ndtri(_check_alpha(alpha) / 2.0))
 
 
-def _as_float_arrays(*args: ArrayLike) -> list[FloatArray]:
+def as_float_arrays(*args: ArrayLike) -> list[FloatArray]:
     """Broadcast the arguments against each other and return float64 copies."""
     arrays = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in args))
     return [np.array(a, dtype=np.float64, copy=True) for a in arrays]
@@ -118,8 +118,8 @@ def wilson_interval(
     method="wilson")`` to rounding error; statsmodels' ``centre - half`` loses relative
     precision there and can put the lower bound above a tiny estimate.
     """
-    z = _z_two_sided(alpha)
-    x, nn = _as_float_arrays(successes, n)
+    z = z_two_sided(alpha)
+    x, nn = as_float_arrays(successes, n)
     valid = _valid_counts(x, nn)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         q = x / nn
@@ -172,7 +172,7 @@ def clopper_pearson_interval(
     coverage ``1 - alpha/2``.
     """
     a2 = _check_alpha(alpha) / 2.0
-    x, nn = _as_float_arrays(successes, n)
+    x, nn = as_float_arrays(successes, n)
     valid = _valid_counts(x, nn)
     interior_lo = valid & (x > 0)
     interior_hi = valid & (x < nn)
@@ -221,7 +221,7 @@ def proportion_interval(
     Wilson by default and Clopper-Pearson for tiny counts, following Brown, Cai & DasGupta
     (2001); the Wald interval is never used.
     """
-    x, nn = _as_float_arrays(successes, n)
+    x, nn = as_float_arrays(successes, n)
     small = nn < SMALL_N_THRESHOLD
     lo, hi = wilson_interval(x, nn, alpha)
     if np.any(small):  # beta quantiles only where needed: they cost far more than Wilson
@@ -265,7 +265,7 @@ def newcombe_difference_interval(
 
     Equal to ``confint_proportions_2indep(method="newcomb")`` in statsmodels.
     """
-    a, b, c, d = _as_float_arrays(x1, n1, x2, n2)
+    a, b, c, d = as_float_arrays(x1, n1, x2, n2)
     valid = _valid_counts(a, b) & _valid_counts(c, d)
     l1, u1 = wilson_interval(a, b, alpha)
     l2, u2 = wilson_interval(c, d, alpha)
@@ -293,7 +293,7 @@ def mover_difference_interval(
     It keeps the asymmetry of each group's interval (near a boundary, or at a perfectly
     separated AUC, where a Wald variance is zero). NaN propagates.
     """
-    e1, l1, u1, e2, l2, u2 = _as_float_arrays(est1, lo1, hi1, est2, lo2, hi2)
+    e1, l1, u1, e2, l2, u2 = as_float_arrays(est1, lo1, hi1, est2, lo2, hi2)
     diff = e1 - e2
     lo = diff - np.sqrt((e1 - l1) ** 2 + (u2 - e2) ** 2)
     hi = diff + np.sqrt((u1 - e1) ** 2 + (e2 - l2) ** 2)
@@ -333,8 +333,8 @@ def ratio_interval(
     When both rates are 1 the variance is 0 and the interval collapses to ``[1, 1]``, as in
     statsmodels.
     """
-    z = _z_two_sided(alpha)
-    a, b, c, d = _as_float_arrays(x1, n1, x2, n2)
+    z = z_two_sided(alpha)
+    a, b, c, d = as_float_arrays(x1, n1, x2, n2)
     valid = _valid_counts(a, b) & _valid_counts(c, d) & (a > 0) & (c > 0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         p1 = a / b
@@ -373,8 +373,8 @@ def normal_interval(
     a single binomial proportion: use :func:`proportion_interval` there (Brown, Cai &
     DasGupta 2001 show how badly the Wald interval covers).
     """
-    z = _z_two_sided(alpha)
-    est, var = _as_float_arrays(estimate, variance)
+    z = z_two_sided(alpha)
+    est, var = as_float_arrays(estimate, variance)
     valid = np.isfinite(est) & np.isfinite(var) & (var >= 0)
     with np.errstate(invalid="ignore"):
         half = z * np.sqrt(var)

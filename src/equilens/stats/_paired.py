@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from equilens.stats._intervals import _as_float_arrays, _z_two_sided
+from equilens.stats._intervals import as_float_arrays, z_two_sided
 from equilens.stats._roots import bisect
 
 FloatArray = NDArray[np.float64]
@@ -39,7 +39,7 @@ def tango_statistic(delta: ArrayLike, more: ArrayLike, less: ArrayLike, n: Array
     second, and only in the first, member); ``n`` the pairs. At ``delta = 0`` this is
     McNemar's ``(more - less) / sqrt(more + less)``. Decreasing in ``delta``.
     """
-    d, b, c, m = _as_float_arrays(delta, more, less, n)
+    d, b, c, m = as_float_arrays(delta, more, less, n)
     w = -b - c + (2.0 * m - b + c) * d
     with np.errstate(invalid="ignore", divide="ignore"):
         disc = np.maximum(w * w + 8.0 * m * c * d * (1.0 - d), 0.0)
@@ -72,9 +72,9 @@ def tango_interval(
         The set of differences the score test does not reject at ``alpha``, found by
         bisection (64 halvings, so to about 1e-19); NaN where ``n`` is 0.
     """
-    b, c, m = _as_float_arrays(more, less, n)
+    b, c, m = as_float_arrays(more, less, n)
     b, c, m = np.broadcast_arrays(b, c, m)
-    z = _z_two_sided(alpha)
+    z = z_two_sided(alpha)
     ok = m > 0
     safe_n = np.where(ok, m, 1.0)
     est = np.where(ok, (b - c) / safe_n, 0.0)

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from equilens.stats._intervals import _as_float_arrays, _valid_counts
+from equilens.stats._intervals import _valid_counts, as_float_arrays
 
 __all__ = [
     "CHI_SQUARE",
@@ -119,7 +119,7 @@ def two_proportion_test(
     The chi-square branch matches ``scipy.stats.chi2_contingency(table, correction=False)``
     and the Fisher branch calls ``scipy.stats.fisher_exact`` once per element that needs it.
     """
-    arrays = _as_float_arrays(x1, n1, x2, n2)
+    arrays = as_float_arrays(x1, n1, x2, n2)
     shape = arrays[0].shape
     # Work on flat copies so that the per-element Fisher loop also handles 0-d input.
     a, n1f, c, n2f = (v.reshape(-1) for v in arrays)
@@ -181,7 +181,7 @@ def z_test(estimate_diff: ArrayLike, se: ArrayLike) -> tuple[FloatArray, FloatAr
         ``2 * (1 - Phi(|z|))``, computed as ``erfc(|z| / sqrt(2))`` to keep precision in the
         far tail. Both are NaN where ``se <= 0`` or an input is not finite.
     """
-    est, s = _as_float_arrays(estimate_diff, se)
+    est, s = as_float_arrays(estimate_diff, se)
     valid = np.isfinite(est) & np.isfinite(s) & (s > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = est / s
@@ -204,7 +204,7 @@ def cohens_h(p1: ArrayLike, p2: ArrayLike) -> FloatArray:
         ``[-pi, pi]``. NaN where a proportion is outside ``[0, 1]`` or NaN. Equals
         ``statsmodels.stats.proportion.proportion_effectsize(p1, p2)``.
     """
-    a, b = _as_float_arrays(p1, p2)
+    a, b = as_float_arrays(p1, p2)
     valid = (a >= 0) & (a <= 1) & (b >= 0) & (b <= 1)
     with np.errstate(invalid="ignore"):
         h = 2.0 * np.arcsin(np.sqrt(a)) - 2.0 * np.arcsin(np.sqrt(b))
@@ -225,7 +225,7 @@ def odds_ratio(x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike) -> Fl
         The odds ratio; NaN if any of the four cells is 0 (no silent continuity correction;
         the log odds ratio and its variance are undefined there) or the data are invalid.
     """
-    a, n1f, c, n2f = _as_float_arrays(x1, n1, x2, n2)
+    a, n1f, c, n2f = as_float_arrays(x1, n1, x2, n2)
     b = n1f - a
     d = n2f - c
     valid = _valid_counts(a, n1f) & _valid_counts(c, n2f) & (a > 0) & (b > 0) & (c > 0) & (d > 0)
@@ -247,7 +247,7 @@ def risk_difference(x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike) 
     ndarray of float64
         ``p1 - p2``; NaN where either ``n`` is 0 or the data are invalid.
     """
-    a, n1f, c, n2f = _as_float_arrays(x1, n1, x2, n2)
+    a, n1f, c, n2f = as_float_arrays(x1, n1, x2, n2)
     valid = _valid_counts(a, n1f) & _valid_counts(c, n2f)
     with np.errstate(divide="ignore", invalid="ignore"):
         diff = a / n1f - c / n2f
@@ -268,7 +268,7 @@ def risk_ratio(x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike) -> Fl
         ``p1 / p2``; 0 where ``x1 == 0 < x2``; NaN where ``x2 == 0`` (zero denominator rate),
         where either ``n`` is 0, or where the data are invalid.
     """
-    a, n1f, c, n2f = _as_float_arrays(x1, n1, x2, n2)
+    a, n1f, c, n2f = as_float_arrays(x1, n1, x2, n2)
     valid = _valid_counts(a, n1f) & _valid_counts(c, n2f) & (c > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = (a / n1f) / (c / n2f)
@@ -305,7 +305,7 @@ def mcnemar_test(b: ArrayLike, c: ArrayLike) -> tuple[FloatArray, FloatArray, St
     (``b + c == 0``) the exact branch gives statistic 0 and p-value 1.0, as statsmodels does:
     there is no evidence of any difference.
     """
-    bf, cf = _as_float_arrays(b, c)
+    bf, cf = as_float_arrays(b, c)
     valid = np.isfinite(bf) & np.isfinite(cf) & (bf >= 0) & (cf >= 0)
     exact = valid & (bf + cf < MCNEMAR_EXACT_MAX_DISCORDANT)
     asymptotic = valid & ~exact

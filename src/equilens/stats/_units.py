@@ -45,6 +45,7 @@ __all__ = [
     "gradient",
     "linearised",
     "slice_sums",
+    "unit_index",
     "unit_sums",
 ]
 
@@ -128,16 +129,48 @@ class UnitSums:
         )
 
 
-def _cross(cell: IntArray, n_cells: int, x: FloatArray) -> FloatArray:
-    """Per-cell sums of the outer products of the rows of ``x`` (symmetric, upper half once)."""
+def _cross(
+    cell: IntArray,
+    n_cells: int,
+    x: FloatArray,
+    pairs: set[tuple[int, int]] | None = None,
+    totals: FloatArray | None = None,
+) -> FloatArray:
+    """Per-cell sums of the outer products of the rows of ``x`` (symmetric, upper half once).
+
+    Only ``pairs`` (``i <= j``; None: all) are summed, the others are NaN. A column of ones
+    (unweighted rows) needs no pass: its products are the cell's ``totals`` or row counts.
+    """
     q = x.shape[1]
-    out = np.empty((n_cells, q, q), dtype=np.float64)
+    out = np.full((n_cells, q, q), np.nan, dtype=np.float64)
+    ones = [bool(x.shape[0] == 0 or (x[0, i] == 1.0 and np.all(x[:, i] == 1.0))) for i in range(q)]
+    counts: FloatArray | None = None
     for i in range(q):
         for j in range(i, q):
-            s = np.bincount(cell, weights=x[:, i] * x[:, j], minlength=n_cells)
+            if pairs is not None and (i, j) not in pairs:
+                continue
+            if ones[i] and ones[j]:
+                if counts is None:
+                    counts = np.bincount(cell, minlength=n_cells).astype(np.float64)
+                s = counts
+            elif (ones[i] or ones[j]) and totals is not None:
+                s = totals[:, j if ones[i] else i]
+            else:
+                s = np.bincount(cell, weights=x[:, i] * x[:, j], minlength=n_cells).astype(
+                    np.float64
+                )
             out[:, i, j] = s
             out[:, j, i] = s
     return out
+
+
+def _pair_index(
+    quantities: Sequence[str], pairs: Sequence[tuple[str, str]] | None
+) -> set[tuple[int, int]] | None:
+    if pairs is None:
+        return None
+    pos = {q: i for i, q in enumerate(quantities)}
+    return {tuple(sorted((pos[a], pos[b]))) for a, b in pairs}  # type: ignore[misc]
 
 
 def _sums(cell: IntArray, n_cells: int, x: FloatArray) -> FloatArray:
@@ -149,6 +182,22 @@ def _sums(cell: IntArray, n_cells: int, x: FloatArray) -> FloatArray:
     ).astype(np.float64)
 
 
+def unit_index(cell: IntArray, cluster: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Units of clustered rows: the rows of one cluster in one cell.
+
+    Returns each row's unit code ``(n,)`` and each unit's cell and cluster ``(U,)``, units
+    ordered by (cell, cluster).
+    """
+    n_clusters = int(cluster.max()) + 1 if cluster.size else 1
+    key = cell.astype(np.int64) * n_clusters + cluster.astype(np.int64)
+    ukeys, unit = np.unique(key, return_inverse=True)
+    return (
+        unit.astype(np.int64).reshape(-1),
+        (ukeys // n_clusters).astype(np.int64),
+        (ukeys % n_clusters).astype(np.int64),
+    )
+
+
 def unit_sums(
     cell: IntArray,
     n_cells: int,
@@ -157,6 +206,7 @@ def unit_sums(
     *,
     cluster: IntArray | None = None,
     buckets: int = DEFAULT_BUCKETS,
+    pairs: Sequence[tuple[str, str]] | None = None,
 ) -> UnitSums:
     """Reduce rows to :class:`UnitSums`.
 
@@ -170,13 +220,17 @@ def unit_sums(
         Cluster code of each row (``>= 0``). Rows of one cluster in one cell form one unit.
     buckets : int
         Random groups of units per cell for the bootstrap.
+    pairs : sequence of (str, str), optional
+        The cross-products to keep (None: all); the others are NaN. A metric whose gradient
+        touches only kept pairs gets its standard error (:func:`linearised`).
     """
-    values = np.ascontiguousarray(values, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    keep = _pair_index(quantities, pairs)
     n, q = values.shape
     rows = np.bincount(cell, minlength=n_cells).astype(np.int64)
     if cluster is None:
         totals = _sums(cell, n_cells, values)
-        cross = _cross(cell, n_cells, values)
+        cross = _cross(cell, n_cells, values, keep, totals)
         # Rows go to groups by position; the groups of a cell are then iid samples of rows.
         bucket = cell * buckets + np.arange(n, dtype=np.int64) % buckets
         flat = _sums(bucket, n_cells * buckets, values)
@@ -191,14 +245,10 @@ def unit_sums(
             counts.reshape(n_cells, buckets),
             clustered=False,
         )
-    n_clusters = int(cluster.max()) + 1 if n else 0
-    key = cell.astype(np.int64) * max(n_clusters, 1) + cluster.astype(np.int64)
-    ukeys, unit = np.unique(key, return_inverse=True)
-    unit_cell = (ukeys // max(n_clusters, 1)).astype(np.int64)
-    unit_cluster = (ukeys % max(n_clusters, 1)).astype(np.int64)
-    per_unit = _sums(unit.astype(np.int64), ukeys.size, values)
+    unit, unit_cell, unit_cluster = unit_index(cell, cluster)
+    per_unit = _sums(unit, unit_cell.size, values)
     totals = _sums(unit_cell, n_cells, per_unit)
-    cross = _cross(unit_cell, n_cells, per_unit)
+    cross = _cross(unit_cell, n_cells, per_unit, keep)
     units = np.bincount(unit_cell, minlength=n_cells).astype(np.float64)
     # Clusters go to groups by their code, so a cluster lies in one group whatever the batch.
     bucket = unit_cell * buckets + unit_cluster % buckets
@@ -213,7 +263,7 @@ def unit_sums(
         flat.reshape(n_cells, buckets, q),
         counts.reshape(n_cells, buckets),
         clustered=True,
-        row_cross=_cross(cell, n_cells, values),
+        row_cross=_cross(cell, n_cells, values, keep, totals),
     )
 
 
@@ -258,7 +308,9 @@ def linearised(
     with np.errstate(divide="ignore", invalid="ignore"):
         value = f(t)
     g = gradient(f, t)
-    var = np.einsum("sq,sqr,sr->s", g, v, g)
+    # Cross-products not kept (NaN) count only where the gradient touches them.
+    touched = (g[:, :, None] != 0) & (g[:, None, :] != 0)
+    var = np.einsum("sq,sqr,sr->s", g, np.where(touched, v, 0.0), g)
     se = np.sqrt(np.where(var >= 0, var, np.nan))
     return value, se
 
@@ -272,12 +324,17 @@ def bucket_draws(
     the cell's number of groups fixed: strata are the finest cells, as in the count-level
     bootstrap of the binary audit).
     """
-    c = sums.buckets.shape[0]
+    c, g = sums.buckets.shape[:2]
     occupied = sums.bucket_units > 0
     k = occupied.sum(axis=1)
-    probs = np.where(occupied, 1.0 / np.maximum(k, 1)[:, None], 0.0)
-    probs[k == 0, 0] = 1.0
-    probs[:, -1] = np.clip(1.0 - probs[:, :-1].sum(axis=1), 0.0, 1.0)
-    weights = rng.multinomial(k, probs, size=(draws, c)).astype(np.float64)  # (B, C, G)
+    # The j-th occupied group of each cell; k_c uniform picks with replacement per cell and
+    # draw (a multinomial(k_c, 1/k_c) count per group), counted in one bincount.
+    order = np.argsort(~occupied, axis=1, kind="stable")  # occupied groups first
+    pick = np.floor(rng.random((draws, c, g)) * np.maximum(k, 1)[None, :, None]).astype(np.int64)
+    group = np.take_along_axis(np.broadcast_to(order, (draws, c, g)), pick, axis=2)
+    valid = np.broadcast_to(np.arange(g)[None, None, :] < k[None, :, None], group.shape)
+    flat = (np.arange(draws)[:, None, None] * c + np.arange(c)[None, :, None]) * g + group
+    weights = np.bincount(flat[valid], minlength=draws * c * g).astype(np.float64)
+    weights = weights.reshape(draws, c, g)  # (B, C, G)
     cell_draws = np.einsum("bcg,cgq->bcq", weights, sums.buckets, optimize=True)
     return np.asarray(np.einsum("sc,bcq->bsq", membership, cell_draws, optimize=True))

@@ -4,7 +4,7 @@ SQLite by default (``.equilens/history.db`` in the project root), PostgreSQL by 
 (``postgresql+psycopg://...``), through SQLAlchemy with versioned migrations.
 """
 
-from equilens.store._schema import MIGRATIONS, Migration
+from equilens.store._schema import MIGRATIONS, Migration, monitor_alarms
 from equilens.store._store import GENESIS_HASH, ChainReport, RunStore, StoredRecord, chain_hash
 from equilens.store._url import DEFAULT_PATH, ENV_VAR, project_root, resolve_store_url
 
@@ -18,6 +18,7 @@ __all__ = [
     "RunStore",
     "StoredRecord",
     "chain_hash",
+    "monitor_alarms",
     "project_root",
     "resolve_store_url",
 ]

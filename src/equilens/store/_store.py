@@ -30,11 +30,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool, StaticPool
 
 from equilens._files import ensure_dir
+from equilens._hash import canonical_json, model_json, sha256_hex
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.policy._decision import GateDecision
-from equilens.policy._hash import canonical_json, model_json, sha256_hex
-from equilens.policy._model import Policy
-from equilens.results._log import AuditLog
+from equilens.policy import GateDecision, Policy
+from equilens.results import AuditLog
 from equilens.store._schema import audits, migrate, policies, records
 from equilens.store._url import display_url, resolve_store_url
 
