@@ -21,6 +21,7 @@ from equilens.metrics._confusion import (
     proportion_parts,
 )
 from equilens.metrics._evaluated import Evaluated
+from equilens.metrics._names import base_name, metric_name, metric_params
 from equilens.metrics._scores import auc_interval, delong_variance_from_hist, roc_auc_from_hist
 
 __all__ = [
@@ -36,10 +37,13 @@ __all__ = [
     "MetricSpec",
     "SliceTables",
     "auc_interval",
+    "base_name",
     "cell_sum",
     "criteria",
     "delong_variance_from_hist",
     "evaluate_confusion_metric",
+    "metric_name",
+    "metric_params",
     "metrics",
     "proportion_parts",
     "roc_auc_from_hist",
