@@ -12,9 +12,8 @@ from __future__ import annotations
 import math
 from functools import cache
 
-from equilens.metrics import MetricSpec
+from equilens.metrics import MetricSpec, base_name, metric_name, metric_params
 from equilens.metrics import metrics as binary_metrics
-from equilens.metrics._names import base_name, metric_name, metric_params
 from equilens.registry import Registry
 
 __all__ = [
