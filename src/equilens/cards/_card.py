@@ -30,7 +30,6 @@ from equilens.metrics import metrics as metric_registry
 from equilens.policy import GateDecision
 from equilens.report import (
     CONCLUSION_LABELS,
-    PROPORTIONS,
     DotColumn,
     ReportContent,
     criterion_description,
@@ -45,7 +44,10 @@ from equilens.report import (
     fmt_interval,
     fmt_number,
     fmt_value,
+    headline_columns,
     impossibility_note,
+    is_bounded,
+    is_share,
     metric_label,
     metric_short,
     plain,
@@ -171,9 +173,14 @@ def _caveats(c: ReportContent, meta: CardMeta) -> list[str]:
     under = c.underpowered()
     if under:
         gap = c.underpowered_gap
+        gap_text = f"{(gap or 0.1) * 100:.0f} percentage points"
+        if log.task != "binary":
+            gap_text = (
+                f"{gap or 0.1:g} (proportion points for shares, standard deviations for means)"
+            )
         out.append(
             f"{len(under)} comparison(s) of groups large enough to report could not detect a "
-            f"gap of {(gap or 0.1) * 100:.0f} percentage points with 80% power; for them, "
+            f"gap of {gap_text} with 80% power; for them, "
             "'no difference detected' would not show equal treatment, so they are reported as "
             "insufficient evidence."
         )
@@ -208,7 +215,7 @@ def _caveats(c: ReportContent, meta: CardMeta) -> list[str]:
             "Raghavan 2016; Chouldechova 2017). Which criterion matters depends on the use of "
             "the model and is a decision for people."
         )
-    else:
+    elif log.task == "binary":
         out.append(
             "Base rates do not clearly differ between groups here (or were not measured), so "
             "the impossibility result on calibration and error-rate balance does not bind "
@@ -324,6 +331,16 @@ def _find(log: AuditLog, metric: str, g: dict[str, str]) -> MetricResult | None:
 # Front matter (Hugging Face model-index)
 
 
+#: The Hugging Face ``model-index`` task of each audit task.
+_HF_TASKS: dict[str, dict[str, str]] = {
+    "binary": {"type": "tabular-classification", "name": "Binary classification"},
+    "multiclass": {"type": "tabular-classification", "name": "Multiclass classification"},
+    "regression": {"type": "tabular-regression", "name": "Regression"},
+    "measure": {"type": "other", "name": "Measure per unit"},
+    "ranking": {"type": "other", "name": "Ranking"},
+}
+
+
 def model_index(
     log: AuditLog,
     meta: CardMeta | None = None,
@@ -355,12 +372,17 @@ def model_index(
     """
     meta = meta or CardMeta()
     single = {slice_key(g) for f in log.families if len(f.features) == 1 for g in f.groups}
+    group_metrics = (
+        FRONT_MATTER_GROUP_METRICS
+        if log.task == "binary"
+        else {h.metric for h in headline_columns(log) if not h.worst}
+    )
     entries: list[dict[str, Any]] = []
     for r in log.results:
         if r.status != "ok" or r.value is None or r.metric == "count":
             continue
         if r.slice:
-            if groups == "none" or r.metric not in FRONT_MATTER_GROUP_METRICS:
+            if groups == "none" or r.metric not in group_metrics:
                 continue
             if groups == "single" and slice_key(r.slice) not in single:
                 continue
@@ -392,7 +414,7 @@ def model_index(
             "name": model_name(log, meta),
             "results": [
                 {
-                    "task": {"type": "tabular-classification", "name": "Binary classification"},
+                    "task": _HF_TASKS.get(log.task, _HF_TASKS["binary"]),
                     "dataset": {
                         "name": dataset_name,
                         "type": "equilens-audit",
@@ -435,7 +457,9 @@ def _data_items(log: AuditLog, meta: CardMeta, c: ReportContent, fingerprint: st
         _Item("Rows audited", f"{log.data.n_rows:,}"),
         _Item(fingerprint, log.data.digest or "not recorded"),
         _Item("Columns", columns or None),
-        _Item("Positive label", c.vocab.positive),
+        _Item("Positive label", c.vocab.positive)
+        if log.task == "binary"
+        else _Item("Task", log.task),
     ]
 
 
@@ -867,7 +891,7 @@ def render_card_html(
         '<section id="caveats"><h2>Caveats and limitations</h2><ul class="evidence">'
         + "".join(f"<li>{esc(x)}</li>" for x in _caveats(c, meta))
         + "</ul>"
-        + impossibility_note(c)
+        + (impossibility_note(c) if log.task == "binary" else "")
         + "<h3>Ethical considerations</h3>"
         + _html_list(meta.ethical_considerations)
         + "</section>"
@@ -925,7 +949,7 @@ def _html_metrics(c: ReportContent) -> str:
     ]
     keys = c.key_metrics
     if keys:
-        columns = [DotColumn(metric_short(m), m in PROPORTIONS, True) for m in keys]
+        columns = [DotColumn(metric_short(m), is_share(m), is_bounded(m)) for m in keys]
         width = max(
             (dot_label_width(dot_rows(c, f, keys)) for f in c.single_families), default=None
         )

@@ -42,7 +42,8 @@ _UNITS: dict[str, str] = {
     "percentage points": "pp",
 }
 
-_NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+#: A number; thousands may be grouped with commas (``1,200``: a mean error in currency).
+_NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _VALUE = re.compile(
     rf"^(?P<op>>=|<=|==|=|>|<|≥|≤)?\s*(?P<num>{_NUM})\s*(?P<unit>[^\s±\d+/-][^±]*?)?"
     rf"\s*(?:(?:±|\+/-|\+-)\s*(?P<tol>{_NUM})\s*(?P<tunit>\S.*?)?)?$"
@@ -118,13 +119,13 @@ def parse_value(raw: Any, what: str = "value") -> Written:
     unit = _unit(match["unit"], what)
     tolerance = None
     if match["tol"] is not None:
-        tolerance = _finite(float(match["tol"]), raw, what)
+        tolerance = _finite(float(match["tol"].replace(",", "")), raw, what)
         if _unit(match["tunit"], what) not in ("", unit):
             raise ValueError(f"{what} and its ± tolerance must have the same unit, got {raw!r}")
     op = match["op"]
     return Written(
-        value=_finite(float(match["num"]), raw, what),
-        decimals=decimals_of(match["num"]),
+        value=_finite(float(match["num"].replace(",", "")), raw, what),
+        decimals=decimals_of(match["num"].replace(",", "")),
         unit=unit,
         comparator=COMPARATORS[op] if op else None,
         tolerance=tolerance,

@@ -40,7 +40,7 @@ from equilens.cards._claim_tests import claim_p_value, holm_adjust
 from equilens.cards._claim_values import COMPARATORS, parse_value, unit_scale, written_text
 from equilens.cards._names import greater_is_better, is_bounded, resolve_metric
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.results import AuditLog
+from equilens.results import AuditLog, base_name
 
 Verdict = Literal[
     "supported", "consistent", "contradicted", "insufficient_evidence", "not_measured"
@@ -501,6 +501,16 @@ def _lookup(log: AuditLog, claim: Claim, name: str, kind: str) -> _Measured | st
         return _Measured(d.value, d.ci_low, d.ci_high, d.ci_method, None, d.status, d.reason)
     rows_m = [r for r in log.results if r.metric == name]
     if not rows_m:
+        # Another task's rows carry parameters: a bare name matches when one variant exists
+        # (``ndcg_score`` -> ``ndcg_score[k=10]``); several must be named.
+        variants = list(dict.fromkeys(r.metric for r in log.results if base_name(r.metric) == name))
+        if len(variants) > 1:
+            return (
+                f"the audit has several rows of '{name}' ({', '.join(variants[:6])}); "
+                "claim one of them"
+            )
+        rows_m = [r for r in log.results if variants and r.metric == variants[0]]
+    if not rows_m:
         return f"the audit did not compute the metric '{name}'"
     for r in rows_m:
         if r.slice == claim.slice:
@@ -585,7 +595,16 @@ def check_claim(log: AuditLog, claim: Claim, *, max_ci_width: float = MAX_CI_WID
             "The 'max_ci_width' parameter of check_claim must be a float in the range "
             f"(0, inf). Got {max_ci_width!r} instead."
         )
+    written = claim.metric.strip()
     resolved = resolve_metric(claim.metric)
+    if (resolved is None or log.task != "binary") and any(
+        r.metric == written or (log.task != "binary" and base_name(r.metric) == written)
+        for r in log.results
+    ):
+        # The log's own row names come first in another task's log (``recall_score`` is
+        # per class there, not the binary true positive rate), and name rows of a task whose
+        # registry is not installed.
+        resolved = (written, "metric")
     notes: list[str] = []
 
     def result(
@@ -678,7 +697,17 @@ def check_claim(log: AuditLog, claim: Claim, *, max_ci_width: float = MAX_CI_WID
             else ""
         )
         return judged("supported", f"The {shown} lies within {claimed}.{extra}", p)
-    return judged(*_overlap(shown, claimed, hi - lo, max_ci_width), p)
+    return judged(*_overlap(shown, claimed, _width(name, kind, lo, hi, value), max_ci_width), p)
+
+
+def _width(name: str, kind: str, lo: float, hi: float, value: float) -> float:
+    """An interval's width on the scale ``max_ci_width`` reads: the metric's own for values in
+    [0, 1]; for unbounded ones (an MAE in currency) relative to the claimed value once it
+    exceeds 1, so 0.10 means an interval a tenth as wide as the value claimed (and a word error
+    rate of 0.12 is read like a rate)."""
+    if is_bounded(name, kind):
+        return hi - lo
+    return (hi - lo) / max(abs(value), 1.0)
 
 
 def _overlap(shown: str, claimed: str, width: float, max_ci_width: float) -> tuple[Verdict, str]:
@@ -702,7 +731,13 @@ def _adjusted(check: ClaimCheck, p_adj: float, alpha: float, m: int, width: floa
     if check.raw_verdict != "contradicted" or p_adj < alpha:
         return out
     lo, hi = check.ci_low, check.ci_high
-    span = 0.0 if lo is None or hi is None else hi - lo
+    span = 0.0
+    if lo is not None and hi is not None and check.metric is not None:
+        kind = "criterion" if check.claim.features else "metric"
+        claimed = check.claimed_high if math.isfinite(check.claimed_high) else check.claimed_low
+        span = _width(check.metric, kind, lo, hi, claimed)
+    elif lo is not None and hi is not None:
+        span = hi - lo
     verdict: Verdict = "consistent" if span <= width else "insufficient_evidence"
     return replace(
         out,

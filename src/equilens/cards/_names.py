@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from equilens.metrics import criteria, metrics
+from equilens.results import (
+    base_name,
+    is_unit_metric,
+    metric_name,
+    metric_params,
+    task_metric_spec,
+    task_of_metric,
+    value_range,
+)
 
 #: Hugging Face ``model-index`` metric ``type`` (and common spellings) -> equilens metric.
 HF_TO_EQUILENS: dict[str, str] = {
@@ -36,6 +45,21 @@ HF_TO_EQUILENS: dict[str, str] = {
     "positive_rate": "selection_rate",
     "base_rate": "base_rate",
     "prevalence": "base_rate",
+}
+
+#: Common names of the other tasks' metrics (regression, ranking) -> the row names they write.
+TASK_ALIASES: dict[str, str] = {
+    "mae": "mean_absolute_error",
+    "mean_absolute_error": "mean_absolute_error",
+    "rmse": "root_mean_squared_error",
+    "root_mean_squared_error": "root_mean_squared_error",
+    "r2": "r2_score",
+    "r_squared": "r2_score",
+    "bias": "mean_error",
+    "mean_error": "mean_error",
+    "mrr": "mean_reciprocal_rank",
+    "ndcg": "ndcg_score",
+    "top_k_accuracy": "top_k_accuracy_score",
 }
 
 #: equilens metric -> the Hugging Face metric ``type`` written into generated cards.
@@ -76,18 +100,49 @@ def resolve_metric(name: str) -> tuple[str, str] | None:
         return metrics.canonical(key), "metric"
     if key in criteria:
         return criteria.canonical(key), "criterion"
-    if key in HF_TO_EQUILENS:
-        return HF_TO_EQUILENS[key], "metric"
+    return _task_metric(key)
+
+
+def _task_metric(key: str) -> tuple[str, str] | None:
+    """A row name of another task (``recall_score[class=7]``, ``mean_absolute_error``, ``mae``,
+    ``ndcg[k=10]``) or a per-class criterion; None when no task writes such rows."""
+    base, params = base_name(key), metric_params(key)
+    base = TASK_ALIASES.get(base, base)
+    if params and base in criteria:
+        return metric_name(criteria.canonical(base), **params), "criterion"
+    tasks = task_of_metric(base)
+    if base in TASK_ALIASES.values() or any(t != "binary" for t in tasks) or (params and tasks):
+        return metric_name(base, **params), "metric"
     return None
 
 
 def greater_is_better(name: str, kind: str) -> bool | None:
     """Direction of a metric or criterion: True, False, or None where neither is better."""
     if kind == "criterion":
-        return criteria.get(name).statistic == "ratio"
-    return metrics.get(name).greater_is_better
+        return criteria.get(base_name(name)).statistic == "ratio"
+    if name in metrics:
+        return metrics.get(name).greater_is_better
+    for task in task_of_metric(name):
+        spec = task_metric_spec(name, task)
+        if spec is not None:
+            return spec.greater_is_better
+    return _DIRECTIONS.get(base_name(name))
+
+
+#: Directions of the other tasks' metrics when their task module is not installed.
+_DIRECTIONS: dict[str, bool | None] = {
+    "mean_absolute_error": False,
+    "root_mean_squared_error": False,
+    "r2_score": True,
+    "mean_error": None,
+}
 
 
 def is_bounded(name: str, kind: str) -> bool:
-    """Whether values lie in [0, 1] (every metric but ``count``; every criterion)."""
-    return not (kind == "metric" and name == "count")
+    """Whether values lie in [0, 1] (every binary metric but ``count``; every criterion; the
+    other tasks' shares, AUCs and ranking metrics, not their errors or means)."""
+    if kind == "criterion":
+        return True
+    if name in metrics or (base_name(name) in metrics and name != base_name(name)):
+        return name != "count"
+    return is_unit_metric(name) or value_range(name) == (0.0, 1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from equilens.data import AuditInputs, BinSpec, prepare_inputs
 from equilens.engines import compute_cell_stats
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.metrics import metrics as metric_registry
-from equilens.results import AuditLog, read_log
+from equilens.results import AuditLog, base_name, read_log, task_metric_names
 from equilens.slicing import SlicePlan, build_plan, resolve_intersections
 
 METHODS = ("between_groups", "to_overall", "to_reference")
@@ -59,8 +60,29 @@ def _check_labels(labels: Sequence[str], func: str) -> tuple[str, str]:
     return labels[0].strip(), labels[1].strip()
 
 
-def _metric_names(metrics: Sequence[str] | None) -> list[str] | None:
-    return None if metrics is None else [metric_registry.canonical(m) for m in metrics]
+def _metric_names(metrics: Sequence[str] | None, logs: Sequence[AuditLog] = ()) -> list[str] | None:
+    """The metrics asked for, as the logs name them.
+
+    Binary logs: registry names (aliases resolved). Other tasks: the row names of the logs
+    (``recall_score[class=7]``) or a base name (``recall_score``: every row of it); a name
+    neither log has nor any task registers is a one-line error with close matches.
+    """
+    if metrics is None:
+        return None
+    task = logs[0].task if logs else "binary"
+    if task == "binary":
+        return [metric_registry.canonical(m) for m in metrics]
+    rows = {r.metric for log in logs for r in log.results}
+    known = rows | {base_name(m) for m in rows} | set(task_metric_names(task))
+    out = []
+    for m in metrics:
+        name = m.replace(" ", "")
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.5)
+            hint = f" Did you mean: {', '.join(close)}?" if close else ""
+            raise InvalidParameterError(f"Unknown {task} metric '{m}' for compare.{hint}")
+        out.append(name)
+    return out
 
 
 def _as_log(value: AuditLog | str | Path, role: str) -> AuditLog:
@@ -100,6 +122,11 @@ def weight_column(log: AuditLog) -> str | None:
 
 def check_compatible(base: AuditLog, candidate: AuditLog) -> list[str]:
     """Raise when two logs cannot be compared; return warnings for lesser differences."""
+    if base.task != candidate.task:
+        raise InvalidInputError(
+            f"The logs audit different tasks (base {base.task}, candidate {candidate.task}); "
+            "compare two audits of the same task."
+        )
     fb, fc = _features(base), _features(candidate)
     if sorted(fb) != sorted(fc):
         raise InvalidInputError(
@@ -132,10 +159,20 @@ def check_compatible(base: AuditLog, candidate: AuditLog) -> list[str]:
     return warnings
 
 
+#: The column that holds the truth (or the measure) of each task's rows, first found.
+_OUTCOME_ROLES = ("y_true", "value", "numerator", "relevance")
+
+
+def _outcome_column(log: AuditLog) -> str:
+    columns = log.spec_resolved.get("columns", {})
+    if not isinstance(columns, Mapping):
+        return ""
+    return next((str(columns[r]) for r in _OUTCOME_ROLES if columns.get(r)), "")
+
+
 def _check_columns(base: AuditLog, candidate: AuditLog) -> DataCheck:
     """Unpaired: do the two logs describe the same rows (y_true and sensitive hashes)?"""
-    yb = str(base.spec_resolved.get("columns", {}).get("y_true", ""))
-    yc = str(candidate.spec_resolved.get("columns", {}).get("y_true", ""))
+    yb, yc = _outcome_column(base), _outcome_column(candidate)
     cols: dict[str, Literal["match", "differ", "missing"]] = {}
     for name_b, name_c, shown in [(yb, yc, yb or "y_true")] + [(s, s, s) for s in _features(base)]:
         hb, hc = base.data.columns.get(name_b), candidate.data.columns.get(name_c)
@@ -203,7 +240,7 @@ def compare_logs(
     alpha = 1.0 - b.confidence_level
     check = _check_columns(b, c)
     m_rows, d_rows = unpaired_rows(
-        b, c, metrics=_metric_names(metrics), disparity_methods=methods, alpha=alpha
+        b, c, metrics=_metric_names(metrics, (b, c)), disparity_methods=methods, alpha=alpha
     )
     m_out, d_out, family = finish(m_rows, d_rows, alpha, underpowered_gap)
     if check.status == "match":
@@ -684,6 +721,12 @@ def compare(
             disparity_methods=disparity_methods,
             underpowered_gap=underpowered_gap,
             labels=labels,
+        )
+    if b.task != "binary" or c.task != "binary":
+        task = b.task if b.task != "binary" else c.task
+        raise InvalidInputError(
+            f"The paired comparison (--data) supports binary audits only, not {task}; "
+            "compare the two logs without --data (unpaired, row by row)"
         )
     if base_pred is None or candidate_pred is None:
         raise InvalidParameterError(

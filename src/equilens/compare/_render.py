@@ -17,6 +17,7 @@ from equilens._text import html_escape, md_escape
 from equilens.compare._finish import fmt_ci
 from equilens.compare._model import DisparityChange, MetricChange, RunComparison
 from equilens.exceptions import InvalidInputError, LogFormatError
+from equilens.results import base_name, task_metric_spec
 
 #: Metrics shown in the per-group tables (every metric is in the JSON).
 KEY_METRICS = (
@@ -63,18 +64,28 @@ def conclusion_text(row: MetricChange | DisparityChange) -> str:
     return f"{text} ({row.direction})" if row.direction else text
 
 
+def _other_task(name: str) -> bool:
+    """Whether a row's metric is another task's (``recall_score[class=7]``, ``mean``): all of
+    those are shown, binary rows only when they are key metrics."""
+    return name != base_name(name) or task_metric_spec(name, "binary") is None
+
+
 def shown_metrics(result: RunComparison) -> list[MetricChange]:
-    """Key metrics on every slice, in a stable order."""
+    """Key metrics on every slice (every metric of another task's logs), in a stable order."""
     order = {m: i for i, m in enumerate(KEY_METRICS)}
-    rows = [m for m in result.metrics if m.metric in order]
-    return sorted(rows, key=lambda m: (order[m.metric], len(m.slice) > 0))
+    rows = [m for m in result.metrics if m.metric in order or _other_task(m.metric)]
+    names = list(dict.fromkeys(m.metric for m in rows))
+    return sorted(
+        rows,
+        key=lambda m: (order.get(m.metric, len(order) + names.index(m.metric)), len(m.slice) > 0),
+    )
 
 
 def shown_disparities(result: RunComparison) -> list[DisparityChange]:
-    """Key criteria, in a stable order."""
+    """Key criteria (per class too: ``..._difference[class=7]``), in a stable order."""
     order = {c: i for i, c in enumerate(KEY_CRITERIA)}
-    rows = [d for d in result.disparities if d.criterion in order]
-    return sorted(rows, key=lambda d: (order[d.criterion], len(d.features)))
+    rows = [d for d in result.disparities if base_name(d.criterion) in order]
+    return sorted(rows, key=lambda d: (order[base_name(d.criterion)], len(d.features)))
 
 
 def intervals_note(result: RunComparison) -> str:

@@ -31,7 +31,7 @@ from equilens.metrics._continuous import (
 from equilens.metrics._evaluated import Evaluated
 from equilens.metrics._multiclass import MulticlassTables, class_sums
 from equilens.metrics._multiclass import metrics as multiclass_metrics
-from equilens.metrics._names import base_name, metric_name
+from equilens.metrics._names import base_name, metric_name, metric_params
 from equilens.metrics._ranking import (
     ITEM_GROUP_METRICS,
     USER_METRICS,
@@ -83,6 +83,7 @@ __all__ = [
     "evaluate_ranking_metrics",
     "measure_metrics",
     "metric_name",
+    "metric_params",
     "metrics",
     "multiclass_metrics",
     "order_within_queries",

@@ -36,6 +36,7 @@ from equilens.monitor._state import (
 )
 from equilens.monitor._stats import OVERALL, BatchStats, ColumnSpec, GroupRef, reduce_batch
 from equilens.policy import Policy, Severity
+from equilens.results import base_name, task_of_metric
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -68,6 +69,16 @@ def _check_metrics(names: Sequence[str]) -> list[str]:
     out: list[str] = []
     for name in names:
         if name not in metric_registry:
+            tasks = [t for t in task_of_metric(name) if t != "binary"]
+            if tasks or base_name(name) != name:
+                # Another task's metric (``mean_absolute_error``, ``recall_score[class=7]``).
+                what = f"a {tasks[0]} metric" if tasks else "a per-class or per-k metric"
+                raise InvalidParameterError(
+                    f"--metrics: '{name}' is {what}; the monitor watches binary rates of rows "
+                    "(selection_rate, true_positive_rate, false_positive_rate, accuracy_score, "
+                    "...); for other tasks audit each batch with --task and keep the logs in "
+                    "the run store (--store), then compare them"
+                )
             raise InvalidParameterError(f"--metrics: unknown metric '{name}'")
         spec = metric_registry.get(name)
         if spec.kind != "proportion":

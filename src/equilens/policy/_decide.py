@@ -51,7 +51,7 @@ from equilens.policy._model import (
     Severity,
 )
 from equilens.policy._template import DEFAULT_MESSAGE, render_template
-from equilens.results import AuditLog, Comparison, Disparity, MetricResult
+from equilens.results import AuditLog, Comparison, Disparity, MetricResult, task_of_metric
 
 _STATUSES: tuple[OutcomeStatus, ...] = (
     "block",
@@ -356,7 +356,7 @@ def _excluded(
     )
 
 
-def _no_rows(rule: Rule, policy: Policy) -> RuleOutcome:
+def _no_rows(rule: Rule, policy: Policy, task: str = "binary") -> RuleOutcome:
     scope = []
     if rule.features is not None:
         scope.append(f"family {' x '.join(rule.features)}")
@@ -369,6 +369,9 @@ def _no_rows(rule: Rule, policy: Policy) -> RuleOutcome:
     where = f" ({'; '.join(scope)})" if scope else ""
     what = {"metric": "metric", "criterion": "criterion", "comparison": "comparison"}[rule.target]
     base = f"the audit log has no {what} rows for {rule.name}{where}"
+    if task != "binary" and rule.target != "criterion" and task not in task_of_metric(rule.name):
+        # A binary policy read against another task's log: say why nothing matched.
+        base += f" (this is a {task} audit; {rule.name} is not one of its metrics)"
     if rule.required:
         status: OutcomeStatus = "insufficient_evidence"
         severity = policy.insufficient_severity(rule)
@@ -398,7 +401,7 @@ def _rule_outcomes(
     level = _level(log)
     rows = _select(rule, log)
     if not rows:
-        yield _no_rows(rule, policy)
+        yield _no_rows(rule, policy, log.task)
         return
     for row in rows:
         yield _judge(rule, policy, row, level)

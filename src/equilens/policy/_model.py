@@ -28,6 +28,14 @@ from pydantic_core import PydanticCustomError
 from equilens.metrics import COMPARISON_METRICS, criteria, metrics
 from equilens.policy._probe_metrics import canonical_probe_metric, probe_metric_names
 from equilens.policy._template import DEFAULT_MESSAGE, check_template
+from equilens.results import (
+    TASKS,
+    base_name,
+    metric_name,
+    metric_params,
+    task_metric_names,
+    task_of_metric,
+)
 
 Severity = Literal["info", "warn", "block"]
 """How much a rule's outcome matters: info < warn < block."""
@@ -151,11 +159,43 @@ def _canonical(name: str, kind: Target) -> str:
     probe = canonical_probe_metric(name, kind) if kind != "criterion" else None
     if probe is not None:
         return probe
+    task_name = _task_name(name, kind)
+    if task_name is not None:
+        return task_name
     known = list(registry) + (probe_metric_names(kind) if kind != "criterion" else [])
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    if kind != "criterion":
+        known += [m for t in TASKS[1:] for m in task_metric_names(t)]
+    base, params = base_name(name), metric_params(name)
+    close = difflib.get_close_matches(base, known, n=1, cutoff=0.5)
+    hint = f" (did you mean '{metric_name(close[0], **params)}'?)" if close else ""
     what = "metric" if kind != "criterion" else "fairness criterion"
     raise _policy_error(f"unknown {what} '{name}'{hint}")
+
+
+def _task_name(name: str, kind: Target) -> str | None:
+    """``name`` as the rows of a non-binary task write it, when some task writes such rows.
+
+    Metric rows of other tasks carry parameters (``recall_score[class=7]``,
+    ``ndcg_score[k=10]``) or names of their own registries (``mean_absolute_error``);
+    per-class criteria name a binary criterion with its class
+    (``equal_opportunity_difference[class=7]``). The name is normalised (no spaces).
+    """
+    base, params = base_name(name.replace(" ", "")), metric_params(name.replace(" ", ""))
+    if kind == "criterion":
+        if params and base in criteria:
+            return metric_name(criteria.canonical(base), **params)
+        return None
+    tasks = task_of_metric(base)
+    if not tasks or (not params and tasks == ["binary"]):
+        return None
+    return metric_name(base, **params)
+
+
+def task_metric(name: str | None) -> bool:
+    """Whether ``name`` is a metric only another task than binary writes rows of."""
+    if name is None or name in metrics:
+        return False
+    return bool(metric_params(name)) or any(t != "binary" for t in task_of_metric(name))
 
 
 class Rule(_Strict):
@@ -253,13 +293,15 @@ class Rule(_Strict):
                 + (f" (got {', '.join(given)})" if given else "")
             )
         target = self.target
-        if target == "comparison" and self.comparison not in (
-            *COMPARISON_METRICS,
-            *probe_metric_names("comparison"),
+        if (
+            target == "comparison"
+            and self.comparison not in (*COMPARISON_METRICS, *probe_metric_names("comparison"))
+            and not task_metric(self.comparison)
         ):
             raise _policy_error(
-                f"audits compare groups on {', '.join(COMPARISON_METRICS)} (probes on "
-                f"{', '.join(probe_metric_names('comparison'))}); not on '{self.comparison}'",
+                f"binary audits compare groups on {', '.join(COMPARISON_METRICS)} (probes on "
+                f"{', '.join(probe_metric_names('comparison'))}; other tasks on their own "
+                f"metrics); not on '{self.comparison}'",
                 "comparison",
             )
         allowed = FIELDS[target]

@@ -17,6 +17,8 @@ from equilens.report._content import (
     fmt_interval,
     fmt_number,
     fmt_value,
+    is_bounded,
+    is_share,
     metric_label,
     metric_short,
     plain,
@@ -26,6 +28,7 @@ from equilens.report._content import (
 from equilens.report._html import CSS, JS, dot_rows, impossibility_note, render_html, value_cell
 from equilens.report._markdown import render_markdown
 from equilens.report._svg import Dot, DotColumn, DotRow, dot_label_width, dot_matrix, esc
+from equilens.report._task_content import headline_columns
 from equilens.report._terminal import (
     KEY_CRITERIA,
     KEY_METRICS,
@@ -61,7 +64,10 @@ __all__ = [
     "fmt_interval",
     "fmt_number",
     "fmt_value",
+    "headline_columns",
     "impossibility_note",
+    "is_bounded",
+    "is_share",
     "md_escape",
     "metric_label",
     "metric_short",

@@ -14,6 +14,13 @@ from typing import Literal
 
 from equilens._pvalue import fmt_p
 from equilens.metrics import criteria as criteria_registry
+from equilens.report._task_content import (
+    TASK_PROPORTIONS,
+    headline_columns,
+    task_metric_label,
+    task_metric_meaning,
+    task_metric_short,
+)
 from equilens.results import (
     AuditLog,
     Comparison,
@@ -21,6 +28,8 @@ from equilens.results import (
     FamilyRecord,
     MetricResult,
     SliceCurves,
+    base_name,
+    is_unit_metric,
 )
 
 SliceKey = tuple[tuple[str, str], ...]
@@ -230,13 +239,36 @@ def slice_values(mapping: dict[str, str]) -> str:
 
 
 def metric_label(metric: str) -> str:
-    """Readable name of a metric (the registry name when unknown)."""
-    return METRIC_LABELS.get(metric, metric)
+    """Readable name of a metric (``Recall (class 7)`` for a per-class row of another task;
+    the row's name when unknown)."""
+    if metric in METRIC_LABELS:
+        return METRIC_LABELS[metric]
+    return task_metric_label(metric, METRIC_LABELS)
 
 
 def metric_short(metric: str) -> str:
     """Short name of a metric for headers."""
-    return METRIC_SHORT.get(metric, metric)
+    if metric in METRIC_SHORT:
+        return METRIC_SHORT[metric]
+    return task_metric_short(metric, METRIC_SHORT)
+
+
+def metric_meaning(metric: str, task: str = "binary") -> str:
+    """One-line meaning of a metric row ('' when neither equilens nor its registry has one)."""
+    if task == "binary" and metric in METRIC_MEANING:
+        return METRIC_MEANING[metric]
+    return task_metric_meaning(metric, METRIC_MEANING, task)
+
+
+def is_bounded(metric: str) -> bool:
+    """Whether a metric row's values lie in [0, 1] (chart axes stay within it)."""
+    return metric in METRIC_LABELS or is_unit_metric(metric)
+
+
+def is_share(metric: str) -> bool:
+    """Whether a metric row is a share of cases (shown in percent, differences in points)."""
+    base = base_name(metric)
+    return metric in PROPORTIONS or base in PROPORTIONS or base in TASK_PROPORTIONS
 
 
 def criterion_description(name: str) -> str:
@@ -261,7 +293,7 @@ def fmt_value(metric: str, value: float | None, digits: int | None = None) -> st
         return "–"
     if metric == "count":
         return f"{value:,.0f}"
-    if metric in PROPORTIONS:
+    if is_share(metric):
         return f"{value * 100:.{1 if digits is None else digits}f}%"
     return f"{value:.{3 if digits is None else digits}f}"
 
@@ -272,7 +304,7 @@ def fmt_interval(
     """'40.1–44.9%' or '0.651–0.702'; '–' when there is no interval."""
     if low is None or high is None:
         return "–"
-    if metric in PROPORTIONS:
+    if is_share(metric):
         d = 1 if digits is None else digits
         return f"{low * 100:.{d}f}–{high * 100:.{d}f}%"
     d = 3 if digits is None else digits
@@ -283,7 +315,7 @@ def fmt_diff(metric: str, value: float | None, digits: int | None = None) -> str
     """A signed difference: percentage points for proportions."""
     if value is None:
         return "–"
-    if metric in PROPORTIONS:
+    if is_share(metric):
         d = 1 if digits is None else digits
         return _minus(f"{value * 100:+.{d}f} pts")
     return _minus(f"{value:+.{3 if digits is None else digits}f}")
@@ -295,7 +327,7 @@ def fmt_diff_interval(
     """'+17.0 to +23.1 pts'."""
     if low is None or high is None:
         return "–"
-    if metric in PROPORTIONS:
+    if is_share(metric):
         d = 1 if digits is None else digits
         return _minus(f"{low * 100:+.{d}f} to {high * 100:+.{d}f} pts")
     d = 3 if digits is None else digits
@@ -317,10 +349,14 @@ def fmt_count(value: float) -> str:
 
 
 def effect_size(c: Comparison) -> float:
-    """Size of a comparison's effect: |Cohen's h|, or twice the absolute difference when h is
-    not defined (e.g. ROC-AUC), which is about the same scale for mid-range values."""
+    """Size of a comparison's effect: |Cohen's h|, |Hedges' g| for means, or twice the absolute
+    difference when neither is defined (e.g. ROC-AUC), about the same scale for mid-range
+    values."""
     if c.cohens_h is not None:
         return abs(c.cohens_h)
+    if c.effect_size_name == "hedges_g" and c.effect_size is not None:
+        # Means in their own units (money, words) cannot be ranked by the difference.
+        return abs(c.effect_size)
     return 2.0 * abs(c.difference or 0.0)
 
 
@@ -405,7 +441,9 @@ class ReportContent:
 
     @property
     def key_metrics(self) -> list[str]:
-        """The key metrics the log has."""
+        """The key metrics the log has (a non-binary log's headline metrics, read from it)."""
+        if self.log.task != "binary":
+            return [col.metric for col in headline_columns(self.log) if not col.worst]
         return [m for m in KEY_METRICS if m in self.metrics]
 
     @property
@@ -504,7 +542,7 @@ class ReportContent:
         level = self.vocab.level
         own = self.result(c.metric, c.slice)
         ref = self.result(c.metric, c.reference)
-        proportion = c.metric in PROPORTIONS
+        proportion = is_share(c.metric)
         if proportion:
             fine = (
                 abs(c.difference or 0.0) < 0.05 or min(c.value or 0, c.reference_value or 0) < 0.05

@@ -17,8 +17,6 @@ from equilens._pvalue import fmt_p
 from equilens.report._content import (
     CONCLUSION_LABELS,
     HEATMAP_METRICS,
-    METRIC_MEANING,
-    PROPORTIONS,
     Finding,
     ReportContent,
     Segment,
@@ -31,7 +29,10 @@ from equilens.report._content import (
     fmt_interval,
     fmt_number,
     fmt_value,
+    is_bounded,
+    is_share,
     metric_label,
+    metric_meaning,
     metric_short,
     slice_key,
     slice_text,
@@ -60,6 +61,15 @@ from equilens.report._svg import (
     heatmap,
     line_chart,
     sequential_color,
+)
+from equilens.report._task_content import comparison_test_text, effect_size_text
+from equilens.report._task_html import (
+    class_confusion_section,
+    exposure_section,
+    task_lede,
+    task_methodology,
+    task_sections,
+    task_title,
 )
 from equilens.results import (
     AuditLog,
@@ -367,11 +377,16 @@ def _header(c: ReportContent) -> str:
         f"run {log.run_id[:12]}",
         f"equilens {log.equilens_version}",
     ]
+    title = (
+        task_title(c)
+        if log.task != "binary"
+        else f"Predictions <code>{esc(v.y_pred)}</code> against outcomes "
+        f"<code>{esc(v.y_true)}</code>"
+    )
     return (
         '<header class="top"><div class="wrap">'
         '<div class="eyebrow">equilens audit report</div>'
-        f"<h1>Predictions <code>{esc(v.y_pred)}</code> against outcomes "
-        f"<code>{esc(v.y_true)}</code>, by {esc(', '.join(feats))}</h1>"
+        f"<h1>{title}, by {esc(', '.join(feats))}</h1>"
         f'<p class="meta">{"".join(f"<span>{esc(m)}</span>" for m in meta)}</p>'
         "</div></header>"
     )
@@ -405,11 +420,23 @@ def _nav(sections: Sequence[tuple[str, str]] = _SECTIONS) -> str:
     return f'<nav class="toc" aria-label="Sections"><div class="wrap">{links}</div></nav>'
 
 
+_COHEN = "Cohen's h"
+#: The effect size that ranks the key findings of each non-binary task.
+_EFFECT_NAMES = {
+    "multiclass": "Cohen's h for shares, Hedges' g for other metrics",
+    "regression": "Hedges' g",
+    "measure": "Hedges' g",
+    "ranking": "Hedges' g",
+}
+
+
 def _finding_item(f: Finding) -> str:
     cmp = f.comparison
     parts = [metric_label(cmp.metric), family_label(cmp.features)]
     if cmp.cohens_h is not None:
         parts.append(f"effect size (Cohen's h) {fmt_number(cmp.cohens_h, 2)}")
+    elif cmp.effect_size_name == "hedges_g":
+        parts.append(f"effect size (Hedges' g) {fmt_number(cmp.effect_size, 2)}")
     parts.append(f"n = {cmp.n:,} vs {cmp.n_reference:,}")
     return f'<li>{_segments(f.segments)}<span class="tag">{esc(" · ".join(parts))}</span></li>'
 
@@ -421,16 +448,19 @@ def _summary(c: ReportContent) -> str:
     family_size = log.multiple_comparisons.get("size")
     alpha_text = f"{v.alpha:.2g}"
     out = ['<section id="summary"><h2>Summary</h2>']
-    out.append(
-        '<p class="lede">This report compares the predictions in '
-        f"<code>{esc(v.y_pred)}</code> with the true outcomes in <code>{esc(v.y_true)}</code> "
-        f"for {log.data.n_rows:,} cases, group by group. <em>Positive</em> means the value "
-        f"<code>{esc(v.positive)}</code> in both columns. Each group is compared with a "
-        "reference group of the same feature(s); differences are reported with "
-        f"{v.level}% confidence intervals and p-values adjusted for the number of tests. "
-        "The report describes measured differences and their uncertainty; it does not certify "
-        "a model as fair or unfair.</p>"
-    )
+    if log.task != "binary":
+        out.append(task_lede(c))
+    else:
+        out.append(
+            '<p class="lede">This report compares the predictions in '
+            f"<code>{esc(v.y_pred)}</code> with the true outcomes in <code>{esc(v.y_true)}</code> "
+            f"for {log.data.n_rows:,} cases, group by group. <em>Positive</em> means the value "
+            f"<code>{esc(v.positive)}</code> in both columns. Each group is compared with a "
+            "reference group of the same feature(s); differences are reported with "
+            f"{v.level}% confidence intervals and p-values adjusted for the number of tests. "
+            "The report describes measured differences and their uncertainty; it does not certify "
+            "a model as fair or unfair.</p>"
+        )
     out.append(conclusion_tiles(counts))
     size_text = f" (Holm correction over {family_size} tests)" if family_size else ""
     out.append(
@@ -444,8 +474,8 @@ def _summary(c: ReportContent) -> str:
     if main:
         out.append(
             '<p class="note">The largest detected differences between a group and its '
-            "reference, ranked by effect size (Cohen's h), among differences whose adjusted "
-            "p-value is below the threshold.</p>"
+            f"reference, ranked by effect size ({_EFFECT_NAMES.get(log.task, _COHEN)}), "
+            "among differences whose adjusted p-value is below the threshold.</p>"
         )
         out.append('<ol class="findings">' + "".join(_finding_item(f) for f in main) + "</ol>")
     else:
@@ -507,6 +537,8 @@ def _evidence_note(c: ReportContent) -> str:
         )
     if under:
         gap_text = f"{gap * 100:.0f} percentage points" if gap is not None else "the stated gap"
+        if gap is not None and c.log.task != "binary":
+            gap_text = f"{gap:g} (in proportion points for shares, standard deviations for means)"
         sentences.append(
             f"{len(under)} comparison(s) of large enough groups showed no difference but could "
             f"not reliably have detected a gap of {gap_text} (see the minimum detectable "
@@ -613,7 +645,7 @@ def _values_table(c: ReportContent, fam: FamilyRecord, ids: _Ids) -> str:
     metrics = [m for m in c.metrics if m != "count"]
     level = c.vocab.level
     head = "".join(
-        f'<th class="r" title="{esc(METRIC_MEANING.get(m, ""))}">{esc(metric_short(m))}</th>'
+        f'<th class="r" title="{esc(metric_meaning(m, c.log.task))}">{esc(metric_short(m))}</th>'
         for m in metrics
     )
     body = []
@@ -643,7 +675,8 @@ def _groups_section(c: ReportContent, ids: _Ids) -> str:
         out.append("<p>The log has none of the key metrics.</p></section>")
         return "".join(out)
     meanings = "".join(
-        f"<dt>{esc(metric_short(m))}</dt><dd>{esc(METRIC_MEANING.get(m, metric_label(m)))}</dd>"
+        f"<dt>{esc(metric_short(m))}</dt>"
+        f"<dd>{esc(metric_meaning(m, c.log.task) or metric_label(m))}</dd>"
         for m in metrics
     )
     out.append(
@@ -664,7 +697,7 @@ def _groups_section(c: ReportContent, ids: _Ids) -> str:
         '<span><i style="background:#2563eb;border-color:#2563eb"></i>overall / not compared'
         "</span></div>"
     )
-    columns = [DotColumn(metric_short(m), m in PROPORTIONS, True) for m in metrics]
+    columns = [DotColumn(metric_short(m), is_share(m), is_bounded(m)) for m in metrics]
     first_intersection = c.intersection_families[0] if c.intersection_families else None
     all_rows = {
         id(fam): dot_rows(c, fam, metrics) for fam in [*c.single_families, *c.intersection_families]
@@ -692,7 +725,9 @@ def _groups_section(c: ReportContent, ids: _Ids) -> str:
 def _intersections_section(c: ReportContent, ids: _Ids) -> str:
     out = ['<section id="intersections"><h2>Intersections</h2>']
     pairs = [f for f in c.intersection_families if len(f.features) == 2]
-    metrics = [m for m in HEATMAP_METRICS if m in c.metrics]
+    metrics = (
+        [m for m in HEATMAP_METRICS if m in c.metrics] if c.log.task == "binary" else c.key_metrics
+    )
     if not pairs or not metrics:
         out.append(
             "<p>This audit has no two-feature intersections"
@@ -744,7 +779,7 @@ def _intersections_section(c: ReportContent, ids: _Ids) -> str:
                 cells[(i, j)] = HeatCell(
                     r.value,
                     r.n,
-                    fmt_value(m, r.value, 0 if m in PROPORTIONS else 2)
+                    fmt_value(m, r.value, 0 if is_share(m) else 2)
                     if r.value is not None
                     else "undefined",
                     status,
@@ -991,8 +1026,14 @@ def _criteria_section(c: ReportContent, ids: _Ids) -> str:
         f"{level}% simultaneous intervals (built from every pairwise or per-group interval "
         "at once, so they cover parity when groups are alike); groups below the minimum size "
         "are excluded (hover a "
-        "value for the groups that set it and those excluded). <b>4/5</b> marks the "
-        "four-fifths rule on ratios of selection rates (a ratio below 0.8 fails).</p>"
+        "value for the groups that set it and those excluded)."
+        + (
+            " <b>4/5</b> marks the four-fifths rule on ratios of selection rates (a ratio "
+            "below 0.8 fails).</p>"
+            if c.log.task == "binary"
+            else " A criterion named <code>[class=c]</code> is the binary criterion applied "
+            "to one class against all others.</p>"
+        )
     )
     table_id = ids.new("criteria")
     fams = list(dict.fromkeys(family_label(d.features) for d in c.log.disparities))
@@ -1038,7 +1079,9 @@ _SHORT_CONCLUSION = {
 }
 
 
-def _comparison_row(cmp: Comparison) -> str:
+def _comparison_row(cmp: Comparison, named_effect: bool = False) -> str:
+    """One comparison; ``named_effect`` (non-binary logs): the effect size column shows the
+    row's named effect size (Hedges' g or Cohen's h) and the test its rank test too."""
     m = cmp.metric
     small = cmp.conclusion in ("insufficient_evidence", "undefined")
 
@@ -1068,11 +1111,13 @@ def _comparison_row(cmp: Comparison) -> str:
         num(cmp.value, fmt_value(m, cmp.value), f"ref. {fmt_value(m, cmp.reference_value)}"),
         num(cmp.difference, fmt_diff(m, cmp.difference), "" if diff_ci == "–" else diff_ci),
         num(cmp.ratio, fmt_number(cmp.ratio, 2), ratio_ci),
-        f"<td>{esc(cmp.test)}</td>",
+        _test_cell(cmp) if named_effect else f"<td>{esc(cmp.test)}</td>",
         num(cmp.p_value, fmt_p(cmp.p_value)),
         num(cmp.p_holm, fmt_p(cmp.p_holm)),
         num(cmp.p_bh, fmt_p(cmp.p_bh)),
-        num(cmp.cohens_h, fmt_number(cmp.cohens_h, 2)),
+        num(cmp.effect_size if cmp.cohens_h is None else cmp.cohens_h, effect_size_text(cmp))
+        if named_effect
+        else num(cmp.cohens_h, fmt_number(cmp.cohens_h, 2)),
         num(cmp.minimum_detectable_difference, mdd),
         f'<td data-v="{esc(cmp.conclusion)}" title="{esc(why)}">'
         f"{_badge(cmp.conclusion, _SHORT_CONCLUSION.get(cmp.conclusion))}</td>",
@@ -1084,6 +1129,19 @@ def _comparison_row(cmp: Comparison) -> str:
     )
 
 
+def _test_cell(cmp: Comparison) -> str:
+    """The test, with the descriptive rank test's p-value and P(superiority) when run."""
+    rank = cmp.rank_test
+    sub = ""
+    if rank is not None:
+        sub = (
+            f"{rank.test} p {fmt_p(rank.p_value)}, P(group > ref.) "
+            f"{fmt_number(rank.probability_of_superiority, 2)} ({rank.values}); not adjusted"
+        )
+    extra = f'<span class="ci">{esc(sub)}</span>' if sub else ""
+    return f'<td title="{esc(comparison_test_text(cmp))}">{esc(cmp.test)}{extra}</td>'
+
+
 def _comparisons_section(c: ReportContent, ids: _Ids) -> str:
     log = c.log
     out = ['<section id="comparisons"><h2>Comparisons with the reference group</h2>']
@@ -1091,14 +1149,24 @@ def _comparisons_section(c: ReportContent, ids: _Ids) -> str:
         out.append("<p>The log has no comparisons.</p></section>")
         return "".join(out)
     level = c.vocab.level
+    named = log.task != "binary"
     out.append(
         f"<p>Every group against its family's reference group (hover a group for its features). "
         f"Difference = group − reference ({level}% CI below the value); ratio = group ÷ "
         "reference. p is the raw p-value of the "
         "test; Holm and BH are adjusted over the whole family of tests (conclusions use Holm). "
-        "h is Cohen's h, the effect size of two proportions (0.2 small, 0.5 medium, 0.8 large). "
-        "MDD is the minimum detectable difference: the smallest gap from the reference rate "
-        "the test could detect with 80% power. Click a column to sort.</p>"
+        + (
+            "h is Cohen's h, the effect size of two proportions (0.2 small, 0.5 medium, 0.8 "
+            "large). MDD is the minimum detectable difference: the smallest gap from the "
+            "reference rate the test could detect with 80% power. Click a column to sort.</p>"
+            if not named
+            else "The effect size is named in each row: Cohen's h for two shares, Hedges' g "
+            "for two means (the difference in pooled standard deviations, corrected for small "
+            "samples; 0.2 small, 0.5 medium, 0.8 large). Means are tested with Welch's t-test; "
+            "the Mann-Whitney rank test below it compares the two groups' distributions and is "
+            "descriptive (not adjusted). MDD is the minimum detectable difference with 80% "
+            "power, in the metric's units. Click a column to sort.</p>"
+        )
     )
     table_id = ids.new("comparisons")
 
@@ -1139,7 +1207,7 @@ def _comparisons_section(c: ReportContent, ids: _Ids) -> str:
         ("p", "r"),
         ("p Holm", "r"),
         ("p BH", "r"),
-        ("h", "r"),
+        ("effect size" if named else "h", "r"),
         ("MDD", "r"),
         ("conclusion", ""),
     ]
@@ -1150,7 +1218,7 @@ def _comparisons_section(c: ReportContent, ids: _Ids) -> str:
     out.append(
         f'<div class="scroll"><table class="data sortable cmp" id="{table_id}">'
         f"<thead><tr>{head}</tr></thead><tbody>"
-        + "".join(_comparison_row(x) for x in ordered)
+        + "".join(_comparison_row(x, named) for x in ordered)
         + "</tbody></table></div></section>"
     )
     return "".join(out)
@@ -1420,6 +1488,24 @@ def render_html(log: AuditLog) -> str:
             probes_section(c, ids.new),
             _comparisons_section(c, ids),
             probe_methodology(c),
+            _run_section(c),
+        ]
+    elif log.task != "binary":
+        # Other tasks: their own title, summary wording, confusion matrices (multiclass),
+        # exposure (ranking) and methods; no binary-only section (curves, 2 x 2 cards).
+        title = f"equilens audit: {log.task}"
+        parts = [
+            _header(c),
+            _nav(task_sections(log.task)),
+            "<main>",
+            _summary(c),
+            _groups_section(c, ids),
+            _intersections_section(c, ids),
+            class_confusion_section(c) if log.task == "multiclass" else "",
+            exposure_section(c) if log.task == "ranking" else "",
+            _criteria_section(c, ids),
+            _comparisons_section(c, ids),
+            task_methodology(c),
             _run_section(c),
         ]
     else:

@@ -22,6 +22,13 @@ from equilens.report._content import (
     slice_values,
 )
 from equilens.report._probe_markdown import probe_lines, probe_title
+from equilens.report._task_content import (
+    comparison_test_text,
+    effect_size_text,
+    headline_columns,
+    headline_label,
+)
+from equilens.report._task_html import TASK_TITLES
 from equilens.results import AuditLog, MetricResult
 
 _COMPLEMENT = {
@@ -97,14 +104,20 @@ def render_markdown(
         if isinstance(features, list)
         else ", ".join(sorted({f for fam in log.families for f in fam.features}))
     )
+    task = log.task != "binary"
+    what = (
+        f"{TASK_TITLES.get(log.task, log.task)} ({log.task} task)"
+        if task
+        else f"{v.y_pred} against {v.y_true}"
+    )
+    label = f"{log.task} task" if task else f"positive label {v.positive}"
     lines = [
-        f"## equilens audit: {md_escape(v.y_pred)} against {md_escape(v.y_true)}, "
-        f"by {md_escape(feats)}",
+        f"## equilens audit: {md_escape(what)}, by {md_escape(feats)}",
         "",
         md_escape(
             f"{log.data.n_rows:,} rows · {len(log.families)} "
-            f"famil{'y' if len(log.families) == 1 else 'ies'} of groups · positive "
-            f"label {v.positive} · run {log.run_id[:12]} · equilens {log.equilens_version}"
+            f"famil{'y' if len(log.families) == 1 else 'ies'} of groups · {label} · "
+            f"run {log.run_id[:12]} · equilens {log.equilens_version}"
         ),
         "",
     ]
@@ -143,9 +156,14 @@ def render_markdown(
         if small:
             reasons.append(f"{len(small)} group(s) have fewer than {mgs or '?'} rows")
         if under:
+            gap = c.underpowered_gap or 0.1
             reasons.append(
                 f"{len(under)} comparison(s) could not reliably detect a gap of "
-                f"{(c.underpowered_gap or 0.1) * 100:.0f} points"
+                + (
+                    f"{gap * 100:.0f} points"
+                    if not task
+                    else f"{gap:g} (proportion points for shares, standard deviations for means)"
+                )
             )
         notes.append(
             f"**Insufficient evidence:** {counts.get('insufficient_evidence', 0)} comparisons "
@@ -181,7 +199,9 @@ def render_markdown(
     groups: list[dict[str, str]] = [{}]
     for fam in c.single_families:
         groups.extend(fam.groups)
-    if metrics:
+    if task:
+        lines += _task_table(c, groups, max_groups)
+    elif metrics:
         lines += [f"### Key metrics by group ({v.level}% CI; ⚠ small group)", ""]
         lines.append("| group | n | " + " | ".join(metric_short(m) for m in metrics) + " |")
         lines.append("|---|---:|" + "---:|" * len(metrics))
@@ -210,15 +230,23 @@ def render_markdown(
     detected = unique
     if detected:
         lines += [f"### Largest differences detected, single features ({len(detected)})", ""]
-        lines.append(f"| metric | group | reference | difference ({v.level}% CI) | p (Holm) |")
-        lines.append("|---|---|---|---:|---:|")
+        extra_head = " test | effect size |" if task else ""
+        lines.append(
+            f"| metric | group | reference | difference ({v.level}% CI) | p (Holm) |{extra_head}"
+        )
+        lines.append("|---|---|---|---:|---:|" + ("---|---:|" if task else ""))
         for x in detected[:max_differences]:
             diff = fmt_diff(x.metric, x.difference)
             ci = fmt_diff_interval(x.metric, x.difference_ci_low, x.difference_ci_high)
+            cells = (
+                f" {md_escape(comparison_test_text(x))} | {md_escape(effect_size_text(x))} |"
+                if task
+                else ""
+            )
             lines.append(
                 f"| {md_escape(metric_short(x.metric))} | {md_escape(slice_values(x.slice))} | "
                 f"{md_escape(slice_values(x.reference))} | {md_escape(diff)} "
-                f"({md_escape(ci.removesuffix(' pts'))}) | {md_escape(fmt_p(x.p_holm))} |"
+                f"({md_escape(ci.removesuffix(' pts'))}) | {md_escape(fmt_p(x.p_holm))} |{cells}"
             )
         lines.append("")
         shown = min(len(detected), max_differences)
@@ -231,6 +259,35 @@ def render_markdown(
         log.probes or [], md_escape, level=v.level, max_groups=max_groups, max_pairs=max_pairs
     )
     return _finish(lines, log, max_warnings)
+
+
+def _task_table(c: ReportContent, groups: list[dict[str, str]], max_groups: int) -> list[str]:
+    """A non-binary log's headline metrics per group (the worst class for per-class rows)."""
+    columns = headline_columns(c.log)
+    if not columns:
+        return []
+    v = c.vocab
+    lines = [f"### Key metrics by group ({v.level}% CI; ⚠ small group)", ""]
+    lines.append(
+        "| group | n | " + " | ".join(md_escape(headline_label(h)) for h in columns) + " |"
+    )
+    lines.append("|---|---:|" + "---:|" * len(columns))
+    for g in groups[:max_groups]:
+        rows = {r.metric: r for r in c.log.results if r.slice == g}
+        n = c.n(g)
+        ref = any(g and g == f.reference for f in c.single_families)
+        name = md_escape(slice_text(g) if g else "overall") + (" (ref.)" if ref else "")
+        cells = []
+        for h in columns:
+            row, note = h.row(rows)
+            cell = _cell(row.metric if row is not None else h.metric, row)
+            cells.append(cell + (f" {md_escape(note)}" if note else ""))
+        lines.append(f"| {name} | {'–' if n is None else f'{n:,}'} | {' | '.join(cells)} |")
+    lines.append("")
+    extra = len(groups) - max_groups
+    if extra > 0:
+        lines += [f"{extra} more group(s) in the HTML report.", ""]
+    return lines
 
 
 def _finish(lines: list[str], log: AuditLog, max_warnings: int) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from equilens._pvalue import fmt_p
 from equilens._text import clean_text, plain
-from equilens.results import AuditLog, MetricResult
+from equilens.results import AuditLog, MetricResult, base_name
 
 if TYPE_CHECKING:  # rich is imported when something is printed (not by `audit --quiet`)
     from rich.console import Console
@@ -86,6 +86,9 @@ def print_summary(log: AuditLog, console: Console | None = None) -> None:
         # is only as wide as its content) instead of squashing columns into 80.
         console = terminal(highlight=True, width=None if sys.stdout.isatty() else 1000)
     level = round(log.confidence_level * 100)
+    if log.task != "binary":
+        _print_task_summary(log, console, level)
+        return
     by_slice: dict[str, dict[str, MetricResult]] = {}
     counts: dict[str, int] = {}
     for row in log.results:
@@ -143,6 +146,85 @@ def print_summary(log: AuditLog, console: Console | None = None) -> None:
             fmt_p(c.p_holm, "-"),
         )
     console.print(comp)
+    _print_warnings(log, console)
+
+
+def _print_task_summary(log: AuditLog, console: Console, level: int) -> None:
+    """The summary of a non-binary log: its headline metrics, criteria and comparisons."""
+    from rich.table import Table
+
+    from equilens.report._task_content import (
+        comparison_test_text,
+        effect_size_text,
+        headline_table,
+    )
+
+    headers, rows = headline_table(log, _fmt)
+    table = Table(
+        title=f"Metrics by group, {log.task} task (point estimate [{level}% CI])", show_lines=False
+    )
+    for i, head in enumerate(headers):
+        table.add_column(head, justify="left" if i == 0 else "right", no_wrap=True)
+    for cells in rows:
+        table.add_row(*(plain(c) for c in cells))
+    console.print(table)
+
+    shown = [
+        d
+        for d in log.disparities
+        if d.method == "between_groups" and base_name(d.criterion) in KEY_CRITERIA
+    ]
+    if shown:
+        disp = Table(title="Key fairness criteria (between groups; all criteria are in the log)")
+        for col in ("criterion", "features", "value", f"{level}% CI", "note"):
+            disp.add_column(col)
+        for d in shown[:20]:
+            ci = f"[{d.ci_low:.3f}, {d.ci_high:.3f}]" if d.ci_low is not None else "-"
+            value = f"{d.value:.3f}" if d.value is not None else "undefined"
+            disp.add_row(
+                plain(d.criterion), plain(" x ".join(d.features)), value, ci, plain(d.reason or "")
+            )
+        console.print(disp)
+
+    tests = [c for c in log.comparisons if c.derived_from is None]
+    detected = [c for c in tests if c.conclusion == "difference_detected"]
+    detected.sort(key=lambda c: c.p_holm if c.p_holm is not None else 1.0)
+    comp = Table(
+        title=f"Differences detected (Holm-adjusted p < {1 - log.confidence_level:.2g}), "
+        f"{len(detected)} of {len(tests)} comparisons"
+    )
+    for col in (
+        "metric",
+        "group",
+        "reference",
+        "difference",
+        f"{level}% CI",
+        "test",
+        "effect size",
+        "p (Holm)",
+    ):
+        comp.add_column(col)
+    for c in detected[:15]:
+        ci = (
+            f"[{c.difference_ci_low:+.3f}, {c.difference_ci_high:+.3f}]"
+            if c.difference_ci_low is not None and c.difference_ci_high is not None
+            else "-"
+        )
+        comp.add_row(
+            plain(c.metric),
+            plain(_label(c.slice)),
+            plain(_label(c.reference)),
+            f"{c.difference:+.3f}" if c.difference is not None else "-",
+            ci,
+            plain(comparison_test_text(c)),
+            effect_size_text(c),
+            fmt_p(c.p_holm, "-"),
+        )
+    console.print(comp)
+    _print_warnings(log, console)
+
+
+def _print_warnings(log: AuditLog, console: Console) -> None:
     for w in log.warnings:
         line = plain("warning: ", style="yellow")
         line.append_text(plain(w))

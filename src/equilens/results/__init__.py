@@ -28,9 +28,22 @@ from equilens.results._log import (
     write_log,
 )
 from equilens.results._log import _Model as LogModel
+from equilens.results._task_metrics import (
+    TASKS,
+    base_name,
+    describe_params,
+    is_unit_metric,
+    metric_name,
+    metric_params,
+    task_metric_names,
+    task_metric_spec,
+    task_of_metric,
+    value_range,
+)
 
 __all__ = [
     "FORMAT_VERSION",
+    "TASKS",
     "AuditLog",
     "CalibrationBin",
     "Comparison",
@@ -54,6 +67,15 @@ __all__ = [
     "RocCurve",
     "SliceCurves",
     "Status",
+    "base_name",
+    "describe_params",
+    "is_unit_metric",
+    "metric_name",
+    "metric_params",
     "read_log",
+    "task_metric_names",
+    "task_metric_spec",
+    "task_of_metric",
+    "value_range",
     "write_log",
 ]

@@ -10,7 +10,10 @@ comparison never shows an AUC of 7.5 or passes a log whose results were emptied:
   the confidence level in (0, 1); the seed and the bootstrap draws within bounds;
 * order: every interval has ``ci_low <= ci_high``;
 * consistency: one row count per slice across the audit's metric rows, comparisons and
-  curves.
+  curves;
+* task logs (format 1.3): values of the other tasks' bounded metrics (shares, AUCs, NDCG in
+  [0, 1]; errors >= 0; R^2 <= 1), the rank tests beside mean comparisons, and the multiclass
+  confusion matrices (square, one label per class, counts >= 0).
 
 Only invariants that hold for every log written by equilens are checked (run against the demo
 logs and every log the test suite writes); a log that passes can still be forged consistently,
@@ -23,6 +26,7 @@ from collections.abc import Iterator
 
 from equilens.metrics import metrics
 from equilens.results._log import AuditLog
+from equilens.results._task_metrics import value_range
 
 __all__ = ["log_problems"]
 
@@ -76,6 +80,25 @@ def _range_of(metric: str) -> tuple[float, float] | None:
     return (0.0, 1.0) if metric in _PROBE_UNIT else None
 
 
+def _task_range_of(metric: str, task: str) -> tuple[float, float] | None:
+    """The range of a row's value in a log of ``task``.
+
+    Binary logs: as :func:`_range_of` (values and interval bounds). Other tasks: the binary
+    registry's range for a binary name without parameters, else the range of the base metric
+    (:func:`~equilens.results._task_metrics.value_range`); only values are checked there, since
+    a t interval of a mean error near 0 may reach below 0.
+    """
+    if task == "binary" or _audited(metric):
+        return _range_of(metric)
+    return value_range(metric)
+
+
+def _counted(metric: str, task: str) -> bool:
+    """Whether a row's ``n`` counts the slice's rows (every row of a non-binary task does: one
+    row count per slice), so the consistency check reads it."""
+    return _audited(metric) or (task != "binary" and metric not in _PROBE_UNIT)
+
+
 def _outside(
     where: str, value: float | None, low: float, high: float, what: str = ""
 ) -> Iterator[str]:
@@ -116,10 +139,11 @@ def _results(log: AuditLog) -> Iterator[str]:
         where = f"results[{i}]"
         if row.n < 0:
             yield f"{where}.n: {row.n} is negative"
-        bounds = _range_of(row.metric)
+        bounds = _task_range_of(row.metric, log.task)
         if bounds is not None:
             what = f" for {row.metric}"
-            for name in ("value", "ci_low", "ci_high"):
+            checked = ("value", "ci_low", "ci_high") if _range_of(row.metric) else ("value",)
+            for name in checked:
                 yield from _outside(f"{where}.{name}", getattr(row, name), *bounds, what)
         yield from _ordered(where, row.ci_low, row.ci_high, "ci_low", "ci_high")
         for name in ("weighted_n", "effective_n", "error_bound"):
@@ -135,7 +159,7 @@ def _comparisons(log: AuditLog) -> Iterator[str]:
                 yield f"{where}.{name}: {getattr(row, name)} is negative"
         for name in ("p_value", "p_holm", "p_bh"):
             yield from _outside(f"{where}.{name}", getattr(row, name), 0.0, 1.0, " for a p-value")
-        bounds = _range_of(row.metric)
+        bounds = _task_range_of(row.metric, log.task)
         if bounds == (0.0, 1.0):
             what = f" for {row.metric}"
             for name in ("value", "reference_value"):
@@ -150,6 +174,34 @@ def _comparisons(log: AuditLog) -> Iterator[str]:
         yield from _ordered(
             where, row.ratio_ci_low, row.ratio_ci_high, "ratio_ci_low", "ratio_ci_high"
         )
+        if row.rank_test is not None:
+            rank = row.rank_test
+            yield from _outside(f"{where}.rank_test.p_value", rank.p_value, 0.0, 1.0)
+            yield from _outside(
+                f"{where}.rank_test.probability_of_superiority",
+                rank.probability_of_superiority,
+                0.0,
+                1.0,
+            )
+
+
+def _matrices(log: AuditLog) -> Iterator[str]:
+    """Multiclass confusion matrices: K labels, K x K counts >= 0, only in multiclass logs."""
+    if log.confusion_matrices and log.task != "multiclass":
+        yield f"confusion_matrices: a {log.task} log has no confusion matrices (multiclass only)"
+    for i, m in enumerate(log.confusion_matrices or []):
+        where = f"confusion_matrices[{i}]"
+        k = len(m.labels)
+        if m.n < 0:
+            yield f"{where}.n: {m.n} is negative"
+        if len(set(m.labels)) != k:
+            yield f"{where}.labels: a class is repeated"
+        if len(m.counts) != k or any(len(row) != k for row in m.counts):
+            yield f"{where}.counts: not {k} x {k} (one row and column per label)"
+        for r, row in enumerate(m.counts):
+            for c, value in enumerate(row):
+                if value < 0:
+                    yield f"{where}.counts[{r}][{c}]: {_fmt(value)} is negative"
 
 
 def _disparities(log: AuditLog) -> Iterator[str]:
@@ -186,7 +238,7 @@ def _consistency(log: AuditLog) -> Iterator[str]:
     """
     sizes: dict[tuple[tuple[str, str], ...], tuple[int, str]] = {}
     for i, row in enumerate(log.results):
-        if not _audited(row.metric):
+        if not _counted(row.metric, log.task):
             continue
         where = f"results[{i}]"
         first = sizes.setdefault(_key(row.slice), (row.n, where))
@@ -206,7 +258,7 @@ def _consistency(log: AuditLog) -> Iterator[str]:
             if getattr(curve.confusion, cell) < 0:
                 yield f"curves[{i}].confusion.{cell}: {getattr(curve.confusion, cell)} is negative"
     for i, comp in enumerate(log.comparisons):
-        if not _audited(comp.metric):
+        if not _counted(comp.metric, log.task):
             continue
         for name, mapping, n in (
             ("n", comp.slice, comp.n),
@@ -235,6 +287,6 @@ def log_problems(log: AuditLog) -> list[str]:
         order, each starting with the path of the field (``results[12].value``).
     """
     problems: list[str] = []
-    for check in (_top, _results, _comparisons, _disparities, _probes, _consistency):
+    for check in (_top, _results, _comparisons, _disparities, _probes, _matrices, _consistency):
         problems.extend(check(log))
     return problems
