@@ -432,15 +432,7 @@ def audit(
         confidence_level=float(confidence_level),
         bootstrap_draws=bootstrap,
         score_bins=score_info,
-        families=[
-            FamilyRecord(
-                features=list(f.features),
-                groups=[plan.slices[i].mapping for i in f.members],
-                reference=plan.slices[f.reference].mapping,
-                reference_rule=f.reference_rule,
-            )
-            for f in plan.families
-        ],
+        families=_family_records(plan),
         results=results,
         disparities=disparities,
         comparisons=comparisons,
@@ -507,15 +499,7 @@ def _task_audit(
         seed=seed,
         confidence_level=confidence_level,
         bootstrap_draws=bootstrap,
-        families=[
-            FamilyRecord(
-                features=list(f.features),
-                groups=[plan.slices[i].mapping for i in f.members],
-                reference=plan.slices[f.reference].mapping,
-                reference_rule=f.reference_rule,
-            )
-            for f in plan.families
-        ],
+        families=_family_records(plan),
         results=run.results,
         disparities=run.disparities,
         comparisons=run.comparisons,
@@ -527,6 +511,19 @@ def _task_audit(
         if ev.confusion_matrices is None
         else [ConfusionMatrix.model_validate(m) for m in ev.confusion_matrices],
     )
+
+
+def _family_records(plan: SlicePlan) -> list[FamilyRecord]:
+    """The log's record of each family: features, groups and reference."""
+    return [
+        FamilyRecord(
+            features=list(f.features),
+            groups=[plan.slices[i].mapping for i in f.members],
+            reference=plan.slices[f.reference].mapping,
+            reference_rule=f.reference_rule,
+        )
+        for f in plan.families
+    ]
 
 
 #: Most points kept of a ROC curve in the log.

@@ -19,9 +19,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from equilens.data._encode import encode_binned, encode_categorical
 from equilens.data._fingerprint import Hasher, HashPart, hash_dtype
-from equilens.data._inputs import _check_bins, _check_max_groups, _describe, _load
+from equilens.data._inputs import (
+    _check_bins,
+    _check_max_groups,
+    _describe,
+    _load,
+    encode_features,
+)
 from equilens.data._types import BinSpec, DataFingerprint, Feature
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 
@@ -246,23 +251,9 @@ def prepare_columns(
                 header: dict[str, object] = {"role": role, "kind": kind, "labels": list(text)}
                 hasher.add(HashPart(name, header, codes, hash_dtype(len(text))))
             values[role] = arr
-        features: list[Feature] = []
-        for name in sensitive_names:
-            label = _describe(loaded, name, "sensitive", arrays=arrays)
-            spec = bin_specs.get(name)
-            if spec is None:
-                feature = encode_categorical(cols[name], name, label, max_groups, n_rows)
-            else:
-                feature = encode_binned(cols[name], name, label, spec)
-            feature.codes.setflags(write=False)
-            features.append(feature)
-            fheader: dict[str, object] = {
-                "role": "sensitive",
-                "labels": list(feature.labels),
-                "kind": feature.kind,
-                "bin_edges": list(spec.edges) if spec is not None else None,
-            }
-            hasher.add(HashPart(name, fheader, feature.codes, hash_dtype(feature.n_groups)))
+        features = encode_features(
+            loaded, sensitive_names, bin_specs, max_groups, hasher, arrays=arrays
+        )
         fingerprint = hasher.result()
     columns: dict[str, str | list[str] | None] = {}
     for role in roles:

@@ -240,6 +240,37 @@ def _describe(loaded: Loaded, name: str, role: str, *, arrays: bool) -> str:
     return f"{text} in {loaded.where}" if loaded.is_file else text
 
 
+def encode_features(
+    loaded: Loaded,
+    names: Sequence[str],
+    bin_specs: Mapping[str, BinSpec],
+    max_groups: int,
+    hasher: Hasher,
+    *,
+    arrays: bool,
+) -> list[Feature]:
+    """Encode the sensitive columns (categorical, or bands of a BinSpec) and hash each one."""
+    features: list[Feature] = []
+    for name in names:
+        label = _describe(loaded, name, "sensitive", arrays=arrays)
+        spec = bin_specs.get(name)
+        col = loaded.columns[name]
+        if spec is None:
+            feature = encode_categorical(col, name, label, max_groups, loaded.n_rows)
+        else:
+            feature = encode_binned(col, name, label, spec)
+        feature.codes.setflags(write=False)
+        features.append(feature)
+        header: dict[str, object] = {
+            "role": "sensitive",
+            "labels": list(feature.labels),
+            "kind": feature.kind,
+            "bin_edges": list(spec.edges) if spec is not None else None,
+        }
+        hasher.add(HashPart(name, header, feature.codes, hash_dtype(feature.n_groups)))
+    return features
+
+
 def _is_zero_one(v: LabelValue) -> bool:
     return not isinstance(v, str) and v in (0, 1)
 
@@ -489,23 +520,9 @@ def prepare_inputs(
             weight_arr = _readonly(weight)
             hasher.add(HashPart(name, {"role": "sample_weight"}, weight_arr))
 
-        features: list[Feature] = []
-        for name in sensitive_names:
-            label = describe(name, "sensitive")
-            spec = bin_specs.get(name)
-            if spec is None:
-                feature = encode_categorical(cols[name], name, label, max_groups, n_rows)
-            else:
-                feature = encode_binned(cols[name], name, label, spec)
-            feature.codes.setflags(write=False)
-            features.append(feature)
-            header: dict[str, object] = {
-                "role": "sensitive",
-                "labels": list(feature.labels),
-                "kind": feature.kind,
-                "bin_edges": list(spec.edges) if spec is not None else None,
-            }
-            hasher.add(HashPart(name, header, feature.codes, hash_dtype(feature.n_groups)))
+        features = encode_features(
+            loaded, sensitive_names, bin_specs, max_groups, hasher, arrays=arrays
+        )
         data_fingerprint = hasher.result()
 
     columns: dict[str, str | list[str] | None] = {
