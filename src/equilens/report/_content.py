@@ -238,6 +238,19 @@ def slice_values(mapping: dict[str, str]) -> str:
     return " · ".join(mapping.values())
 
 
+def against_parity(c: Comparison) -> bool:
+    """Whether a comparison sets a group against a fixed value (a ranking's item group against
+    exposure parity), not against a reference group: no reference slice, features given."""
+    return not c.reference and bool(c.features)
+
+
+def reference_values(c: Comparison) -> str:
+    """The reference of a comparison for tables: the reference group's values, or parity."""
+    if against_parity(c):
+        return f"parity ({c.reference_value:g})" if c.reference_value is not None else "parity"
+    return slice_values(c.reference)
+
+
 def metric_label(metric: str) -> str:
     """Readable name of a metric (``Recall (class 7)`` for a per-class row of another task;
     the row's name when unknown)."""
@@ -540,6 +553,8 @@ class ReportContent:
     def sentence(self, c: Comparison) -> list[Segment]:
         """A plain-language sentence describing one comparison."""
         level = self.vocab.level
+        if against_parity(c):
+            return self._parity_sentence(c)
         own = self.result(c.metric, c.slice)
         ref = self.result(c.metric, c.reference)
         proportion = is_share(c.metric)
@@ -593,8 +608,30 @@ class ReportContent:
         segs.append(("text", f"{diff_ci}, {p_text}."))
         return segs
 
+    def _parity_sentence(self, c: Comparison) -> list[Segment]:
+        """A group against a fixed value (exposure share / relevance share against 1)."""
+        level = self.vocab.level
+        ci = ""
+        if c.ratio_ci_low is not None and c.ratio_ci_high is not None:
+            ci = f" ({level}% CI {fmt_interval(c.metric, c.ratio_ci_low, c.ratio_ci_high, 2)})"
+        p = fmt_p(c.p_holm)
+        p_text = f"Holm-adjusted p {p}" if p.startswith("<") else f"Holm-adjusted p = {p}"
+        return [
+            ("text", f"{metric_label(c.metric)} was "),
+            ("num", fmt_value(c.metric, c.value, 2)),
+            ("text", " for "),
+            ("group", slice_text(c.slice)),
+            ("text", f"{ci}, against parity "),
+            ("num", fmt_value(c.metric, c.reference_value, 2)),
+            ("text", "; difference "),
+            ("num", fmt_diff(c.metric, c.difference, 2)),
+            ("text", f", {p_text}."),
+        ]
+
     def comparison_reference_result(self, c: Comparison) -> MetricResult | None:
-        """The reference group's result row of a comparison's metric."""
+        """The reference group's result row of a comparison's metric (None against parity)."""
+        if against_parity(c):
+            return None
         return self.result(c.metric, c.reference)
 
     def base_rate_spread(self) -> list[tuple[FamilyRecord, MetricResult, MetricResult]]:

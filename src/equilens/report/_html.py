@@ -34,6 +34,7 @@ from equilens.report._content import (
     metric_label,
     metric_meaning,
     metric_short,
+    reference_values,
     slice_key,
     slice_text,
     slice_values,
@@ -1106,7 +1107,7 @@ def _comparison_row(cmp: Comparison, named_effect: bool = False) -> str:
     cells = [
         f"<td>{esc(metric_short(m))}</td>",
         f'<td title="{esc(slice_text(cmp.slice))}">{esc(slice_values(cmp.slice))}</td>',
-        f"<td>{esc(slice_values(cmp.reference))}</td>",
+        f"<td>{esc(reference_values(cmp))}</td>",
         num(cmp.n, f"{cmp.n:,}", f"ref. {cmp.n_reference:,}"),
         num(cmp.value, fmt_value(m, cmp.value), f"ref. {fmt_value(m, cmp.reference_value)}"),
         num(cmp.difference, fmt_diff(m, cmp.difference), "" if diff_ci == "–" else diff_ci),

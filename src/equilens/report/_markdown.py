@@ -18,6 +18,7 @@ from equilens.report._content import (
     fmt_interval,
     fmt_value,
     metric_short,
+    reference_values,
     slice_text,
     slice_values,
 )
@@ -245,7 +246,7 @@ def render_markdown(
             )
             lines.append(
                 f"| {md_escape(metric_short(x.metric))} | {md_escape(slice_values(x.slice))} | "
-                f"{md_escape(slice_values(x.reference))} | {md_escape(diff)} "
+                f"{md_escape(reference_values(x))} | {md_escape(diff)} "
                 f"({md_escape(ci.removesuffix(' pts'))}) | {md_escape(fmt_p(x.p_holm))} |{cells}"
             )
         lines.append("")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from equilens._pvalue import fmt_p
 from equilens._text import clean_text, plain
-from equilens.results import AuditLog, MetricResult, base_name
+from equilens.results import AuditLog, Comparison, MetricResult, base_name
 
 if TYPE_CHECKING:  # rich is imported when something is printed (not by `audit --quiet`)
     from rich.console import Console
@@ -54,6 +54,12 @@ def _num(x: float | None, spec: str = ".3f") -> str:
 
 def _label(mapping: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in mapping.items()) or "overall"
+
+
+def _reference_label(c: Comparison) -> str:
+    from equilens.report._content import against_parity, reference_values
+
+    return reference_values(c) if against_parity(c) else _label(c.reference)
 
 
 def terminal(*, stderr: bool = False, width: int | None = None, highlight: bool = False) -> Console:
@@ -140,7 +146,7 @@ def print_summary(log: AuditLog, console: Console | None = None) -> None:
         comp.add_row(
             plain(c.metric),
             plain(_label(c.slice)),
-            plain(_label(c.reference)),
+            plain(_reference_label(c)),
             f"{c.difference:+.3f}" if c.difference is not None else "-",
             ci,
             fmt_p(c.p_holm, "-"),
@@ -213,7 +219,7 @@ def _print_task_summary(log: AuditLog, console: Console, level: int) -> None:
         comp.add_row(
             plain(c.metric),
             plain(_label(c.slice)),
-            plain(_label(c.reference)),
+            plain(_reference_label(c)),
             f"{c.difference:+.3f}" if c.difference is not None else "-",
             ci,
             plain(comparison_test_text(c)),
@@ -266,7 +272,7 @@ def print_probe_summary(
         table.add_row(
             c.metric,
             plain(_label(c.slice)),
-            plain(_label(c.reference)),
+            plain(_reference_label(c)),
             str(c.n),
             _num(c.value),
             _num(c.reference_value),
