@@ -6,6 +6,7 @@ intervals -> fairness criteria -> comparisons with tests -> the audit log.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import platform
 import time
@@ -462,8 +463,7 @@ def _task_audit(
 ) -> AuditLog:
     """The audit of a non-binary task (:func:`~equilens.audit._task_run.run_task`) as a log."""
     settings = task.check_settings(kwargs.pop("settings"))
-    options = kwargs.pop("options")
-    options = TaskOptions(**{**options.__dict__, "settings": settings})
+    options = dataclasses.replace(kwargs.pop("options"), settings=settings)
     run = run_task(task, data, settings=settings, options=options, **kwargs)
     plan, ev = run.plan, run.evaluation
     warnings = standing_warnings(plan, ev.n, options.min_group_size, run.stats.weighted, bootstrap)

@@ -44,7 +44,6 @@ class TaskRun:
     columns: dict[str, Any]
     features: list[str]
     fingerprint: dict[str, Any]
-    timings: dict[str, float]
 
 
 def _flag(role: str) -> str:
@@ -152,5 +151,4 @@ def run_task(
         columns=dict(inputs.columns),
         features=[f.name for f in inputs.features],
         fingerprint=inputs.fingerprint.to_dict(),
-        timings={},
     )

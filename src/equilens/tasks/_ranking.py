@@ -25,7 +25,6 @@ from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.metrics import (
     ITEM_GROUP_METRICS,
     USER_METRICS,
-    MetricSpec,
     RankingContext,
     evaluate_ranking_metrics,
     metric_name,
@@ -37,6 +36,7 @@ from equilens.metrics import ranking_metrics as metrics
 from equilens.slicing import SlicePlan
 from equilens.stats import UnitSums, standardised_shift, unit_sums
 from equilens.tasks._base import Role, Task, TaskEvaluation, TaskOptions, TaskStatistics
+from equilens.tasks._unit_stats import choose_metrics
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -241,26 +241,6 @@ def ranking_statistics(inputs: TaskInputs, settings: Mapping[str, Any]) -> Ranki
     )
 
 
-def _choose(requested: Sequence[str] | None, has_groups: bool) -> list[MetricSpec]:
-    available = list(USER_METRICS) + (list(ITEM_GROUP_METRICS) if has_groups else [])
-    if requested is None:
-        return [metrics.get(m) for m in available]
-    out: list[MetricSpec] = []
-    for name in requested:
-        if name not in metrics:
-            raise InvalidParameterError(
-                f"Unknown ranking metric '{name}'; ranking metrics: {', '.join(available)}."
-            )
-        spec = metrics.get(name)
-        if spec.name not in available:
-            raise InvalidParameterError(
-                f"The ranking metric '{name}' needs the item_group column (--item-group)."
-            )
-        if spec not in out:
-            out.append(spec)
-    return out
-
-
 def exposure_comparisons(
     ctx: RankingContext, evaluated: Mapping[str, Any], alpha: float
 ) -> list[dict[str, Any]]:
@@ -321,7 +301,12 @@ def evaluate_ranking(
 ) -> TaskEvaluation:
     """Every ranking metric over the plan's slices; the exposure tests for the log."""
     assert isinstance(stats, RankingStatistics)
-    specs = _choose(requested, stats.item_groups is not None)
+    available = list(USER_METRICS)
+    if stats.item_groups is not None:
+        available += list(ITEM_GROUP_METRICS)
+    specs = choose_metrics(
+        metrics, available, requested, "ranking", needs="the item_group column (--item-group)"
+    )
     ctx = RankingContext(stats.sums, plan.membership, options.alpha, stats.ks, stats.item_groups)
     evaluated = evaluate_ranking_metrics(ctx, specs)
     n = np.rint(plan.membership @ stats.sums.rows.astype(np.float64)).astype(np.int64)

@@ -277,8 +277,12 @@ def choose_metrics(
     available: Sequence[str],
     requested: Sequence[str] | None,
     task: str,
+    needs: str | None = None,
 ) -> list[MetricSpec]:
-    """The metrics to evaluate: ``requested`` (checked) or every available one."""
+    """The metrics to evaluate: ``requested`` (checked) or every available one.
+
+    ``needs`` says what a known but unavailable metric needs (default: the available list).
+    """
     if requested is None:
         return [registry.get(m) for m in available]
     out: list[MetricSpec] = []
@@ -290,8 +294,9 @@ def choose_metrics(
         spec = registry.get(name)
         if spec.name not in available:
             raise InvalidParameterError(
-                f"The {task} metric '{name}' needs columns this audit does not have; "
-                f"available: {', '.join(available)}."
+                f"The {task} metric '{name}' needs "
+                + (needs or f"columns this audit does not have; available: {', '.join(available)}")
+                + "."
             )
         if spec not in out:
             out.append(spec)
