@@ -1323,15 +1323,7 @@ def _methodology_section(c: ReportContent) -> str:
         )
         + "</p></div>"
     )
-    refs = "".join(
-        f"<tr><td>{esc(family_label(f.features))}</td><td>{esc(slice_text(f.reference))}</td>"
-        f"<td>{esc(f.reference_rule)}</td></tr>"
-        for f in log.families
-    )
-    out.append(
-        '<div><h3>Reference groups</h3><table class="data"><thead><tr><th>family</th>'
-        f"<th>reference</th><th>chosen by</th></tr></thead><tbody>{refs}</tbody></table></div>"
-    )
+    out.append(reference_groups_html(log))
     out.append(
         "<div><h3>Limitations</h3><ul>"
         "<li>The audit measures associations in this data set; it does not explain their "
@@ -1548,4 +1540,17 @@ def render_html(log: AuditLog) -> str:
         '<meta name="generator" content="equilens">'
         f"<title>{esc(title)}</title><style>{CSS}</style></head>"
         f'<body>{body}<script id="equilens-report-js">{JS}</script></body></html>\n'
+    )
+
+
+def reference_groups_html(log: AuditLog) -> str:
+    """The methods section's table of each family's reference group and how it was chosen."""
+    refs = "".join(
+        f"<tr><td>{esc(family_label(f.features))}</td><td>{esc(slice_text(f.reference))}</td>"
+        f"<td>{esc(f.reference_rule)}</td></tr>"
+        for f in log.families
+    )
+    return (
+        '<div><h3>Reference groups</h3><table class="data"><thead><tr><th>family</th>'
+        f"<th>reference</th><th>chosen by</th></tr></thead><tbody>{refs}</tbody></table></div>"
     )

@@ -248,6 +248,8 @@ def exposure_section(c: ReportContent) -> str:
 
 def task_methodology(c: ReportContent) -> str:
     """Methodology of a non-binary log: the intervals and tests its rows record."""
+    from equilens.report._html import reference_groups_html  # _html imports this module
+
     log, v = c.log, c.vocab
     out = ['<section id="methodology"><h2>Methodology and limitations</h2><div class="cols">']
     by_metric: dict[str, Counter[str]] = {}
@@ -302,15 +304,7 @@ def task_methodology(c: ReportContent) -> str:
         )
         + ". <em>No difference detected</em> does not show equality.</p></div>"
     )
-    refs = "".join(
-        f"<tr><td>{esc(family_label(f.features))}</td><td>{esc(slice_text(f.reference))}</td>"
-        f"<td>{esc(f.reference_rule)}</td></tr>"
-        for f in log.families
-    )
-    out.append(
-        '<div><h3>Reference groups</h3><table class="data"><thead><tr><th>family</th>'
-        f"<th>reference</th><th>chosen by</th></tr></thead><tbody>{refs}</tbody></table></div>"
-    )
+    out.append(reference_groups_html(log))
     out.append(
         "<div><h3>Limitations</h3><ul>"
         "<li>The audit measures associations in this data set; it does not explain their "

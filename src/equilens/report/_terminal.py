@@ -7,7 +7,7 @@ any control or bidi character as U+FFFD, whatever renderable carries it.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from equilens._pvalue import fmt_p
@@ -16,6 +16,8 @@ from equilens.results import AuditLog, Comparison, MetricResult, base_name
 
 if TYPE_CHECKING:  # rich is imported when something is printed (not by `audit --quiet`)
     from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
 __all__ = ["KEY_CRITERIA", "KEY_METRICS", "print_probe_summary", "print_summary", "terminal"]
 
@@ -128,30 +130,9 @@ def print_summary(log: AuditLog, console: Console | None = None) -> None:
     console.print(disp)
 
     # A derived row (FNR from TPR) repeats its source's test: list each test once.
-    tests = [c for c in log.comparisons if c.derived_from is None]
-    detected = [c for c in tests if c.conclusion == "difference_detected"]
-    detected.sort(key=lambda c: abs(c.difference or 0.0), reverse=True)
-    comp = Table(
-        title=f"Differences detected (Holm-adjusted p < {1 - log.confidence_level:.2g}), "
-        f"{len(detected)} of {len(tests)} comparisons"
+    console.print(
+        _detected_table(log, level, order=lambda c: -abs(c.difference or 0.0), with_tests=False)
     )
-    for col in ("metric", "group", "reference", "difference", f"{level}% CI", "p (Holm)"):
-        comp.add_column(col)
-    for c in detected[:15]:
-        ci = (
-            f"[{c.difference_ci_low:+.3f}, {c.difference_ci_high:+.3f}]"
-            if c.difference_ci_low is not None and c.difference_ci_high is not None
-            else "-"
-        )
-        comp.add_row(
-            plain(c.metric),
-            plain(_label(c.slice)),
-            plain(_reference_label(c)),
-            f"{c.difference:+.3f}" if c.difference is not None else "-",
-            ci,
-            fmt_p(c.p_holm, "-"),
-        )
-    console.print(comp)
     _print_warnings(log, console)
 
 
@@ -160,8 +141,6 @@ def _print_task_summary(log: AuditLog, console: Console, level: int) -> None:
     from rich.table import Table
 
     from equilens.report._task_content import (
-        comparison_test_text,
-        effect_size_text,
         headline_table,
     )
 
@@ -192,23 +171,35 @@ def _print_task_summary(log: AuditLog, console: Console, level: int) -> None:
             )
         console.print(disp)
 
+    console.print(
+        _detected_table(
+            log,
+            level,
+            order=lambda c: c.p_holm if c.p_holm is not None else 1.0,
+            with_tests=True,
+        )
+    )
+    _print_warnings(log, console)
+
+
+def _detected_table(
+    log: AuditLog, level: int, *, order: Callable[[Comparison], float], with_tests: bool
+) -> Table:
+    """The comparisons whose difference was detected, each test once (derived rows repeat
+    their source's), in ``order``; ``with_tests`` adds the test and effect-size columns."""
+    from rich.table import Table
+
+    from equilens.report._task_content import comparison_test_text, effect_size_text
+
     tests = [c for c in log.comparisons if c.derived_from is None]
-    detected = [c for c in tests if c.conclusion == "difference_detected"]
-    detected.sort(key=lambda c: c.p_holm if c.p_holm is not None else 1.0)
+    detected = sorted((c for c in tests if c.conclusion == "difference_detected"), key=order)
     comp = Table(
         title=f"Differences detected (Holm-adjusted p < {1 - log.confidence_level:.2g}), "
         f"{len(detected)} of {len(tests)} comparisons"
     )
-    for col in (
-        "metric",
-        "group",
-        "reference",
-        "difference",
-        f"{level}% CI",
-        "test",
-        "effect size",
-        "p (Holm)",
-    ):
+    columns = ["metric", "group", "reference", "difference", f"{level}% CI"]
+    columns += ["test", "effect size"] if with_tests else []
+    for col in (*columns, "p (Holm)"):
         comp.add_column(col)
     for c in detected[:15]:
         ci = (
@@ -216,18 +207,17 @@ def _print_task_summary(log: AuditLog, console: Console, level: int) -> None:
             if c.difference_ci_low is not None and c.difference_ci_high is not None
             else "-"
         )
-        comp.add_row(
+        cells: list[Text | str] = [
             plain(c.metric),
             plain(_label(c.slice)),
             plain(_reference_label(c)),
             f"{c.difference:+.3f}" if c.difference is not None else "-",
             ci,
-            plain(comparison_test_text(c)),
-            effect_size_text(c),
-            fmt_p(c.p_holm, "-"),
-        )
-    console.print(comp)
-    _print_warnings(log, console)
+        ]
+        if with_tests:
+            cells += [plain(comparison_test_text(c)), effect_size_text(c)]
+        comp.add_row(*cells, fmt_p(c.p_holm, "-"))
+    return comp
 
 
 def _print_warnings(log: AuditLog, console: Console) -> None:
