@@ -34,7 +34,7 @@ from equilens.metrics import (
 )
 from equilens.metrics import ranking_metrics as metrics
 from equilens.slicing import SlicePlan
-from equilens.stats import UnitSums, standardised_shift, unit_sums
+from equilens.stats import UnitSums, merged_key_order, standardised_shift, unit_sums
 from equilens.tasks._base import Role, Task, TaskEvaluation, TaskOptions, TaskStatistics
 from equilens.tasks._unit_stats import choose_metrics
 
@@ -91,7 +91,7 @@ class RankingStatistics:
         if self.item_groups is not None and other.item_groups is not None:
             groups = tuple(sorted(set(self.item_groups) | set(other.item_groups)))
         names = quantity_names(self.ks, groups)
-        keys = tuple(sorted(set(self.keys) | set(other.keys)))
+        keys = merged_key_order(len(self.features), self.keys, other.keys)
         pos = {key: i for i, key in enumerate(keys)}
         a, b = (
             _expand(s.sums, names).take(

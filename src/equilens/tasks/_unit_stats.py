@@ -22,7 +22,15 @@ from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.metrics import MetricSpec, RankHistogram, UnitContext, evaluate_all
 from equilens.registry import Registry
 from equilens.slicing import SlicePlan
-from equilens.stats import Bins, UnitSums, common_bins, histogram_codes, unit_index, unit_sums
+from equilens.stats import (
+    Bins,
+    UnitSums,
+    common_bins,
+    histogram_codes,
+    merged_key_order,
+    unit_index,
+    unit_sums,
+)
 from equilens.tasks._base import TaskEvaluation, TaskOptions
 
 FloatArray = NDArray[np.float64]
@@ -87,7 +95,7 @@ class UnitStatistics:
         """
         if self.features != other.features or self.sums.quantities != other.sums.quantities:
             raise ValueError("cannot merge statistics of different features or quantities")
-        keys = _union_keys(self.keys, other.keys)
+        keys = merged_key_order(len(self.features), self.keys, other.keys)
         pos = {k: i for i, k in enumerate(keys)}
         ia = np.array([pos[k] for k in self.keys], dtype=np.int64)
         ib = np.array([pos[k] for k in other.keys], dtype=np.int64)
@@ -119,21 +127,6 @@ def _place(a: FloatArray, idx: IntArray, c: int) -> FloatArray:
     out = np.zeros((c, *a.shape[1:]), dtype=np.float64)
     out[idx] = a
     return out
-
-
-def _natural(label: str) -> tuple[int, float, str]:
-    try:
-        return (0, float(label), label)
-    except ValueError:
-        return (1, 0.0, label)
-
-
-def _union_keys(
-    a: tuple[tuple[str, ...], ...], b: tuple[tuple[str, ...], ...]
-) -> tuple[tuple[str, ...], ...]:
-    if a == b:
-        return a
-    return tuple(sorted(set(a) | set(b), key=lambda k: tuple(_natural(x) for x in k)))
 
 
 def _histogram(
