@@ -102,9 +102,13 @@ def task_sections(task: str) -> list[tuple[str, str]]:
 
 def _columns(c: ReportContent) -> dict[str, str]:
     cols = c.log.spec_resolved.get("columns")
-    return (
-        {str(k): str(v) for k, v in cols.items() if v is not None} if isinstance(cols, dict) else {}
-    )
+    if not isinstance(cols, dict):
+        return {}
+    return {
+        str(k): ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+        for k, v in cols.items()
+        if v is not None and k != "sensitive"  # the heading names the groups after "by"
+    }
 
 
 def task_title(c: ReportContent) -> str:
@@ -125,10 +129,15 @@ def task_title(c: ReportContent) -> str:
 def task_lede(c: ReportContent) -> str:
     """The summary's opening paragraph (HTML) for a non-binary log."""
     log, v = c.log, c.vocab
-    unit = "queries" if log.task == "ranking" else "rows"
+    queries = log.spec_resolved.get("task_queries")
+    count = (
+        f"{queries:,} queries ({log.data.n_rows:,} ranked items)"
+        if log.task == "ranking" and isinstance(queries, int)
+        else f"{log.data.n_rows:,} rows"
+    )
     return (
         f'<p class="lede">This report measures {esc(TASK_TITLES.get(log.task, log.task))} '
-        f"({esc(log.task)} task) over {log.data.n_rows:,} {unit}, group by group. Each group "
+        f"({esc(log.task)} task) over {count}, group by group. Each group "
         "is compared with a reference group of the same feature(s); differences are reported "
         f"with {v.level}% confidence intervals and p-values adjusted for the number of tests. "
         "The report describes measured differences and their uncertainty; it does not "
