@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite uses (browser test, PostgreSQL store tests,
-# Spark local mode), when they are missing and we may install them. Safe to run repeatedly.
+# Installs the Debian packages the test suite uses (browser tests, PostgreSQL store tests,
+# Spark local mode, the speech demo's espeak-ng and sox, Fashion-MNIST), when they are missing and we may install them. Safe to run repeatedly.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+command -v sox >/dev/null 2>&1 || need+=(sox)
+[ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 # A metric-compatible sans font so report screenshots render the same everywhere.
 [ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation)
