@@ -209,7 +209,7 @@ def test_cli_init_ingest_status_exit_codes_and_stored_alarms(
     assert main(["monitor", "status", "--state", str(tmp_path / "none")]) == 2
     assert main(["monitor"]) == 2
     with RunStore(store) as rs:
-        assert rs.schema_version == MIGRATIONS[-1].version == 2
+        assert rs.schema_version == MIGRATIONS[-1].version == 3
         alarms = read_alarms(rs)
     assert {a.look for a in alarms} == {2}
     assert "false_positive_rate | g=B" in {a.stream_id for a in alarms}

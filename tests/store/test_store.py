@@ -258,7 +258,7 @@ def test_default_store_is_created_beside_the_project(
 
 def test_migrations_are_versioned_and_idempotent(store_url: str, logs: list[AuditLog]) -> None:
     with RunStore(store_url) as store:
-        assert store.schema_version == MIGRATIONS[-1].version == 2
+        assert store.schema_version == MIGRATIONS[-1].version == 3
         store.record(logs[0], actor="x")
     with RunStore(store_url) as again:  # reopening applies nothing and keeps the data
         assert again.schema_version == MIGRATIONS[-1].version and len(again.records()) == 1
@@ -266,7 +266,7 @@ def test_migrations_are_versioned_and_idempotent(store_url: str, logs: list[Audi
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT version FROM equilens_schema_versions")).all()
     engine.dispose()
-    assert sorted(r[0] for r in rows) == [m.version for m in MIGRATIONS] == [1, 2]
+    assert sorted(r[0] for r in rows) == [m.version for m in MIGRATIONS] == [1, 2, 3]
 
 
 def test_store_from_a_newer_equilens_is_refused(sqlite_url: str) -> None:

@@ -33,6 +33,8 @@ _COMMANDS: dict[str, str] = {
     "check-claims": "equilens._cli.card",
     "compare": "equilens._cli.compare",
     "monitor": "equilens._cli.monitor",
+    "serve": "equilens._cli.serve",
+    "users": "equilens._cli.users",
 }
 
 EXIT_OK = 0

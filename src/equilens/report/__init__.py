@@ -28,6 +28,7 @@ from equilens.report._content import (
 from equilens.report._html import CSS, JS, dot_rows, impossibility_note, render_html, value_cell
 from equilens.report._markdown import render_markdown
 from equilens.report._svg import Dot, DotColumn, DotRow, dot_label_width, dot_matrix, esc
+from equilens.report._svg_trend import TrendSeries, trend_chart
 from equilens.report._task_content import headline_columns
 from equilens.report._terminal import (
     KEY_CRITERIA,
@@ -52,6 +53,7 @@ __all__ = [
     "DotColumn",
     "DotRow",
     "ReportContent",
+    "TrendSeries",
     "criterion_description",
     "dot_label_width",
     "dot_matrix",
@@ -85,6 +87,7 @@ __all__ = [
     "slice_key",
     "slice_text",
     "terminal",
+    "trend_chart",
     "value_cell",
     "write_report",
 ]

@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    Boolean,
     Column,
+    Float,
+    LargeBinary,
     Connection,
     ForeignKey,
     Integer,
@@ -25,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
     insert,
     select,
@@ -111,6 +115,113 @@ def _v2(conn: Connection) -> None:
     metadata.create_all(conn, tables=[monitor_alarms], checkfirst=False)
 
 
+# Schema version 3 -----------------------------------------------------------------------
+# The dashboard (``equilens serve``): accounts, sessions, bias reports and their audit trail,
+# webhook deliveries, settings. None of these is part of the hash chain.
+
+#: Dashboard users; ``password_hash`` is an argon2id hash (never the password).
+users = Table(
+    "equilens_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+#: Login sessions; the cookie holds a random token, the table only its SHA-256.
+sessions = Table(
+    "equilens_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("equilens_users.id"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+)
+
+#: Bias reports sent through the intake (hostile input: stored as given, escaped when shown).
+bias_reports = Table(
+    "equilens_bias_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    Column("reporter", Text, nullable=False),
+    Column("model", Text, nullable=False),
+    Column("prompt", Text, nullable=False),
+    Column("observed", Text, nullable=False),
+    Column("expected", Text, nullable=False),
+    Column("affected_group", Text, nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("contact", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("duplicate_of", Integer, nullable=True),
+    Column("bounty_amount", Float, nullable=True),
+    Column("bounty_paid", Boolean, nullable=False, default=False),
+    Column("attachment_name", Text, nullable=True),
+    Column("attachment_type", Text, nullable=True),
+    Column("attachment", LargeBinary, nullable=True),
+    Column("probe_yaml", Text, nullable=True),
+)
+
+#: Who changed what on a bias report, and when (append only).
+bias_report_events = Table(
+    "equilens_bias_report_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", Integer, ForeignKey("equilens_bias_reports.id"), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("field", String(32), nullable=False),
+    Column("old_value", Text, nullable=True),
+    Column("new_value", Text, nullable=True),
+    Column("note", Text, nullable=True),
+)
+
+#: Escalation webhooks: one row per (event, target), with its attempts and outcome.
+webhook_deliveries = Table(
+    "equilens_webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_key", String(64), nullable=False),
+    Column("target_hash", String(64), nullable=False),
+    Column("target_shown", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("delivered_at", String(40), nullable=True),
+    Column("payload_json", Text, nullable=False),
+    UniqueConstraint("event_key", "target_hash"),
+)
+
+#: Dashboard settings an admin changes at run time (``anonymous_intake``).
+server_settings = Table(
+    "equilens_server_settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+
+def _v3(conn: Connection) -> None:
+    metadata.create_all(
+        conn,
+        tables=[
+            users,
+            sessions,
+            bias_reports,
+            bias_report_events,
+            webhook_deliveries,
+            server_settings,
+        ],
+        checkfirst=False,
+    )
+
+
 @dataclass(frozen=True)
 class Migration:
     """One schema version: its number, a description and the function that applies it."""
@@ -124,6 +235,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "audits, policies and the hash chain of records", _v1),
     Migration(2, "alarms of equilens monitor", _v2),
+    Migration(3, "dashboard users, sessions, bias reports, webhook deliveries, settings", _v3),
 )
 
 
