@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -82,6 +84,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
 
 #: Fields holding p-values: a rule reading one cannot pass an underpowered comparison.
 P_VALUE_FIELDS = frozenset({"p_value", "p_holm", "p_bh"})
+
+
+_WEBHOOK_ENV = re.compile(r"^webhook:[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _policy_error(message: str, key: str | None = None) -> PydanticCustomError:
@@ -359,10 +364,27 @@ class EscalationRoute(_Strict):
     owners: list[str] = Field(default_factory=list)
     """Accountable people or teams (they act)."""
     contacts: list[str] = Field(default_factory=list)
-    """Where notices go (channels, mailing lists; they are informed)."""
+    """Where notices go (channels, mailing lists; they are informed). A contact may be a
+    webhook that ``equilens serve`` posts to (Slack/Teams-compatible JSON): ``https://HOST/...``
+    or ``webhook:ENV_VAR`` (the URL read from that environment variable when posting, so a
+    secret URL stays out of the policy and the run store)."""
     message: Template = DEFAULT_MESSAGE
     """Template of one notice per outcome; placeholders such as {rule_id}, {metric}, {group},
     {value}, {threshold}, {reason} (see ``equilens.policy.PLACEHOLDERS``)."""
+
+    @field_validator("contacts")
+    @classmethod
+    def _webhook_contacts(cls, contacts: list[str]) -> list[str]:
+        for contact in contacts:
+            if contact.startswith(("http://", "https://")):
+                if not urlsplit(contact).hostname:
+                    raise _policy_error(f"the webhook contact '{contact[:60]}' names no host")
+            elif contact.startswith("webhook:") and not _WEBHOOK_ENV.match(contact):
+                raise _policy_error(
+                    f"the webhook contact '{contact[:60]}' must be webhook:ENV_VAR (a variable "
+                    "name holding the URL)"
+                )
+        return contacts
 
 
 class Exemption(_Strict):

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -200,6 +201,8 @@ async def _parse(request: Request, ctx: Ctx, cap: int) -> None:
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             raise HttpError(400, "the body is not valid JSON") from None
         return
+    if not body and not kind:
+        return  # an empty post (log out): an empty form
     if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise HttpError(415, "send a form or JSON (Content-Type)")
     request._body = body  # parsed below from the capped copy, not the socket
@@ -207,13 +210,17 @@ async def _parse(request: Request, ctx: Ctx, cap: int) -> None:
         form: FormData = await request.form(max_files=2, max_fields=40, max_part_size=cap)
     except Exception as exc:  # multipart parser errors have several types
         raise HttpError(400, f"the form cannot be read ({type(exc).__name__})") from None
-    for key, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            data = await value.read()
-            if data or value.filename:
-                ctx.files[key] = (value.filename or "attachment", value.content_type or "", data)
-        else:
-            ctx.form[key] = value
+    try:
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                data = await value.read()
+                if data or value.filename:
+                    name = value.filename or "attachment"
+                    ctx.files[key] = (name, value.content_type or "", data)
+            else:
+                ctx.form[key] = value
+    finally:
+        await form.close()
 
 
 def _route(
@@ -258,6 +265,9 @@ def _route(
             response = await run_in_threadpool(_error, dash, ctx, exc.status, str(exc))
         except EquilensError as exc:
             response = await run_in_threadpool(_error, dash, ctx, 422, str(exc))
+        except SQLAlchemyError as exc:
+            message = f"the run store failed ({type(exc).__name__}); retry later"
+            response = await run_in_threadpool(_error, dash, ctx, 503, message)
         return _finish(dash, request, response, ctx, new_anon, expired)
 
     return endpoint

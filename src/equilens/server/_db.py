@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
 from equilens.exceptions import InvalidInputError
 from equilens.store import (
@@ -137,7 +137,12 @@ class ServerDB:
         with self.store._write() as conn:
             result = conn.execute(
                 insert(bias_reports).values(
-                    **fields, created_at=now, updated_at=now, status="new", bounty_paid=False
+                    **fields,
+                    reporter=actor,
+                    created_at=now,
+                    updated_at=now,
+                    status="new",
+                    bounty_paid=False,
                 )
             )
             report_id = int(result.inserted_primary_key[0])
@@ -267,8 +272,3 @@ def _shown(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def db_error(exc: SQLAlchemyError) -> str:
-    """One line for a database error (no URL, no password)."""
-    orig = getattr(exc, "orig", None)
-    lines = str(orig if orig is not None else exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
