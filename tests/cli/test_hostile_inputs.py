@@ -229,6 +229,13 @@ CASES: list[tuple[str, str, str]] = [
     ("probe-top-k", "probe identity --model {models}:scores --suite identity_toxicity --top-k -1 --out {tmp}/p4", "mine"),
     ("probe-stereotype-limit", "probe stereotype --model {models}:scores --benchmark crows_pairs --limit -1 --out {tmp}/p5", "mine"),
     ("probe-stereotype-benchmark", "probe stereotype --model {models}:scores --benchmark nosuch --out {tmp}/p6", "mine"),
+    # serve, users
+    ("serve-missing-store", "serve --store {missing}", "mine"),
+    ("serve-dir-store", "serve --store {dir}", "mine"),
+    ("serve-port", "serve --store {missing} --port 0", "mine"),
+    ("users-no-action", "users", "mine"),
+    ("users-bad-role", "users add bob --role wizard --store {tmp}/u.db", "mine"),
+    ("users-bad-name", "users add bad/name --role viewer --store {tmp}/u.db", "mine"),
     # demo
     ("demo-only", "demo --only nosuch", "mine"),
     ("demo-bootstrap", "demo --bootstrap -1 --out {tmp}/demo", "mine"),

@@ -81,3 +81,15 @@ def site(site_factory: Callable[..., Site]) -> Site:
     return site_factory()
 
 
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with small costs in tests (the production defaults cost ~0.1-0.5 s a hash)."""
+    from argon2 import PasswordHasher
+
+    from equilens.server import _auth
+
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(_auth, "_HASHER", hasher)
+    monkeypatch.setattr(_auth, "_DUMMY_HASH", hasher.hash("equilens-no-such-user"))

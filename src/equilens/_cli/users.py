@@ -55,9 +55,10 @@ def _password() -> str:
 
 def run_add(args: argparse.Namespace) -> int:
     """Run ``equilens users add``."""
-    from equilens.server import ServerDB, add_user
+    from equilens.server import ServerDB, add_user, check_account
     from equilens.store import RunStore
 
+    check_account(args.name, args.role)
     with RunStore(args.store) as store:
         db = ServerDB(store, _now)
         if db.user_by_name(args.name) is not None:

@@ -7,7 +7,7 @@ Run it with ``equilens serve --store URL``; create users with ``equilens users a
 """
 
 from equilens.server._app import create_app
-from equilens.server._auth import ROLES, Principal, add_user, has_role
+from equilens.server._auth import ROLES, Principal, add_user, check_account, has_role
 from equilens.server._config import ServerConfig
 from equilens.server._db import ServerDB
 from equilens.server._escalate import scan
@@ -25,6 +25,7 @@ __all__ = [
     "ServerDB",
     "WebhookSettings",
     "add_user",
+    "check_account",
     "create_app",
     "deliver",
     "has_role",

@@ -15,18 +15,19 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from equilens.exceptions import InvalidInputError, InvalidParameterError
+from equilens.exceptions import InvalidParameterError
 from equilens.server._db import ServerDB, iso
 
 __all__ = [
     "ROLES",
     "Principal",
     "add_user",
+    "check_account",
     "check_csrf",
     "has_role",
     "login",
@@ -91,6 +92,16 @@ def add_user(db: ServerDB, name: str, role: str, password: str) -> int:
     InvalidInputError
         When the name is taken.
     """
+    check_account(name, role)
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidParameterError(
+            f"the password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters"
+        )
+    return db.insert_user(name, role, _HASHER.hash(password))
+
+
+def check_account(name: str, role: str) -> None:
+    """Raise :class:`InvalidParameterError` for a bad user name or an unknown role."""
     if not _NAME.match(name):
         raise InvalidParameterError(
             f"user name '{name[:64]}' must be 1-64 letters, digits or . _ @ - (starting with a "
@@ -98,11 +109,6 @@ def add_user(db: ServerDB, name: str, role: str, password: str) -> int:
         )
     if role not in ROLES:
         raise InvalidParameterError(f"--role must be one of {', '.join(ROLES)}, got '{role}'")
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise InvalidParameterError(
-            f"the password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters"
-        )
-    return db.insert_user(name, role, _HASHER.hash(password))
 
 
 def login(db: ServerDB, name: str, password: str, lifetime: timedelta) -> tuple[str, str] | None:
@@ -123,10 +129,3 @@ def login(db: ServerDB, name: str, password: str, lifetime: timedelta) -> tuple[
     return token, csrf
 
 
-def session_expired(expires_at: str, now: datetime) -> bool:
-    return iso(now) >= expires_at
-
-
-def require_known_user(db: ServerDB, name: str) -> None:
-    if db.user_by_name(name) is None:
-        raise InvalidInputError(f"no user '{name}'")
