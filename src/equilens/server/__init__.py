@@ -12,6 +12,7 @@ from equilens.server._config import ServerConfig
 from equilens.server._db import ServerDB
 from equilens.server._escalate import scan
 from equilens.server._intake import SEVERITIES, STATUSES, TRANSITIONS, ProbeCase, probe_suite
+from equilens.server._thread import running_server
 from equilens.server._webhooks import WebhookSettings, deliver, is_webhook, shown_target
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "has_role",
     "is_webhook",
     "probe_suite",
+    "running_server",
     "scan",
     "shown_target",
 ]
