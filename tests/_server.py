@@ -33,7 +33,11 @@ HOOK_POLICY = {
 
 
 def policy_with(contacts: list[str]) -> Policy:
-    raw = {**HOOK_POLICY, "escalation": {"block": {"contacts": contacts}}} if contacts else HOOK_POLICY
+    raw = (
+        {**HOOK_POLICY, "escalation": {"block": {"contacts": contacts}}}
+        if contacts
+        else HOOK_POLICY
+    )
     return parse_policy(raw)
 
 
@@ -55,8 +59,9 @@ def fill_store(url: str, logs: list[AuditLog], policy: Policy | None = None) -> 
     policy = policy or policy_with([])
     store.record(logs[0], actor="ci")
     for log in logs:
-        store.record(log, actor="ci", decision=decide(log, policy, today=date(2025, 6, 1)),
-                     policy=policy)  # fmt: skip
+        store.record(
+            log, actor="ci", decision=decide(log, policy, today=date(2025, 6, 1)), policy=policy
+        )
     return store
 
 
@@ -86,9 +91,10 @@ def csrf_of(html: str) -> str:
 def login(client: TestClient, name: str, password: str = PASSWORD) -> None:
     token = csrf_of(client.get("/login").text)
     response = client.post(
-        "/login", data={"name": name, "password": password, "csrf_token": token},
+        "/login",
+        data={"name": name, "password": password, "csrf_token": token},
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert response.status_code == 303, response.text[:300]
 
 

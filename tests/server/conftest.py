@@ -4,7 +4,6 @@ and a Starlette test client that logs in through the login form (CSRF included).
 from __future__ import annotations
 
 import importlib.util
-import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -51,9 +50,7 @@ def server_logs() -> list[AuditLog]:
 
 
 @pytest.fixture
-def site_factory(
-    tmp_path: Path, server_logs: list[AuditLog]
-) -> Iterator[Callable[..., Site]]:
+def site_factory(tmp_path: Path, server_logs: list[AuditLog]) -> Iterator[Callable[..., Site]]:
     opened: list[RunStore] = []
 
     def build(url: str | None = None, **overrides: Any) -> Site:
@@ -79,8 +76,6 @@ def site_factory(
 @pytest.fixture
 def site(site_factory: Callable[..., Site]) -> Site:
     return site_factory()
-
-
 
 
 @pytest.fixture(autouse=True)

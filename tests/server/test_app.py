@@ -44,8 +44,9 @@ def submit(client: TestClient, **overrides: Any) -> Any:
 
 def make_report(site: Site, **overrides: Any) -> int:
     with site.client("reporter") as c:
-        response = submit(c, files={"attachment": ("note.txt", b"hello", "text/plain")},
-                          **overrides)  # fmt: skip
+        response = submit(
+            c, files={"attachment": ("note.txt", b"hello", "text/plain")}, **overrides
+        )
         assert response.status_code == 303, response.text[:400]
         return int(response.headers["location"].rsplit("/", 1)[1])
 
@@ -110,8 +111,9 @@ def test_trend_points_are_the_logs_values(site: Site, server_logs: list[Any]) ->
     assert got == expected and len(got) >= 6
     for points in chosen.series.values():
         assert len(points) == 3  # one point per distinct log: the repeated log adds none
-        assert all(p.ci_low is not None and p.ci_low <= (p.value or 0) <= (p.ci_high or 0)
-                   for p in points)  # fmt: skip
+        assert all(
+            p.ci_low is not None and p.ci_low <= (p.value or 0) <= (p.ci_high or 0) for p in points
+        )
 
 
 def test_unknown_ids_are_404_with_a_message(site: Site) -> None:
@@ -158,15 +160,19 @@ def test_roles_on_state_changes(site: Site) -> None:
     report_id = make_report(site)
     with site.client("viewer") as c:
         token = form_token(c)
-        refused = c.post(f"/reports/{report_id}/status",
-                         data={"status": "triaged", "csrf_token": token})  # fmt: skip
+        refused = c.post(
+            f"/reports/{report_id}/status", data={"status": "triaged", "csrf_token": token}
+        )
         assert refused.status_code == 403 and "needs the triager role" in refused.text
         assert c.post("/reports", data={**report_fields(), "csrf_token": token}).status_code == 403
     with site.client("triager") as c:
         token = form_token(c)
         assert c.post("/admin/settings", data={"csrf_token": token}).status_code == 403
-        ok = c.post(f"/reports/{report_id}/status",
-                    data={"status": "triaged", "csrf_token": token}, follow_redirects=False)
+        ok = c.post(
+            f"/reports/{report_id}/status",
+            data={"status": "triaged", "csrf_token": token},
+            follow_redirects=False,
+        )
         assert ok.status_code == 303
     assert site.db.report(report_id)["status"] == "triaged"  # type: ignore[index]
 
@@ -177,9 +183,11 @@ def test_workflow_audit_trail_bounty_and_duplicates(site: Site) -> None:
         token = form_token(c)
 
         def move(report: int, status: str, **extra: str) -> Any:
-            return c.post(f"/reports/{report}/status",
-                          data={"status": status, "csrf_token": token, **extra},
-                          follow_redirects=False)  # fmt: skip
+            return c.post(
+                f"/reports/{report}/status",
+                data={"status": status, "csrf_token": token, **extra},
+                follow_redirects=False,
+            )
 
         bad = move(first, "confirmed")
         assert bad.status_code == 409 and "a new report cannot become confirmed" in bad.text
@@ -188,11 +196,20 @@ def test_workflow_audit_trail_bounty_and_duplicates(site: Site) -> None:
         assert move(second, "duplicate", duplicate_of="999").status_code == 422
         assert move(second, "duplicate", duplicate_of=str(second)).status_code == 422
         assert move(second, "duplicate", duplicate_of=str(first)).status_code == 303
-        assert c.post(f"/reports/{first}/bounty",
-                      data={"amount": "x", "csrf_token": token}).status_code == 422
-        assert c.post(f"/reports/{first}/bounty",
-                      data={"amount": "250", "paid": "on", "csrf_token": token},
-                      follow_redirects=False).status_code == 303  # fmt: skip
+        assert (
+            c.post(
+                f"/reports/{first}/bounty", data={"amount": "x", "csrf_token": token}
+            ).status_code
+            == 422
+        )
+        assert (
+            c.post(
+                f"/reports/{first}/bounty",
+                data={"amount": "250", "paid": "on", "csrf_token": token},
+                follow_redirects=False,
+            ).status_code
+            == 303
+        )
         page = c.get(f"/reports/{first}").text
         assert "250.0 (paid)" in page
     events = site.db.report_events(first)
@@ -216,14 +233,21 @@ def test_confirmed_report_becomes_a_probe_suite(site_factory: Any, tmp_path: Any
     report_id = make_report(site, prompt="She applied for the loan.")
     with site.client("triager") as c:
         token = form_token(c)
-        case = {"attribute": "gender", "reference_value": "male", "affected_value": "female",
-                "reference_text": "He applied for the loan.", "csrf_token": token}  # fmt: skip
+        case = {
+            "attribute": "gender",
+            "reference_value": "male",
+            "affected_value": "female",
+            "reference_text": "He applied for the loan.",
+            "csrf_token": token,
+        }
         early = c.post(f"/reports/{report_id}/probe", data=case)
         assert early.status_code == 409 and "only a confirmed report" in early.text
         for status in ("triaged", "reproduced", "confirmed"):
             c.post(f"/reports/{report_id}/status", data={"status": status, "csrf_token": token})
-        same = c.post(f"/reports/{report_id}/probe",
-                      data={**case, "reference_text": "She applied for the loan."})  # fmt: skip
+        same = c.post(
+            f"/reports/{report_id}/probe",
+            data={**case, "reference_text": "She applied for the loan."},
+        )
         assert same.status_code == 422 and "identical" in same.text
         made = c.post(f"/reports/{report_id}/probe", data=case, follow_redirects=False)
         assert made.status_code == 303
@@ -234,8 +258,10 @@ def test_confirmed_report_becomes_a_probe_suite(site_factory: Any, tmp_path: Any
     units = suite.units()
     assert len(units) == 1
     texts = dict(zip([v.key for v in suite.variants], units[0].texts))
-    assert texts == {"gender=male": ("He applied for the loan.",),
-                     "gender=female": ("She applied for the loan.",)}  # fmt: skip
+    assert texts == {
+        "gender=male": ("He applied for the loan.",),
+        "gender=female": ("She applied for the loan.",),
+    }
 
 
 def test_script_payload_is_shown_as_text(site: Site) -> None:
@@ -249,16 +275,25 @@ def test_script_payload_is_shown_as_text(site: Site) -> None:
     assert str(escape(payload)) in page
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(texts=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")),
-                              min_size=1, max_size=60).filter(lambda t: t.strip() != ""),
-                      min_size=1, max_size=6))  # fmt: skip
+@settings(
+    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    texts=st.lists(
+        st.text(
+            alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60
+        ).filter(lambda t: t.strip() != ""),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_any_text_round_trips_escaped(site: Site, texts: list[str]) -> None:
     with site.client("reporter") as c:
         token = form_token(c, "/reports/new")
         for text in texts:
-            made = c.post("/api/reports", json=report_fields(observed=text),
-                          headers={"X-CSRF-Token": token})  # fmt: skip
+            made = c.post(
+                "/api/reports", json=report_fields(observed=text), headers={"X-CSRF-Token": token}
+            )
             if made.status_code == 429:
                 break
             assert made.status_code == 201, made.text
@@ -273,26 +308,65 @@ def test_bad_submissions_write_nothing(site: Site) -> None:
         token = form_token(c, "/reports/new")
         headers = {"X-CSRF-Token": token}
         cases = [
-            (c.post("/api/reports", content=b"{not json", headers={**headers,
-             "Content-Type": "application/json"}), 400, "not valid JSON"),
+            (
+                c.post(
+                    "/api/reports",
+                    content=b"{not json",
+                    headers={**headers, "Content-Type": "application/json"},
+                ),
+                400,
+                "not valid JSON",
+            ),
             (c.post("/api/reports", json=[1, 2], headers=headers), 400, "JSON object"),
-            (c.post("/api/reports", json=report_fields(severity="apocalyptic"), headers=headers),
-             422, "'severity' must be one of"),
-            (c.post("/api/reports", json={**report_fields(), "admin": True}, headers=headers),
-             422, "unknown field 'admin'"),
-            (c.post("/api/reports", json=report_fields(prompt=""), headers=headers), 422,
-             "'prompt' is required"),
-            (c.post("/api/reports", json=report_fields(prompt="x" * 20_001), headers=headers),
-             422, "at most 20000"),
-            (c.post("/api/reports", json=report_fields(prompt="a\x00b"), headers=headers), 422,
-             "control characters"),
-            (c.post("/api/reports", json=report_fields(model="gpt-nope"), headers=headers), 404,
-             "unknown model 'gpt-nope'"),
-            (c.post("/api/reports", content=b"x" * 2_000_001, headers={**headers,
-             "Content-Type": "application/json"}), 413, "larger than 2000000 bytes"),
-            (c.post("/api/reports", content=b"a=b", headers={**headers,
-             "Content-Type": "text/plain"}), 415, "send a form or JSON"),
-        ]  # fmt: skip
+            (
+                c.post("/api/reports", json=report_fields(severity="apocalyptic"), headers=headers),
+                422,
+                "'severity' must be one of",
+            ),
+            (
+                c.post("/api/reports", json={**report_fields(), "admin": True}, headers=headers),
+                422,
+                "unknown field 'admin'",
+            ),
+            (
+                c.post("/api/reports", json=report_fields(prompt=""), headers=headers),
+                422,
+                "'prompt' is required",
+            ),
+            (
+                c.post("/api/reports", json=report_fields(prompt="x" * 20_001), headers=headers),
+                422,
+                "at most 20000",
+            ),
+            (
+                c.post("/api/reports", json=report_fields(prompt="a\x00b"), headers=headers),
+                422,
+                "control characters",
+            ),
+            (
+                c.post("/api/reports", json=report_fields(model="gpt-nope"), headers=headers),
+                404,
+                "unknown model 'gpt-nope'",
+            ),
+            (
+                c.post(
+                    "/api/reports",
+                    content=b"x" * 2_000_001,
+                    headers={**headers, "Content-Type": "application/json"},
+                ),
+                413,
+                "larger than 2000000 bytes",
+            ),
+            (
+                c.post(
+                    "/api/reports",
+                    content=b"a=b",
+                    headers={**headers, "Content-Type": "text/plain"},
+                ),
+                415,
+                "send a form or JSON",
+            ),
+        ]
         for response, status, message in cases:
             assert response.status_code == status, (status, response.text[:300])
             assert message in response.json()["error"], response.json()
@@ -306,7 +380,9 @@ def test_rate_limits_hold(site_factory: Any) -> None:
     with site.client("reporter") as c:
         token = form_token(c, "/reports/new")
         codes = [
-            c.post("/api/reports", json=report_fields(), headers={"X-CSRF-Token": token}).status_code
+            c.post(
+                "/api/reports", json=report_fields(), headers={"X-CSRF-Token": token}
+            ).status_code
             for _ in range(5)
         ]
         assert codes == [201, 201, 201, 429, 429]
@@ -314,8 +390,9 @@ def test_rate_limits_hold(site_factory: Any) -> None:
     with site.client() as anon:
         token = csrf_of(anon.get("/login").text)
         codes = [
-            anon.post("/login", data={"name": "admin", "password": "wrong", "csrf_token": token})
-            .status_code
+            anon.post(
+                "/login", data={"name": "admin", "password": "wrong", "csrf_token": token}
+            ).status_code
             for _ in range(5)
         ]
         assert codes == [401, 401, 401, 429, 429]
@@ -328,8 +405,9 @@ def test_anonymous_intake_only_when_enabled(site: Site) -> None:
         refused = anon.post("/api/reports", json=report_fields(), headers={"X-CSRF-Token": token})
         assert refused.status_code == 401
         with site.client("admin") as admin:
-            admin.post("/admin/settings",
-                       data={"anonymous_intake": "on", "csrf_token": form_token(admin)})  # fmt: skip
+            admin.post(
+                "/admin/settings", data={"anonymous_intake": "on", "csrf_token": form_token(admin)}
+            )
         assert site.db.setting("anonymous_intake", "off") == "on"
         form = anon.get("/reports/new")
         assert form.status_code == 200
@@ -371,8 +449,11 @@ def test_cookies_and_security_headers(site: Site) -> None:
         assert "script-src 'self'" in page.headers["content-security-policy"]
     with site.client(base_url="https://testserver") as tls:
         token = csrf_of(tls.get("/login").text)
-        response = tls.post("/login", data={"name": "viewer", "password": PASSWORD,
-                            "csrf_token": token}, follow_redirects=False)  # fmt: skip
+        response = tls.post(
+            "/login",
+            data={"name": "viewer", "password": PASSWORD, "csrf_token": token},
+            follow_redirects=False,
+        )
         cookie = response.headers["set-cookie"].lower()
         assert "equilens_session=" in cookie and "secure" in cookie and "httponly" in cookie
     with site.client("viewer") as c:
@@ -384,12 +465,18 @@ def test_cookies_and_security_headers(site: Site) -> None:
 def test_login_redirects_only_to_local_paths(site: Site) -> None:
     with site.client() as c:
         token = csrf_of(c.get("/login").text)
-        for target, expected in [("/runs/2", "/runs/2"), ("//evil.example/x", "/models"),
-                                 ("https://evil.example", "/models")]:  # fmt: skip
+        for target, expected in [
+            ("/runs/2", "/runs/2"),
+            ("//evil.example/x", "/models"),
+            ("https://evil.example", "/models"),
+        ]:
             c.cookies.clear()
             token = csrf_of(c.get("/login").text)
-            response = c.post("/login", data={"name": "viewer", "password": PASSWORD,
-                              "csrf_token": token, "next": target}, follow_redirects=False)  # fmt: skip
+            response = c.post(
+                "/login",
+                data={"name": "viewer", "password": PASSWORD, "csrf_token": token, "next": target},
+                follow_redirects=False,
+            )
             assert response.headers["location"] == expected
 
 

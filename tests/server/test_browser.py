@@ -26,8 +26,13 @@ def _driver() -> Any:
 
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1280,1000"):  # fmt: skip
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+    ):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(driver_path), options=options)
 
@@ -87,6 +92,11 @@ def test_browser_report_and_triage(site: Any, tmp_path: Path) -> None:
             driver.save_screenshot(str(shots / "3-triaged.png"))
     finally:
         driver.quit()
-    assert all((shots / f).stat().st_size > 1000 for f in ("1-run.png", "2-form.png", "3-triaged.png"))
+    assert all(
+        (shots / f).stat().st_size > 1000 for f in ("1-run.png", "2-form.png", "3-triaged.png")
+    )
     events = site.db.report_events(1)
-    assert [(e["actor"], e["new_value"]) for e in events] == [("reporter", "new"), ("triager", "triaged")]
+    assert [(e["actor"], e["new_value"]) for e in events] == [
+        ("reporter", "new"),
+        ("triager", "triaged"),
+    ]

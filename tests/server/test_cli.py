@@ -28,17 +28,28 @@ def test_users_add_list_and_refusals(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store = str(tmp_path / "h.db")
-    assert users(["add", "ann", "--role", "triager", "--store", store], "s3cret-pass", monkeypatch) == 0
+    assert (
+        users(["add", "ann", "--role", "triager", "--store", store], "s3cret-pass", monkeypatch)
+        == 0
+    )
     assert capsys.readouterr().out == "added user ann (triager)\n"
     with RunStore(store) as opened:
         user = ServerDB(opened, lambda: None).user_by_name("ann")  # type: ignore[arg-type,return-value]
     assert user is not None and user["role"] == "triager"
     assert user["password_hash"].startswith("$argon2id$") and "s3cret" not in user["password_hash"]
     for argv, password, message in [
-        (["add", "ann", "--role", "viewer", "--store", store], "another-pass", "user 'ann' already exists"),
+        (
+            ["add", "ann", "--role", "viewer", "--store", store],
+            "another-pass",
+            "user 'ann' already exists",
+        ),
         (["add", "bob", "--role", "viewer", "--store", store], "short", "8 to 1024 characters"),
-        (["add", "bad name", "--role", "viewer", "--store", store], "long-enough", "user name 'bad name'"),
-    ]:  # fmt: skip
+        (
+            ["add", "bad name", "--role", "viewer", "--store", store],
+            "long-enough",
+            "user name 'bad name'",
+        ),
+    ]:
         assert users(argv, password, monkeypatch) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and message in err[0] and password not in err[0], err
@@ -62,9 +73,12 @@ def test_serve_refuses_an_unavailable_store(
     cases = [
         (["--store", str(tmp_path / "missing.db")], "No run store at"),
         (["--store", str(tmp_path)], "is a directory"),
-        (["--store", f"postgresql://eq:pw@127.0.0.1:{_closed_port()}/db"], "Cannot open the run store"),
+        (
+            ["--store", f"postgresql://eq:pw@127.0.0.1:{_closed_port()}/db"],
+            "Cannot open the run store",
+        ),
         (["--store", str(tmp_path / "x.db"), "--port", "70000"], "--port must be in 1-65535"),
-    ]  # fmt: skip
+    ]
     for argv, message in cases:
         assert main(["serve", *argv]) == 2
         err = capsys.readouterr().err.strip().splitlines()
@@ -81,10 +95,21 @@ def test_serve_runs_uvicorn(tmp_path: Path) -> None:
         port = s.getsockname()[1]
     env = {"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "equilens._cli.main", "serve", "--store", str(store), "--port",
-         str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "equilens._cli.main",
+            "serve",
+            "--store",
+            str(store),
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for _ in range(150):
             try:
@@ -99,5 +124,5 @@ def test_serve_runs_uvicorn(tmp_path: Path) -> None:
         assert login.status_code == 200 and "server" not in login.headers
     finally:
         proc.terminate()
-        out, err = proc.communicate(timeout=20)
+        _out, err = proc.communicate(timeout=20)
     assert "Traceback" not in err, err

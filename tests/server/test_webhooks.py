@@ -28,7 +28,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 receiver.bodies.append(json.loads(self.rfile.read(length)))
                 index = min(len(receiver.bodies) - 1, len(receiver.statuses) - 1)
@@ -123,13 +123,29 @@ def test_scan_posts_new_blocking_decisions_and_alarms(
     assert decision.verdict == "block"
     store.record(log, actor="ci", decision=decision, policy=policy)
     alarm = Alarm(
-        monitor_id="m1", look=3, batch="b3", created="2025-06-01T00:00:00+00:00",
-        stream_id="s", feature="sex", group="F", metric="selection_rate", direction="down",
-        severity="block", contacts=[hook.url], reference_rate=0.5, null_low=0.45,
-        null_high=0.55, window_first_look=2, window_rate=0.3, window_ci_low=0.25,
-        window_ci_high=0.35, window_n=400, log_statistic=9.0, log_threshold=4.6,
+        monitor_id="m1",
+        look=3,
+        batch="b3",
+        created="2025-06-01T00:00:00+00:00",
+        stream_id="s",
+        feature="sex",
+        group="F",
+        metric="selection_rate",
+        direction="down",
+        severity="block",
+        contacts=[hook.url],
+        reference_rate=0.5,
+        null_low=0.45,
+        null_high=0.55,
+        window_first_look=2,
+        window_rate=0.3,
+        window_ci_low=0.25,
+        window_ci_high=0.35,
+        window_n=400,
+        log_statistic=9.0,
+        log_threshold=4.6,
         reason="selection rate of sex=F fell",
-    )  # fmt: skip
+    )
     store_alarms(store, [alarm], actor="ci")
     assert scan(db, FAST) == ["delivered", "delivered"]
     assert scan(db, FAST) == []  # nothing new
@@ -141,15 +157,23 @@ def test_scan_posts_new_blocking_decisions_and_alarms(
 
 def test_high_severity_report_escalates(site_factory: Any, receivers: Any) -> None:
     hook = receivers([500, 200])
-    policy = parse_policy({**policy_with([]).model_dump(mode="json"),
-                           "escalation": {"block": {"contacts": [hook.url]}}})  # fmt: skip
-    site = site_factory(escalation_policy=policy,
-                        webhooks=WebhookSettings(attempts=3, backoff_seconds=0.01))  # fmt: skip
+    policy = parse_policy(
+        {
+            **policy_with([]).model_dump(mode="json"),
+            "escalation": {"block": {"contacts": [hook.url]}},
+        }
+    )
+    site = site_factory(
+        escalation_policy=policy, webhooks=WebhookSettings(attempts=3, backoff_seconds=0.01)
+    )
     with site.client("reporter") as c:
         token = form_token(c, "/reports/new")
         for severity in ("low", "critical"):
-            made = c.post("/api/reports", json=report_fields(severity=severity),
-                          headers={"X-CSRF-Token": token})  # fmt: skip
+            made = c.post(
+                "/api/reports",
+                json=report_fields(severity=severity),
+                headers={"X-CSRF-Token": token},
+            )
             assert made.status_code == 201
     for _ in range(200):
         rows = site.db.deliveries()

@@ -27,9 +27,7 @@ def register(sub: Any) -> None:
     p.add_argument("--store", metavar="URL", help=_STORE_HELP)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    p.add_argument(
-        "--session-minutes", type=int, default=480, help="login session lifetime (480)"
-    )
+    p.add_argument("--session-minutes", type=int, default=480, help="login session lifetime (480)")
     p.add_argument(
         "--probe-dir",
         metavar="DIR",

@@ -48,11 +48,7 @@ def trend_chart(
     width = legend_x + legend_w
     height = max(top + plot_h + bottom, 24 + len(series) * 20)
     numbers = [
-        v
-        for s in series
-        for group in (s.values, s.lows, s.highs)
-        for v in group
-        if v is not None
+        v for s in series for group in (s.values, s.lows, s.highs) for v in group if v is not None
     ]
     low, high = nice_domain(numbers or [0.0, 1.0], bounded)
     span = (high - low) or 1.0
@@ -91,23 +87,21 @@ def trend_chart(
         color = PALETTE[k % len(PALETTE)]
         offset = (k - (len(series) - 1) / 2) * 3.0
         parts = [f"<g><title>{esc(s.label)}</title>"]
-        pts = [
-            f"{_n(sx(x) + offset)},{_n(sy(v))}" for x, v in zip(s.xs, s.values) if v is not None
-        ]
+        pts = [f"{_n(sx(x) + offset)},{_n(sy(v))}" for x, v in zip(s.xs, s.values) if v is not None]
         if len(pts) > 1:
             parts.append(
                 f'<polyline points="{" ".join(pts)}" fill="none" stroke="{color}" '
                 'stroke-width="1.6"/>'
             )
-        for x, v, lo, hi in zip(s.xs, s.values, s.lows, s.highs):
+        for x, value, lo, hi in zip(s.xs, s.values, s.lows, s.highs):
             cx = _n(sx(x) + offset)
             if lo is not None and hi is not None:
                 parts.append(
                     f'<line x1="{cx}" x2="{cx}" y1="{_n(sy(lo))}" y2="{_n(sy(hi))}" '
                     f'stroke="{color}" stroke-width="1.2"/>'
                 )
-            if v is not None:
-                parts.append(f'<circle cx="{cx}" cy="{_n(sy(v))}" r="3" fill="{color}"/>')
+            if value is not None:
+                parts.append(f'<circle cx="{cx}" cy="{_n(sy(value))}" r="3" fill="{color}"/>')
         parts.append("</g>")
         out.append("".join(parts))
         y = 24 + k * 20

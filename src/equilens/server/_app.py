@@ -132,9 +132,12 @@ class Dashboard:
 
     def page(self, ctx: Ctx, template: str, code: int = 200, **values: Any) -> HTMLResponse:
         html = self.env.get_template(template).render(
-            who=ctx.who, roles=ROLES, has_role=has_role, anonymous_intake=self.anonymous_intake(),
+            who=ctx.who,
+            roles=ROLES,
+            has_role=has_role,
+            anonymous_intake=self.anonymous_intake(),
             **values,
-        )  # fmt: skip
+        )
         return HTMLResponse(html, status_code=code)
 
     def anonymous_intake(self) -> bool:
@@ -247,7 +250,9 @@ def _route(
                         raise HttpError(
                             401, "your session expired: log in again" if expired else "log in"
                         )
-                    target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+                    target = quote(
+                        request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                    )
                     reason = "&expired=1" if expired else ""
                     response: Response = RedirectResponse(f"/login?next={target}{reason}", 303)
                     return _finish(dash, request, response, ctx, new_anon, expired)
@@ -282,7 +287,9 @@ def _finish(
             ANON_COOKIE, ctx.who.csrf, httponly=True, secure=secure, samesite="lax", path="/"
         )
     if expired:
-        response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
+        response.delete_cookie(
+            SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax"
+        )
     for name, value, age in ctx.cookies:
         if age == 0:
             response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="lax")
@@ -329,8 +336,14 @@ def login_post(dash: Dashboard, ctx: Ctx) -> Response:
     lifetime = timedelta(minutes=dash.config.session_minutes)
     made = login(dash.db, name[:64], password, lifetime)
     if made is None:
-        return dash.page(ctx, "login.html", code=401, next=_local(ctx.form.get("next")),
-                         failed=True, expired=False)  # fmt: skip
+        return dash.page(
+            ctx,
+            "login.html",
+            code=401,
+            next=_local(ctx.form.get("next")),
+            failed=True,
+            expired=False,
+        )
     token, _csrf = made
     ctx.cookies.append((SESSION_COOKIE, token, dash.config.session_minutes * 60))
     return RedirectResponse(_local(ctx.form.get("next")) or "/models", 303)
@@ -373,8 +386,13 @@ def model_page(dash: Dashboard, ctx: Ctx) -> Response:
         raise HttpError(404, f"no model '{name[:80]}' in the run store")
     runs = models[name]
     features = ctx.query("features")
-    chosen = trend(dash.store, dash.index.cache, runs, ctx.query("metric"),
-                   features.split(",") if features else None)  # fmt: skip
+    chosen = trend(
+        dash.store,
+        dash.index.cache,
+        runs,
+        ctx.query("metric"),
+        features.split(",") if features else None,
+    )
     seqs = sorted({p.seq for points in chosen.series.values() for p in points})
     position = {seq: i for i, seq in enumerate(seqs)}
     series = [
@@ -392,15 +410,26 @@ def model_page(dash: Dashboard, ctx: Ctx) -> Response:
         before = [position[s] for s in seqs if s <= after]
         x = (before[-1] + 0.5) if before else -0.5
         marks.append((min(x, max(len(seqs) - 1, 0) + 0.5), f"{alarm.created}: {alarm.reason}"))
-    chart = trend_chart(
-        f"{metric_label(chosen.metric)} by {', '.join(chosen.features) or 'overall'} per run",
-        series,
-        [f"#{s}" for s in seqs],
-        marks,
-        bounded=is_bounded(chosen.metric),
-    ) if series else ""  # fmt: skip
-    return dash.page(ctx, "model.html", name=name, runs=list(reversed(runs)), trend=chosen,
-                     chart=chart, level=None)  # fmt: skip
+    chart = (
+        trend_chart(
+            f"{metric_label(chosen.metric)} by {', '.join(chosen.features) or 'overall'} per run",
+            series,
+            [f"#{s}" for s in seqs],
+            marks,
+            bounded=is_bounded(chosen.metric),
+        )
+        if series
+        else ""
+    )
+    return dash.page(
+        ctx,
+        "model.html",
+        name=name,
+        runs=list(reversed(runs)),
+        trend=chosen,
+        chart=chart,
+        level=None,
+    )
 
 
 def run_page(dash: Dashboard, ctx: Ctx) -> Response:
@@ -452,8 +481,13 @@ def chain_page(dash: Dashboard, ctx: Ctx) -> Response:
 
 
 def report_form(dash: Dashboard, ctx: Ctx) -> Response:
-    return dash.page(ctx, "report_form.html", models=sorted(dash.models()),
-                     severities=SEVERITIES, values=dict(ctx.request.query_params))  # fmt: skip
+    return dash.page(
+        ctx,
+        "report_form.html",
+        models=sorted(dash.models()),
+        severities=SEVERITIES,
+        values=dict(ctx.request.query_params),
+    )
 
 
 def _submit(dash: Dashboard, ctx: Ctx, raw: Any) -> dict[str, Any]:
@@ -469,7 +503,8 @@ def _submit(dash: Dashboard, ctx: Ctx, raw: Any) -> dict[str, Any]:
         name, kind, data = attachment
         if len(data) > dash.config.max_attachment_bytes:
             raise HttpError(
-                413, f"the attachment has {len(data)} bytes; at most {dash.config.max_attachment_bytes}"
+                413,
+                f"the attachment has {len(data)} bytes; at most {dash.config.max_attachment_bytes}",
             )
         fields.update(attachment_name=name[:200], attachment_type=kind[:100], attachment=data)
     report_id = dash.db.insert_report(fields, ctx.who.label)
@@ -516,8 +551,9 @@ def reports_page(dash: Dashboard, ctx: Ctx) -> Response:
     status = ctx.query("status")
     if status and status not in STATUSES:
         raise HttpError(400, f"unknown status '{status[:40]}'")
-    return dash.page(ctx, "reports.html", reports=dash.db.reports(status), status=status,
-                     statuses=STATUSES)  # fmt: skip
+    return dash.page(
+        ctx, "reports.html", reports=dash.db.reports(status), status=status, statuses=STATUSES
+    )
 
 
 def _report(dash: Dashboard, ctx: Ctx) -> dict[str, Any]:
@@ -530,8 +566,13 @@ def _report(dash: Dashboard, ctx: Ctx) -> dict[str, Any]:
 
 def report_page(dash: Dashboard, ctx: Ctx) -> Response:
     found = _report(dash, ctx)
-    return dash.page(ctx, "report.html", r=found, events=dash.db.report_events(found["id"]),
-                     next_statuses=TRANSITIONS.get(found["status"], ()))  # fmt: skip
+    return dash.page(
+        ctx,
+        "report.html",
+        r=found,
+        events=dash.db.report_events(found["id"]),
+        next_statuses=TRANSITIONS.get(found["status"], ()),
+    )
 
 
 def report_api_get(dash: Dashboard, ctx: Ctx) -> Response:
@@ -550,7 +591,7 @@ def report_attachment(dash: Dashboard, ctx: Ctx) -> Response:
         bytes(found["attachment"]),
         media_type="application/octet-stream",
         headers={
-            "Content-Disposition": f"attachment; filename=\"report-{found['id']}.bin\"",
+            "Content-Disposition": f'attachment; filename="report-{found["id"]}.bin"',
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )
@@ -583,8 +624,9 @@ def report_bounty(dash: Dashboard, ctx: Ctx) -> Response:
     paid = ctx.form.get("paid") == "on"
     if paid and amount is None:
         raise IntakeError("a paid bounty needs an amount")
-    dash.db.change_report(found["id"], {"bounty_amount": amount, "bounty_paid": paid},
-                          ctx.who.label, None)  # fmt: skip
+    dash.db.change_report(
+        found["id"], {"bounty_amount": amount, "bounty_paid": paid}, ctx.who.label, None
+    )
     return RedirectResponse(f"/reports/{found['id']}", 303)
 
 
@@ -616,7 +658,7 @@ def report_probe_yaml(dash: Dashboard, ctx: Ctx) -> Response:
     return Response(
         found["probe_yaml"],
         media_type="application/yaml",
-        headers={"Content-Disposition": f"attachment; filename=\"bias-report-{found['id']}.yaml\""},
+        headers={"Content-Disposition": f'attachment; filename="bias-report-{found["id"]}.yaml"'},
     )
 
 
@@ -624,8 +666,7 @@ def report_probe_yaml(dash: Dashboard, ctx: Ctx) -> Response:
 
 
 def admin_page(dash: Dashboard, ctx: Ctx) -> Response:
-    return dash.page(ctx, "admin.html", users=dash.db.list_users(),
-                     deliveries=dash.db.deliveries())  # fmt: skip
+    return dash.page(ctx, "admin.html", users=dash.db.list_users(), deliveries=dash.db.deliveries())
 
 
 def admin_settings(dash: Dashboard, ctx: Ctx) -> Response:
@@ -646,10 +687,16 @@ def create_app(config: ServerConfig | None = None, *, store: RunStore | None = N
     opened = store or RunStore(config.store_url)
     dash = Dashboard(config, opened)
 
-    def r(path: str, handler: Handler, role: str | None, methods: tuple[str, ...] = ("GET",),
-          anonymous_if: Callable[[Dashboard], bool] | None = None) -> Route:  # fmt: skip
-        return Route(path, _route(dash, handler, role, anonymous_if=anonymous_if),
-                     methods=list(methods))  # fmt: skip
+    def r(
+        path: str,
+        handler: Handler,
+        role: str | None,
+        methods: tuple[str, ...] = ("GET",),
+        anonymous_if: Callable[[Dashboard], bool] | None = None,
+    ) -> Route:
+        return Route(
+            path, _route(dash, handler, role, anonymous_if=anonymous_if), methods=list(methods)
+        )
 
     routes = [
         r("/", home, None),

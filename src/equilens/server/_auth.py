@@ -127,5 +127,3 @@ def login(db: ServerDB, name: str, password: str, lifetime: timedelta) -> tuple[
     expires = iso(db.clock() + lifetime)
     db.insert_session(token_hash(token), int(user["id"]), csrf, expires)
     return token, csrf
-
-

@@ -59,7 +59,7 @@ class ServerDB:
                         disabled=False,
                     )
                 )
-                return int(result.inserted_primary_key[0])
+                return _new_id(result)
         except IntegrityError:
             raise InvalidInputError(f"user '{name}' already exists") from None
 
@@ -145,7 +145,7 @@ class ServerDB:
                     bounty_paid=False,
                 )
             )
-            report_id = int(result.inserted_primary_key[0])
+            report_id = _new_id(result)
             conn.execute(
                 insert(bias_report_events).values(
                     report_id=report_id, at=now, actor=actor, field="status", new_value="new"
@@ -201,9 +201,16 @@ class ServerDB:
             ]
             if not events and note:
                 events.append(
-                    {"report_id": report_id, "at": now, "actor": actor, "field": "note",
-                     "old_value": None, "new_value": None, "note": note}
-                )  # fmt: skip
+                    {
+                        "report_id": report_id,
+                        "at": now,
+                        "actor": actor,
+                        "field": "note",
+                        "old_value": None,
+                        "new_value": None,
+                        "note": note,
+                    }
+                )
             if events:
                 conn.execute(insert(bias_report_events), events)
             return {**old, **changed}
@@ -244,7 +251,7 @@ class ServerDB:
                         payload_json=payload_json,
                     )
                 )
-                return int(result.inserted_primary_key[0])
+                return _new_id(result)
         except (IntegrityError, InvalidInputError):
             return None
 
@@ -272,3 +279,9 @@ def _shown(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _new_id(result: Any) -> int:
+    """The primary key an INSERT made."""
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - every insert here has an integer key
+        raise RuntimeError("the database returned no key for the new row")
+    return int(key[0])

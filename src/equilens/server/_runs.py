@@ -15,7 +15,16 @@ from equilens.monitor import Alarm, read_alarms
 from equilens.results import AuditLog
 from equilens.store import RunStore, StoredRecord
 
-__all__ = ["LogCache", "RunIndex", "RunRow", "Trend", "TrendPoint", "model_key", "runs_by_model", "trend"]
+__all__ = [
+    "LogCache",
+    "RunIndex",
+    "RunRow",
+    "Trend",
+    "TrendPoint",
+    "model_key",
+    "runs_by_model",
+    "trend",
+]
 
 
 def model_key(log: AuditLog) -> str:

@@ -19,11 +19,11 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     Boolean,
     Column,
-    Float,
-    LargeBinary,
     Connection,
+    Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
