@@ -418,6 +418,24 @@ def test_anonymous_intake_only_when_enabled(site: Site) -> None:
     assert site.db.report(1)["reporter"] == "anonymous"  # type: ignore[index]
 
 
+def test_anonymous_viewing_only_when_enabled(site: Site) -> None:
+    report_id = make_report(site)
+    with site.client() as anon:
+        assert anon.get("/runs", follow_redirects=False).status_code == 303
+        with site.client("admin") as admin:
+            token = form_token(admin)
+            admin.post("/admin/settings", data={"anonymous_view": "on", "csrf_token": token})
+        assert site.db.setting("anonymous_intake", "off") == "off"
+        for path, needed in PAGES.items():
+            response = anon.get(path, follow_redirects=False)
+            public = needed == "viewer" and "reports" not in path
+            assert response.status_code == (200 if public else 401 if "/api/" in path else 303), (
+                path
+            )
+        assert anon.get(f"/reports/{report_id}", follow_redirects=False).status_code == 303
+        assert "Bias reports" not in anon.get("/runs").text
+
+
 def test_sessions_expire_and_logout_ends_them(site: Site) -> None:
     with site.client("viewer") as c:
         assert c.get("/models").status_code == 200
@@ -456,6 +474,9 @@ def test_cookies_and_security_headers(site: Site) -> None:
         )
         cookie = response.headers["set-cookie"].lower()
         assert "equilens_session=" in cookie and "secure" in cookie and "httponly" in cookie
+        static = c.get("/static/app.css")
+        assert static.status_code == 200 and static.headers["x-content-type-options"] == "nosniff"
+        assert static.headers["content-security-policy"] == "default-src 'none'"
     with site.client("viewer") as c:
         report = c.get("/runs/2/report.html")
         assert report.headers["content-security-policy"].startswith("sandbox allow-scripts;")

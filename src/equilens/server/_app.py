@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from equilens._redact import redact_text
 from equilens.compare import compare_logs
@@ -136,12 +137,18 @@ class Dashboard:
             roles=ROLES,
             has_role=has_role,
             anonymous_intake=self.anonymous_intake(),
+            anonymous_view=self.anonymous_view(),
             **values,
         )
         return HTMLResponse(html, status_code=code)
 
     def anonymous_intake(self) -> bool:
         return self.db.setting("anonymous_intake", "off") == "on"
+
+    def anonymous_view(self) -> bool:
+        """Whether anonymous visitors may see models, runs, trends, diffs and the history
+        check (never bias reports)."""
+        return self.db.setting("anonymous_view", "off") == "on"
 
     def runs(self) -> list[RunRow]:
         return self.index.rows(self.store)
@@ -315,7 +322,7 @@ def _error(dash: Dashboard, ctx: Ctx, status: int, message: str) -> Response:
 
 
 def home(dash: Dashboard, ctx: Ctx) -> Response:
-    return RedirectResponse("/models" if ctx.who.role else "/login", 303)
+    return RedirectResponse("/models" if ctx.who.role or dash.anonymous_view() else "/login", 303)
 
 
 def healthz(dash: Dashboard, ctx: Ctx) -> Response:
@@ -531,6 +538,10 @@ def _intake_open(dash: Dashboard) -> bool:
     return dash.anonymous_intake()
 
 
+def _view_open(dash: Dashboard) -> bool:
+    return dash.anonymous_view()
+
+
 def report_post(dash: Dashboard, ctx: Ctx) -> Response:
     raw = {k: v for k, v in ctx.form.items() if k != "csrf_token"}
     made = _submit(dash, ctx, raw)
@@ -670,8 +681,8 @@ def admin_page(dash: Dashboard, ctx: Ctx) -> Response:
 
 
 def admin_settings(dash: Dashboard, ctx: Ctx) -> Response:
-    value = "on" if ctx.form.get("anonymous_intake") == "on" else "off"
-    dash.db.set_setting("anonymous_intake", value)
+    for key in ("anonymous_intake", "anonymous_view"):
+        dash.db.set_setting(key, "on" if ctx.form.get(key) == "on" else "off")
     return RedirectResponse("/admin", 303)
 
 
@@ -704,14 +715,14 @@ def create_app(config: ServerConfig | None = None, *, store: RunStore | None = N
         r("/login", login_page, None),
         r("/login", login_post, None, ("POST",)),
         r("/logout", logout, None, ("POST",)),
-        r("/models", models_page, "viewer"),
-        r("/model", model_page, "viewer"),
-        r("/runs", runs_page, "viewer"),
-        r("/runs/{seq}", run_page, "viewer"),
-        r("/runs/{seq}/report.html", run_report, "viewer"),
-        r("/diff", diff_page, "viewer"),
-        r("/diff.html", diff_document, "viewer"),
-        r("/chain", chain_page, "viewer"),
+        r("/models", models_page, "viewer", anonymous_if=_view_open),
+        r("/model", model_page, "viewer", anonymous_if=_view_open),
+        r("/runs", runs_page, "viewer", anonymous_if=_view_open),
+        r("/runs/{seq}", run_page, "viewer", anonymous_if=_view_open),
+        r("/runs/{seq}/report.html", run_report, "viewer", anonymous_if=_view_open),
+        r("/diff", diff_page, "viewer", anonymous_if=_view_open),
+        r("/diff.html", diff_document, "viewer", anonymous_if=_view_open),
+        r("/chain", chain_page, "viewer", anonymous_if=_view_open),
         r("/reports", reports_page, "viewer"),
         r("/reports", report_post, "reporter", ("POST",), _intake_open),
         r("/reports/new", report_form, "reporter", anonymous_if=_intake_open),
@@ -724,10 +735,10 @@ def create_app(config: ServerConfig | None = None, *, store: RunStore | None = N
         r("/admin", admin_page, "admin"),
         r("/admin/settings", admin_settings, "admin", ("POST",)),
         r("/api/csrf", csrf_api, None),
-        r("/api/runs", runs_api, "viewer"),
+        r("/api/runs", runs_api, "viewer", anonymous_if=_view_open),
         r("/api/reports", report_api_post, "reporter", ("POST",), _intake_open),
         r("/api/reports/{report_id}", report_api_get, "viewer"),
-        Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
+        Mount("/static", app=_with_headers(StaticFiles(directory=str(HERE / "static")))),
     ]
 
     @contextlib.asynccontextmanager
@@ -750,8 +761,24 @@ def create_app(config: ServerConfig | None = None, *, store: RunStore | None = N
     return app
 
 
+def _with_headers(app: ASGIApp) -> ASGIApp:
+    """``app`` with the security headers on every response (the static files)."""
+    extra = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+    extra.append((b"content-security-policy", b"default-src 'none'"))
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return wrapped
+
+
 def _scan_loop(dash: Dashboard) -> None:
     while not dash.stop.is_set():
-        with contextlib.suppress(EquilensError):
+        with contextlib.suppress(EquilensError, SQLAlchemyError, OSError):
             scan(dash.db, dash.config.webhooks)
         dash.stop.wait(dash.config.scan_seconds)
