@@ -447,6 +447,14 @@ def test_sessions_expire_and_logout_ends_them(site: Site) -> None:
     with site.client() as c:
         c.cookies.set("equilens_session", "forged-token")
         assert c.get("/api/runs").json() == {"error": "your session expired: log in again"}
+    with site.client("reporter") as c:
+        site.db.disable_user("reporter")  # ends the session at once
+        assert c.get("/models", follow_redirects=False).status_code == 303
+        token = csrf_of(c.get("/login").text)
+        refused = c.post(
+            "/login", data={"name": "reporter", "password": PASSWORD, "csrf_token": token}
+        )
+        assert refused.status_code == 401
     with site.client("viewer") as c:
         c.post("/logout", data={"csrf_token": form_token(c)})
         assert c.get("/models", follow_redirects=False).status_code == 303

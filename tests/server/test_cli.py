@@ -59,6 +59,11 @@ def test_users_add_list_and_refusals(
     assert "invalid choice: 'wizard'" in capsys.readouterr().err
     assert main(["users", "list", "--store", store]) == 0
     assert capsys.readouterr().out == "ann\ttriager\n"
+    assert main(["users", "disable", "ghost", "--store", store]) == 2
+    assert capsys.readouterr().err.strip() == "equilens: error: no user 'ghost'"
+    assert main(["users", "disable", "ann", "--store", store]) == 0
+    assert main(["users", "list", "--store", store]) == 0
+    assert capsys.readouterr().out.endswith("ann\ttriager (disabled)\n")
 
 
 def _closed_port() -> int:

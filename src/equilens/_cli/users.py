@@ -33,6 +33,10 @@ def register(sub: Any) -> None:
     add.add_argument("--role", required=True, choices=_ROLES, help="what the user may do")
     add.add_argument("--store", metavar="URL", help=_STORE_HELP)
     add.set_defaults(handler=run_add)
+    off = actions.add_parser("disable", help="disable a user and end their sessions")
+    off.add_argument("name", help="user name")
+    off.add_argument("--store", metavar="URL", help=_STORE_HELP)
+    off.set_defaults(handler=run_disable)
     ls = actions.add_parser("list", help="list users (names and roles)")
     ls.add_argument("--store", metavar="URL", help=_STORE_HELP)
     ls.set_defaults(handler=run_list)
@@ -40,7 +44,9 @@ def register(sub: Any) -> None:
 
 
 def _no_action(args: argparse.Namespace) -> int:
-    raise InvalidInputError("users needs an action: add or list (see equilens users --help)")
+    raise InvalidInputError(
+        "users needs an action: add, disable or list (see equilens users --help)"
+    )
 
 
 def _password() -> str:
@@ -65,6 +71,17 @@ def run_add(args: argparse.Namespace) -> int:
             raise InvalidInputError(f"user '{args.name}' already exists")
         add_user(db, args.name, args.role, _password())
     sys.stdout.write(f"added user {args.name} ({args.role})\n")
+    return 0
+
+
+def run_disable(args: argparse.Namespace) -> int:
+    """Run ``equilens users disable``."""
+    from equilens.server import ServerDB
+    from equilens.store import RunStore
+
+    with RunStore(args.store, create=False) as store:
+        ServerDB(store, _now).disable_user(args.name)
+    sys.stdout.write(f"disabled user {args.name}; their sessions ended\n")
     return 0
 
 

@@ -74,6 +74,15 @@ class ServerDB:
                 update(users).where(users.c.id == user_id).values(password_hash=password_hash)
             )
 
+    def disable_user(self, name: str) -> None:
+        """Disable the account and end its sessions, in one transaction."""
+        with self.store._write() as conn:
+            found = conn.execute(select(users.c.id).where(users.c.name == name)).first()
+            if found is None:
+                raise InvalidInputError(f"no user '{name[:64]}'")
+            conn.execute(update(users).where(users.c.id == found.id).values(disabled=True))
+            conn.execute(delete(sessions).where(sessions.c.user_id == found.id))
+
     def list_users(self) -> list[dict[str, Any]]:
         cols = [users.c.id, users.c.name, users.c.role, users.c.created_at, users.c.disabled]
         with self.store._read() as conn:
