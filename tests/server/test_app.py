@@ -544,3 +544,44 @@ def test_intake_and_sessions_on_postgresql(site_factory: Any, pg_url: str) -> No
         assert c.get("/models").status_code == 200
     assert [e["new_value"] for e in site.db.report_events(report_id)] == ["new", "triaged"]
     login(site.make(), "viewer")
+
+
+def test_trend_marks_monitor_alarms_between_runs(site: Site, server_logs: list[Any]) -> None:
+    from datetime import UTC, datetime
+
+    from equilens.monitor import Alarm, store_alarms
+
+    alarm = Alarm(
+        monitor_id="m1",
+        look=3,
+        batch="b3",
+        created=datetime.now(UTC).isoformat(),
+        stream_id="s",
+        feature="sex",
+        group="F",
+        metric="selection_rate",
+        direction="down",
+        severity="block",
+        reference_rate=0.5,
+        null_low=0.45,
+        null_high=0.55,
+        window_first_look=2,
+        window_rate=0.3,
+        window_ci_low=0.25,
+        window_ci_high=0.35,
+        window_n=400,
+        log_statistic=9.0,
+        log_threshold=4.6,
+        reason="selection rate of sex=F <fell>",
+    )
+    store_alarms(site.store, [alarm], actor="ci")
+    site.store.record(server_logs[0], actor="ci")  # a later run, after the alarm
+    with site.client("viewer") as c:
+        page = c.get(MODEL_URL + "&metric=selection_rate&features=sex").text
+    assert page.count('stroke="#b91c1c"') == 1  # one alarm rule in the chart
+    assert "<td>selection rate of sex=F &lt;fell&gt;</td>" in page
+    from equilens.server._runs import LogCache, RunIndex, trend
+
+    index = RunIndex(LogCache())
+    chosen = trend(site.store, index.cache, index.rows(site.store), None, None)
+    assert [after for after, _ in chosen.alarms] == [4]  # after the 4th record, before the 5th
