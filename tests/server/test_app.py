@@ -288,14 +288,13 @@ def test_script_payload_is_shown_as_text(site: Site) -> None:
     )
 )
 def test_any_text_round_trips_escaped(site: Site, texts: list[str]) -> None:
+    site.make().app.state.dashboard.intake_limiter.limit = 10**6  # the examples share the site
     with site.client("reporter") as c:
         token = form_token(c, "/reports/new")
         for text in texts:
             made = c.post(
                 "/api/reports", json=report_fields(observed=text), headers={"X-CSRF-Token": token}
             )
-            if made.status_code == 429:
-                break
             assert made.status_code == 201, made.text
             report_id = made.json()["id"]
             page = c.get(f"/reports/{report_id}").text
