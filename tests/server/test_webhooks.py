@@ -68,6 +68,21 @@ def test_contacts_that_are_webhooks() -> None:
     assert shown_target("https://hooks.slack.com/services/T0/B0/xyz") == "https://hooks.slack.com/…"
 
 
+@pytest.mark.parametrize(
+    ("contact", "message"),
+    [
+        ("https:///no-host", "the webhook contact 'https:///no-host' names no host"),
+        ("webhook:1BAD", "must be webhook:ENV_VAR"),
+    ],
+)
+def test_policy_refuses_malformed_webhook_contacts(contact: str, message: str) -> None:
+    from equilens.exceptions import InvalidInputError
+
+    assert policy_with(["#ml", "webhook:SLACK_URL", "https://hooks.example/x"]).escalation
+    with pytest.raises(InvalidInputError, match=message):
+        policy_with([contact])
+
+
 def test_delivered_once_and_recorded(site: Site, receivers: Any) -> None:
     good = receivers([200])
     payload = {"text": "hello"}
