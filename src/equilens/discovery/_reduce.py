@@ -1,0 +1,204 @@
+"""From significant slices to findings: error control over the lattice, then overlap reduction.
+
+Every slice with enough support on both sides is one hypothesis (tested, or pruned by the
+optimistic bound and entered with p = 1); the p-values are adjusted over all of them at once
+(Benjamini-Hochberg, or Benjamini-Yekutieli under arbitrary dependence). Among the significant
+slices, a refinement that is not worse than a significant parent by more than noise (a
+one-sided test of the slice against the rest of the parent) is ``subsumed``; a slice whose
+excess disappears once its significant refinements are taken out (the rest of it is not worse
+than the rows outside it) is ``explained`` by them; the others are ``discovered``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from equilens.discovery._evidence import compare
+from equilens.discovery._search import Lattice, SumCounter
+from equilens.stats import benjamini_hochberg
+
+__all__ = ["Candidate", "RestSums", "adjust", "reduce_overlaps", "significant"]
+
+FloatArray = NDArray[np.float64]
+Cells = tuple[tuple[int, int], ...]  # (feature index, level index) per condition
+
+
+@dataclass
+class Candidate:
+    """One significant slice and what the reduction found."""
+
+    cells: Cells
+    sums: FloatArray
+    p_value: float
+    q_value: float
+    test: str
+    status: str = "discovered"
+    parent: Cells | None = None
+    p_vs_parent: float | None = None
+    explained_by: list[Cells] = field(default_factory=list)
+
+
+def adjust(p: FloatArray, method: Literal["bh", "by"]) -> FloatArray:
+    """Adjusted p-values over one family (BY: BH times ``sum_{i<=m} 1/i``, clipped at 1)."""
+    q = benjamini_hochberg(p)
+    if method == "by":
+        m = int(np.sum(~np.isnan(p)))
+        q = np.minimum(q * float(np.sum(1.0 / np.arange(1, m + 1))), 1.0)
+    return q
+
+
+def significant(
+    lattice: Lattice, fdr: float, method: Literal["bh", "by"]
+) -> tuple[list[Candidate], dict[str, int]]:
+    """The slices rejected over the whole lattice, and the counts of the family."""
+    keys: list[tuple[tuple[int, ...], int]] = []
+    ps: list[FloatArray] = []
+    tests: list[NDArray[np.str_]] = []
+    n_undefined = n_pruned = n_tested = 0
+    for combo, level in lattice.levels.items():
+        pruned = level.eligible & ~level.tested
+        p = np.where(pruned, 1.0, level.p_value)
+        member = level.eligible & ~np.isnan(p)
+        n_pruned += int(pruned.sum())
+        n_tested += int((level.tested & member).sum())
+        n_undefined += int((level.tested & ~member).sum())
+        idx = np.flatnonzero(member)
+        keys.extend((combo, int(i)) for i in idx)
+        ps.append(p[idx])
+        tests.append(level.test[idx])
+    p_all = np.concatenate(ps) if ps else np.zeros(0)
+    test_all = np.concatenate(tests) if tests else np.zeros(0, dtype=np.str_)
+    q_all = adjust(p_all, method)
+    out = []
+    for i in np.flatnonzero(q_all <= fdr):
+        combo, cell = keys[i]
+        level = lattice.levels[combo]
+        lv = np.unravel_index(cell, level.shape)
+        cells = tuple((f, int(v)) for f, v in zip(combo, lv, strict=True))
+        out.append(
+            Candidate(cells, level.sums[cell], float(p_all[i]), float(q_all[i]), str(test_all[i]))
+        )
+    counts = {
+        "n_hypotheses": int(p_all.size),
+        "n_tested": n_tested,
+        "n_pruned": n_pruned,
+        "n_undefined": n_undefined,
+        "n_skipped_sets": lattice.skipped_sets,
+    }
+    return out, counts
+
+
+def _sums_of(lattice: Lattice, cells: Cells) -> FloatArray:
+    combo = tuple(f for f, _ in cells)
+    level = lattice.levels[combo]
+    return level.sums[level.cell([v for _, v in cells])]
+
+
+class RestSums:
+    """Sums over the units of masks built from slices (for the reduction's row-level tests)."""
+
+    def __init__(self, codes: Sequence[NDArray[np.int64]], count: SumCounter) -> None:
+        self.codes = codes
+        self.count = count
+
+    def mask(self, cells: Cells) -> NDArray[np.bool_]:
+        m = np.ones(self.codes[0].shape[0], dtype=bool)
+        for f, v in cells:
+            m &= self.codes[f] == v
+        return m
+
+    def union(self, slices: Sequence[Cells]) -> NDArray[np.bool_]:
+        m = np.zeros(self.codes[0].shape[0], dtype=bool)
+        for cells in slices:
+            m |= self.mask(cells)
+        return m
+
+    def sums(self, mask: NDArray[np.bool_]) -> FloatArray:
+        return self.count(mask.astype(np.int64), 2)[1]
+
+
+def _disjoint(a: Cells, b: Cells) -> bool:
+    """Whether two conjunctions cannot share a unit (one feature at two different levels)."""
+    levels = dict(a)
+    return any(f in levels and levels[f] != v for f, v in b)
+
+
+def _nested(a: Cells, b: Cells) -> bool:
+    sa, sb = frozenset(a), frozenset(b)
+    return sa <= sb or sb <= sa
+
+
+def _worse(
+    rest: FloatArray,
+    outside: FloatArray,
+    proportion: bool,
+    worse: Literal["higher", "lower"],
+    level: float,
+) -> bool:
+    p = float(compare(rest[None, :], outside[None, :], proportion, worse).p_value[0])
+    return p <= level
+
+
+def reduce_overlaps(
+    found: list[Candidate],
+    lattice: Lattice,
+    rows: RestSums,
+    *,
+    proportion: bool,
+    worse: Literal["higher", "lower"],
+    level: float,
+) -> None:
+    """Mark each candidate ``discovered``, ``subsumed`` or ``explained``.
+
+    1. A refinement not worse than a significant parent's other rows is ``subsumed``.
+    2. A slice whose rows outside its significant refinements are not worse than the rows
+       outside it is ``explained`` by those refinements.
+    3. In order of p-value, a slice that overlaps slices already kept (without being nested
+       in them) is ``explained`` by them when its rows outside them are not worse than the
+       rows outside both.
+    """
+    by_key = {frozenset(c.cells): c for c in found}
+    for cand in found:
+        if len(cand.cells) < 2:
+            continue
+        for j in range(len(cand.cells)):
+            parent = cand.cells[:j] + cand.cells[j + 1 :]
+            if frozenset(parent) not in by_key:
+                continue
+            p_sums = _sums_of(lattice, parent)
+            cmp = compare(cand.sums[None, :], (p_sums - cand.sums)[None, :], proportion, worse)
+            p = float(cmp.p_value[0])
+            if cand.p_vs_parent is None or not p <= cand.p_vs_parent:
+                cand.p_vs_parent = p
+            if not p <= level:
+                cand.status, cand.parent = "subsumed", parent
+    kept = [c for c in found if c.status == "discovered"]
+    for cand in kept:
+        key = frozenset(cand.cells)
+        below = [d.cells for d in kept if key < frozenset(d.cells)]
+        if not below:
+            continue
+        inside = rows.mask(cand.cells)
+        rest = rows.sums(inside & ~rows.union(below))
+        if not _worse(rest, lattice.total - cand.sums, proportion, worse, level):
+            cand.status, cand.explained_by = "explained", below
+    accepted: list[Candidate] = []
+    for cand in sorted((c for c in found if c.status == "discovered"), key=lambda c: c.p_value):
+        others = [
+            a.cells
+            for a in accepted
+            if not _nested(a.cells, cand.cells) and not _disjoint(a.cells, cand.cells)
+        ]
+        if others:
+            covered = rows.union(others)
+            inside = rows.mask(cand.cells)
+            rest, outside = rows.sums(inside & ~covered), rows.sums(~inside & ~covered)
+            if not _worse(rest, outside, proportion, worse, level):
+                cand.status, cand.explained_by = "explained", others
+                continue
+        accepted.append(cand)
