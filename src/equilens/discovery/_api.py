@@ -108,6 +108,7 @@ def _run(
         found,
         lattice,
         RestSums([f.codes for f in feats], counter),
+        n_hypotheses=counts["n_hypotheses"],
         proportion=out.proportion,
         worse=out.worse,
         level=fdr,
@@ -128,7 +129,7 @@ def _rows(
     c = total[None, :] - s
     cmp = compare(s, c, out.proportion, out.worse)
     lo, hi = interval(s, c, out.proportion, alpha)
-    rank = {"discovered": 0, "explained": 1, "subsumed": 2}
+    rank = {"discovered": 0, "explained": 1, "weak": 2, "subsumed": 3}
     order = sorted(range(len(found)), key=lambda i: (rank[found[i].status], found[i].p_value))
     rows = []
     for i in order:
@@ -171,14 +172,14 @@ def _confirm(
     pairs = [(r, c) for r, c in zip(rows, found, strict=True) if c.status == "discovered"]
     tested = [r for r, _ in pairs]
     held_codes = held.astype(np.int64)
-    total = counter(held_codes, 2)[1]
+    total = counter.cells(held_codes, 2)[1]
     if tested:
         sums = []
         for _, cand in pairs:
             m = held.copy()
             for f, v in cand.cells:
                 m &= feats[f].codes == v
-            sums.append(counter(m.astype(np.int64), 2)[1])
+            sums.append(counter.cells(m.astype(np.int64), 2)[1])
         s = np.stack(sums)
         cmp = compare(s, total[None, :] - s, out.proportion, out.worse)
         q = adjust(cmp.p_value, method)
@@ -290,7 +291,7 @@ def discover_slices(
         "task": task,
         "metric": out.metric,
         "worse": out.worse,
-        "test": "two-proportion" if out.proportion else "welch",
+        "test": "one-sided fisher-exact" if out.proportion else "one-sided welch",
         "n_rows": int(n_rows),
         "n_units": int(out.num.shape[0]),
         "cluster": cluster,

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as st
 
+from equilens.discovery._hypergeom import hypergeom_sf
 from equilens.stats import newcombe_difference_interval, welch_test
 
 __all__ = ["QUANTITIES", "Comparison", "compare", "descendant_bound", "interval"]
@@ -68,7 +69,7 @@ def _rates(s: FloatArray, c: FloatArray) -> Comparison:
     p = np.full(x1.shape, np.nan)
     if defined.any():
         big_n, big_x = (n1 + n2)[defined], (x1 + x2)[defined]
-        p[defined] = st.hypergeom.sf(x1[defined] - 1, big_n, big_x, n1[defined])
+        p[defined] = hypergeom_sf(x1[defined], big_n, big_x, n1[defined])
     with np.errstate(divide="ignore", invalid="ignore"):
         p1, p2 = x1 / n1, x2 / n2
     return Comparison(
@@ -125,5 +126,5 @@ def descendant_bound(s: FloatArray, total: FloatArray) -> FloatArray:
     error level can never be discovered, so they need not be tested.
     """
     x1 = s[:, NUM]
-    bound = st.hypergeom.sf(x1 - 1, total[DEN], total[NUM], x1)
+    bound = hypergeom_sf(x1, total[DEN], total[NUM], x1)
     return np.where((x1 > 0) & np.isfinite(bound), bound, 1.0)

@@ -101,30 +101,61 @@ def _numbers(column: pd.Series, name: str) -> FloatArray:
     return values
 
 
-def _labels(column: pd.Series, name: str) -> NDArray[np.str_]:
+def _labels(column: pd.Series, name: str) -> NDArray[np.generic]:
+    """Label values: numbers stay numbers (fast comparisons), anything else becomes text."""
     if column.isna().any():
         raise InvalidInputError(f"Column '{name}' has missing values")
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return column.to_numpy(dtype=np.float64)
     return column.astype(str).to_numpy(dtype=np.str_)
 
 
+def _same_kind(
+    truth: NDArray[np.generic], pred: NDArray[np.generic]
+) -> tuple[NDArray[np.generic], NDArray[np.generic]]:
+    if truth.dtype.kind == pred.dtype.kind:
+        return truth, pred
+    return _text(truth), _text(pred)
+
+
+def _text(values: NDArray[np.generic]) -> NDArray[np.str_]:
+    if values.dtype.kind == "f":
+        return np.array([f"{v:g}" for v in values], dtype=np.str_)
+    return values.astype(np.str_)
+
+
 def _positive(
-    truth: NDArray[np.str_], pred: NDArray[np.str_], names: tuple[str, str], given: str | None
+    truth: NDArray[np.generic],
+    pred: NDArray[np.generic],
+    names: tuple[str, str],
+    given: str | None,
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    truth, pred = _same_kind(truth, pred)
     values = set(np.unique(truth).tolist()) | set(np.unique(pred).tolist())
+    numeric = truth.dtype.kind == "f"
     if given is None:
-        ones = {"1", "1.0", "True", "true"}
-        if not values <= ones | {"0", "0.0", "False", "false"}:
-            shown = ", ".join(sorted(values)[:6])
+        zero_one = {0.0, 1.0} if numeric else {"0", "1", "True", "False", "true", "false"}
+        if not values <= zero_one:
+            shown = ", ".join(sorted(f"{v:g}" if numeric else str(v) for v in values)[:6])
             raise InvalidInputError(
                 f"Cannot tell which label is positive: {names[0]} and {names[1]} hold {shown}; "
                 "pass --positive-label"
             )
-        return np.isin(truth, list(ones)), np.isin(pred, list(ones))
-    if given not in values:
+        if numeric:
+            return truth == 1.0, pred == 1.0
+        ones = ["1", "True", "true"]
+        return np.isin(truth, ones), np.isin(pred, ones)
+    target: object = given
+    if numeric:
+        try:
+            target = float(given)
+        except ValueError:
+            target = None
+    if target not in values:
         raise InvalidParameterError(
             f"--positive-label {given} is not a value of {names[0]} or {names[1]}"
         )
-    return truth == given, pred == given
+    return truth == target, pred == target
 
 
 def outcome(
@@ -163,6 +194,7 @@ def outcome(
     truth = _labels(frame[columns["y_true"]], columns["y_true"])
     pred = _labels(frame[columns["y_pred"]], columns["y_pred"])
     if task == "multiclass":
+        truth, pred = _same_kind(truth, pred)
         wrong = (truth != pred).astype(np.float64)
         return Outcome(metric, wrong, np.ones_like(wrong), True)
     y, p = _positive(truth, pred, (columns["y_true"], columns["y_pred"]), positive_label)

@@ -119,7 +119,7 @@ class RestSums:
         return m
 
     def sums(self, mask: NDArray[np.bool_]) -> FloatArray:
-        return self.count(mask.astype(np.int64), 2)[1]
+        return self.count.cells(mask.astype(np.int64), 2)[1]
 
 
 def _disjoint(a: Cells, b: Cells) -> bool:
@@ -133,15 +133,16 @@ def _nested(a: Cells, b: Cells) -> bool:
     return sa <= sb or sb <= sa
 
 
-def _worse(
-    rest: FloatArray,
-    outside: FloatArray,
+def _p_values(
+    slices: list[FloatArray],
+    others: list[FloatArray],
     proportion: bool,
     worse: Literal["higher", "lower"],
-    level: float,
-) -> bool:
-    p = float(compare(rest[None, :], outside[None, :], proportion, worse).p_value[0])
-    return p <= level
+) -> FloatArray:
+    """One-sided p-values of each slice against its other side, in one vectorised call."""
+    if not slices:
+        return np.zeros(0)
+    return compare(np.stack(slices), np.stack(others), proportion, worse).p_value
 
 
 def reduce_overlaps(
@@ -149,56 +150,77 @@ def reduce_overlaps(
     lattice: Lattice,
     rows: RestSums,
     *,
+    n_hypotheses: int,
     proportion: bool,
     worse: Literal["higher", "lower"],
     level: float,
 ) -> None:
-    """Mark each candidate ``discovered``, ``subsumed`` or ``explained``.
+    """Mark each candidate ``discovered``, ``subsumed``, ``explained`` or ``weak``.
 
-    1. A refinement not worse than a significant parent's other rows is ``subsumed``.
-    2. A slice whose rows outside its significant refinements are not worse than the rows
-       outside it is ``explained`` by those refinements.
-    3. In order of p-value, a slice that overlaps slices already kept (without being nested
-       in them) is ``explained`` by them when its rows outside them are not worse than the
-       rows outside both.
+    1. A refinement not worse than a significant parent's other rows (one-sided, at
+       ``level``) is ``subsumed``.
+    2. A slice whose rows outside its remaining significant refinements are not worse than the
+       rows outside it is ``explained`` by those refinements.
+    3. The rest, in order of p-value, are kept as long as the k-th kept one has
+       ``p <= level * k / n_hypotheses`` (the step-down Benjamini-Hochberg criterion within the
+       reduced list, the family still being every slice searched); a slice overlapping slices
+       already kept (without being nested in them) must also meet it on its rows outside them,
+       against the rows outside both, else it is ``explained`` by them. Those left are ``weak``
+       (significant in the search, not distinct enough to list).
     """
     by_key = {frozenset(c.cells): c for c in found}
+    pairs: list[tuple[Candidate, Cells]] = []
     for cand in found:
-        if len(cand.cells) < 2:
-            continue
-        for j in range(len(cand.cells)):
+        for j in range(len(cand.cells) if len(cand.cells) > 1 else 0):
             parent = cand.cells[:j] + cand.cells[j + 1 :]
-            if frozenset(parent) not in by_key:
-                continue
-            p_sums = _sums_of(lattice, parent)
-            cmp = compare(cand.sums[None, :], (p_sums - cand.sums)[None, :], proportion, worse)
-            p = float(cmp.p_value[0])
-            if cand.p_vs_parent is None or not p <= cand.p_vs_parent:
-                cand.p_vs_parent = p
-            if not p <= level:
-                cand.status, cand.parent = "subsumed", parent
+            if frozenset(parent) in by_key:
+                pairs.append((cand, parent))
+    p_parent = _p_values(
+        [c.sums for c, _ in pairs],
+        [_sums_of(lattice, par) - c.sums for c, par in pairs],
+        proportion,
+        worse,
+    )
+    for (cand, parent), p in zip(pairs, p_parent, strict=True):
+        if cand.p_vs_parent is None or not p <= cand.p_vs_parent:
+            cand.p_vs_parent = float(p)
+        if not p <= level:
+            cand.status, cand.parent = "subsumed", parent
     kept = [c for c in found if c.status == "discovered"]
+    nests = []
     for cand in kept:
         key = frozenset(cand.cells)
         below = [d.cells for d in kept if key < frozenset(d.cells)]
-        if not below:
-            continue
-        inside = rows.mask(cand.cells)
-        rest = rows.sums(inside & ~rows.union(below))
-        if not _worse(rest, lattice.total - cand.sums, proportion, worse, level):
+        if below:
+            nests.append((cand, below))
+    p_rest = _p_values(
+        [rows.sums(rows.mask(c.cells) & ~rows.union(below)) for c, below in nests],
+        [lattice.total - c.sums for c, _ in nests],
+        proportion,
+        worse,
+    )
+    for (cand, below), p in zip(nests, p_rest, strict=True):
+        if not p <= level:
             cand.status, cand.explained_by = "explained", below
     accepted: list[Candidate] = []
     for cand in sorted((c for c in found if c.status == "discovered"), key=lambda c: c.p_value):
+        threshold = level * (len(accepted) + 1) / n_hypotheses
         others = [
             a.cells
             for a in accepted
             if not _nested(a.cells, cand.cells) and not _disjoint(a.cells, cand.cells)
         ]
+        if not cand.p_value <= threshold:
+            cand.status = "explained" if others else "weak"
+            cand.explained_by = others
+            continue
         if others:
             covered = rows.union(others)
             inside = rows.mask(cand.cells)
-            rest, outside = rows.sums(inside & ~covered), rows.sums(~inside & ~covered)
-            if not _worse(rest, outside, proportion, worse, level):
+            p = _p_values(
+                [rows.sums(inside & ~covered)], [rows.sums(~inside & ~covered)], proportion, worse
+            )[0]
+            if not p <= threshold:
                 cand.status, cand.explained_by = "explained", others
                 continue
         accepted.append(cand)

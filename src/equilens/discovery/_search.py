@@ -63,20 +63,30 @@ class Lattice:
 
 
 class SumCounter:
-    """Sums per cell of a combined code (see the module docstring)."""
+    """Sums per cell of a combined code (see the module docstring).
+
+    For rates, each unit's outcome profile (0: not in the denominator, 1: no event, 2: event)
+    is the most significant digit of the code (:attr:`base`), so that one integer bincount
+    gives every sum; callers build codes on top of ``base`` (``base * n_cells + cell``, or
+    with :meth:`cells`).
+    """
 
     def __init__(self, num: FloatArray, den: FloatArray, rows: FloatArray, proportion: bool):
         self.proportion = proportion
         self.num, self.den, self.rows = num, den, rows
-        if proportion:
-            self.profile = (den + num).astype(np.int64)  # 0: not counted, 1: no event, 2: event
+        n = num.shape[0]
+        self.base = (den + num).astype(np.int64) if proportion else np.zeros(n, dtype=np.int64)
         self.unit_den = bool(np.all(den == 1.0))
         self.unit_rows = bool(np.all(rows == 1.0))
 
-    def __call__(self, cell: IntArray, n_cells: int) -> FloatArray:
+    def cells(self, cell: IntArray, n_cells: int) -> FloatArray:
+        """Sums per cell of a plain cell code in ``range(n_cells)``."""
+        return self(self.base * n_cells + cell, n_cells)
+
+    def __call__(self, code: IntArray, n_cells: int) -> FloatArray:
         out = np.empty((n_cells, 7))
         if self.proportion:
-            b = np.bincount(self.profile * n_cells + cell, minlength=3 * n_cells)
+            b = np.bincount(code, minlength=3 * n_cells)
             b = b.reshape(3, n_cells).astype(np.float64)
             out[:, U] = out[:, ROWS] = b.sum(axis=0)
             out[:, DEN] = out[:, DD] = b[1] + b[2]
@@ -84,9 +94,9 @@ class SumCounter:
             return out
 
         def w(x: FloatArray) -> FloatArray:
-            return np.bincount(cell, weights=x, minlength=n_cells)
+            return np.bincount(code, weights=x, minlength=n_cells)
 
-        out[:, U] = np.bincount(cell, minlength=n_cells)
+        out[:, U] = np.bincount(code, minlength=n_cells)
         out[:, ROWS] = out[:, U] if self.unit_rows else w(self.rows)
         out[:, NUM] = w(self.num)
         out[:, NN] = w(self.num * self.num)
@@ -125,13 +135,12 @@ def search(
 ) -> Lattice:
     """Count and test every conjunction of up to ``max_order`` features (module docstring)."""
     count = SumCounter(num, den, rows, proportion)
-    zero = np.zeros(num.shape[0], dtype=np.int64)
-    total = count(zero, 1)[0]
+    total = count(count.base, 1)[0]
     lattice = Lattice(total)
     n_rows = total[ROWS]
     for order in range(1, min(max_order, len(features)) + 1):
         prefix: tuple[int, ...] = ()
-        prefix_code = zero
+        prefix_code = count.base
         for combo in itertools.combinations(range(len(features)), order):
             parents = [combo[:j] + combo[j + 1 :] for j in range(order)] if order > 1 else []
             if any(
@@ -143,7 +152,7 @@ def search(
             shape = tuple(features[f].n_levels for f in combo)
             if combo[:-1] != prefix:
                 prefix = combo[:-1]
-                prefix_code = zero
+                prefix_code = count.base
                 for f in prefix:
                     prefix_code = prefix_code * features[f].n_levels + features[f].codes
             cell = prefix_code * shape[-1] + features[combo[-1]].codes
@@ -155,11 +164,7 @@ def search(
                 parents_alive &= lattice.levels[p].alive[pcell]
             tested = eligible & parents_alive
             p_value = np.full(sums.shape[0], np.nan)
-            test = np.full(sums.shape[0], "pruned" if proportion else "none", dtype="<U12")
-            if tested.any():
-                cmp = compare(sums[tested], total - sums[tested], proportion, worse)
-                p_value[tested] = cmp.p_value
-                test[tested] = cmp.test
+            test = np.full(sums.shape[0], "pruned", dtype="<U12")
             alive = support & parents_alive
             if proportion and alive.any():
                 bound = np.ones(sums.shape[0])
@@ -168,4 +173,20 @@ def search(
             lattice.levels[combo] = Level(
                 combo, shape, sums, eligible, tested, alive, p_value, test
             )
+    _test_all(lattice, proportion, worse)
     return lattice
+
+
+def _test_all(lattice: Lattice, proportion: bool, worse: Literal["higher", "lower"]) -> None:
+    """Test every tested cell against the rest, in one vectorised call."""
+    levels = [lv for lv in lattice.levels.values() if lv.tested.any()]
+    if not levels:
+        return
+    sums = np.concatenate([lv.sums[lv.tested] for lv in levels])
+    cmp = compare(sums, lattice.total[None, :] - sums, proportion, worse)
+    start = 0
+    for lv in levels:
+        stop = start + int(lv.tested.sum())
+        lv.p_value[lv.tested] = cmp.p_value[start:stop]
+        lv.test[lv.tested] = cmp.test[start:stop]
+        start = stop
