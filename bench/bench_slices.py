@@ -121,10 +121,7 @@ def both_on(df: pd.DataFrame, features: list[str], min_support: int, k: int) -> 
     )
     ours = time.perf_counter() - t
     # sliceline needs categorical inputs: the same quantile bins equilens used.
-    coded = pd.DataFrame(
-        {f["name"]: np.asarray(f["levels"], dtype=object)[_codes(df[f["name"]], f)]
-         for f in doc["features"]}
-    )  # fmt: skip
+    coded = pd.DataFrame({f["name"]: _levels(df[f["name"]], f) for f in doc["features"]})
     errors = (df["y"] != df["pred"]).astype(float).to_numpy()
     t = time.perf_counter()
     sf = Slicefinder(alpha=0.95, k=k, max_l=3, min_sup=min_support, verbose=False)
@@ -137,15 +134,15 @@ def both_on(df: pd.DataFrame, features: list[str], min_support: int, k: int) -> 
     return {"equilens": doc, "equilens_s": ours, "sliceline": theirs_slices, "sliceline_s": theirs}
 
 
-def _codes(column: pd.Series, feature: dict[str, object]) -> np.ndarray:
-    from equilens.discovery import encode_features
+def _levels(column: pd.Series, feature: dict[str, object]) -> np.ndarray:
+    """Each row's level name in the search (the same quantile bins for numeric features)."""
+    from equilens.discovery import MISSING_LEVEL
 
-    return encode_features({"c": column}, ["c"], bins=max(2, len(feature["levels"])), max_levels=20)[0].codes if feature["edges"] is None else _binned(column, feature)
-
-
-def _binned(column: pd.Series, feature: dict[str, object]) -> np.ndarray:
+    if feature["edges"] is None:
+        return column.astype(str).where(column.notna(), MISSING_LEVEL).to_numpy(dtype=object)
     edges = np.asarray(feature["edges"], dtype=float)
-    return np.searchsorted(edges[1:-1], column.to_numpy(dtype=float), side="right")
+    codes = np.searchsorted(edges[1:-1], column.to_numpy(dtype=float), side="right")
+    return np.asarray(feature["levels"], dtype=object)[codes]
 
 
 def part_adult(limit: int | None) -> None:
