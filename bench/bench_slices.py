@@ -72,10 +72,14 @@ def part_scale(n: int) -> None:
     naive = time.perf_counter() - t
     top = [r for r in doc["slices"] if r["status"] == "discovered"][:3]
     print(f"scale: {n:,} rows x {len(features)} features, order <= 3")
-    print(f"  equilens: {ours:.2f} s ({doc['n_hypotheses']:,} hypotheses, "
-          f"{doc['n_discovered']} discovered; top: {[r['slice'] for r in top]})")
-    print(f"  naive pandas groupby (counting only, {cells:,} cells): {naive:.2f} s "
-          f"(ratio {naive / ours:.1f}x)")
+    print(
+        f"  equilens: {ours:.2f} s ({doc['n_hypotheses']:,} hypotheses, "
+        f"{doc['n_discovered']} discovered; top: {[r['slice'] for r in top]})"
+    )
+    print(
+        f"  naive pandas groupby (counting only, {cells:,} cells): {naive:.2f} s "
+        f"(ratio {naive / ours:.1f}x)"
+    )
     verdict = "PASS" if ours < TARGET_SECONDS else "FAIL"
     print(f"  target < {TARGET_SECONDS:.0f} s at 1M rows: {verdict}" if n >= 1_000_000 else "")
 
@@ -150,13 +154,19 @@ def part_adult(limit: int | None) -> None:
     res = both_on(df, features, min_support=50, k=5)
     doc = res["equilens"]
     found = [r for r in doc["slices"] if r["status"] == "discovered"]  # type: ignore[index]
-    print(f"\nAdult ({len(df):,} test rows, logistic regression, error rate "
-          f"{doc['overall_value']:.3f}; features {', '.join(features)})")  # type: ignore[index]
-    print(f"  equilens: {res['equilens_s']:.2f} s, {doc['n_hypotheses']:,} hypotheses, "  # type: ignore[index]
-          f"{doc['n_significant']} significant, {len(found)} discovered; top 5:")
+    print(
+        f"\nAdult ({len(df):,} test rows, logistic regression, error rate "
+        f"{doc['overall_value']:.3f}; features {', '.join(features)})"
+    )  # type: ignore[index]
+    print(
+        f"  equilens: {res['equilens_s']:.2f} s, {doc['n_hypotheses']:,} hypotheses, "  # type: ignore[index]
+        f"{doc['n_significant']} significant, {len(found)} discovered; top 5:"
+    )
     for r in found[:5]:
-        print(f"    {r['slice']}  n={r['n']}  {r['value']:.3f} vs {r['complement_value']:.3f}  "
-              f"q={r['q_value']:.1e}")
+        print(
+            f"    {r['slice']}  n={r['n']}  {r['value']:.3f} vs {r['complement_value']:.3f}  "
+            f"q={r['q_value']:.1e}"
+        )
     print(f"  sliceline: {res['sliceline_s']:.2f} s; top 5 (score, no error control):")
     for s in res["sliceline"]:  # type: ignore[attr-defined]
         print(f"    {s}")

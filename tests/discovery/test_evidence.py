@@ -18,7 +18,10 @@ def _rate_sums(x: int, n: int) -> np.ndarray:
     return s
 
 
-@pytest.mark.parametrize(("x1", "n1", "x2", "n2"), [(12, 60, 90, 900), (0, 50, 5, 500), (30, 40, 200, 1000), (3, 80, 1, 20)])
+@pytest.mark.parametrize(
+    ("x1", "n1", "x2", "n2"),
+    [(12, 60, 90, 900), (0, 50, 5, 500), (30, 40, 200, 1000), (3, 80, 1, 20)],
+)
 def test_rate_test_is_one_sided_fisher(x1: int, n1: int, x2: int, n2: int) -> None:
     s, c = _rate_sums(x1, n1)[None], _rate_sums(x2, n2)[None]
     got = compare(s, c, proportion=True)

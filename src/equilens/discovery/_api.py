@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -37,7 +37,9 @@ def _check(
     if not features:
         raise InvalidParameterError("--features needs at least one column name")
     if not 1 <= max_order <= MAX_ORDER:
-        raise InvalidParameterError(f"--max-order must be between 1 and {MAX_ORDER}, got {max_order}")
+        raise InvalidParameterError(
+            f"--max-order must be between 1 and {MAX_ORDER}, got {max_order}"
+        )
     if min_support < 1:
         raise InvalidParameterError(f"--min-support must be at least 1, got {min_support}")
     if not 0.0 < fdr < 1.0:
@@ -67,8 +69,8 @@ def _units(
                 "feature must describe the cluster (one value per cluster)"
             )
         grouped.append(replace(f, codes=head))
-    num = np.bincount(code, weights=out.num, minlength=k)
-    den = np.bincount(code, weights=out.den, minlength=k)
+    num = np.bincount(code, weights=out.num, minlength=k).astype(np.float64)
+    den = np.bincount(code, weights=out.den, minlength=k).astype(np.float64)
     rows = np.bincount(code, minlength=k).astype(np.float64)
     return grouped, Outcome(out.metric, num, den, False, out.worse), rows
 
@@ -266,9 +268,9 @@ def discover_slices(
     )
     feats = encode_features(frame, features, bins=bins, max_levels=max_levels)
     feats, out, rows = _units(feats, out, frame.get(cluster) if cluster else None, cluster)
-    held = np.zeros(out.num.shape[0], dtype=bool)
+    held: NDArray[np.bool_] = np.zeros(out.num.shape[0], dtype=bool)
     if confirm_split is not None:
-        held = np.random.default_rng(seed).random(out.num.shape[0]) < confirm_split
+        held = np.asarray(np.random.default_rng(seed).random(out.num.shape[0]) < confirm_split)
     keep = ~held
     sub_feats = [replace(f, codes=f.codes[keep]) for f in feats]
     sub_out = replace(out, num=out.num[keep], den=out.den[keep])
@@ -296,7 +298,11 @@ def discover_slices(
         "n_units": int(out.num.shape[0]),
         "cluster": cluster,
         "features": [
-            {"name": f.name, "levels": list(f.levels), "edges": None if f.edges is None else list(f.edges)}
+            {
+                "name": f.name,
+                "levels": list(f.levels),
+                "edges": None if f.edges is None else list(f.edges),
+            }
             for f in feats
         ],
         "max_order": max_order,

@@ -8,6 +8,7 @@ too many categories to slice is refused with a one-line error naming it.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -42,21 +43,23 @@ class SliceFeature:
         return len(self.levels)
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.4g}"
+def _bin_labels(edges: NDArray[np.float64]) -> list[str]:
+    """``[lo, hi)`` per bin (the last one closed), with as few digits as keep them distinct."""
+    for digits in range(4, 18):
+        text = [f"{e:.{digits}g}" for e in edges]
+        labels = [f"[{lo}, {hi})" for lo, hi in itertools.pairwise(text)]
+        if labels:
+            labels[-1] = labels[-1][:-1] + "]"
+        if len(set(labels)) == len(labels):
+            return labels
+    return labels
 
 
 def _binned(name: str, values: NDArray[np.float64], n_bins: int) -> SliceFeature:
     present = ~np.isnan(values)
     edges = np.unique(np.quantile(values[present], np.linspace(0.0, 1.0, n_bins + 1)))
-    inner = edges[1:-1]
-    codes = np.searchsorted(inner, values, side="right").astype(np.int64)
-    labels = [
-        f"[{_fmt(lo)}, {_fmt(hi)})" if i < len(edges) - 2 else f"[{_fmt(lo)}, {_fmt(hi)}]"
-        for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True))
-    ]
-    if not labels:  # a single distinct value
-        labels = [_fmt(float(edges[0]))]
+    codes = np.searchsorted(edges[1:-1], values, side="right").astype(np.int64)
+    labels = _bin_labels(edges) or [f"{edges[0]:.4g}"]  # one distinct value: one level
     if not present.all():
         codes[~present] = len(labels)
         labels.append(MISSING_LEVEL)
@@ -92,7 +95,7 @@ def encode_feature(name: str, column: pd.Series, *, bins: int, max_levels: int) 
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
         distinct = np.unique(values[~np.isnan(values)])
         integral = bool(np.all(distinct == np.round(distinct)))
-        if distinct.size > max_levels:
+        if distinct.size > max_levels:  # (an all-missing column has none: categorical)
             if integral and distinct.size == len(values) and len(values) >= _ID_MIN_ROWS:
                 raise InvalidInputError(
                     f"Feature '{name}' has a different whole number on every row (an "

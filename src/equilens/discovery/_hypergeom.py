@@ -22,11 +22,17 @@ _BLOCK = 64
 
 
 def _log_choose(a: FloatArray, b: FloatArray) -> FloatArray:
-    return gammaln(a + 1.0) - gammaln(b + 1.0) - gammaln(a - b + 1.0)
+    out: FloatArray = gammaln(a + 1.0) - gammaln(b + 1.0) - gammaln(a - b + 1.0)
+    return out
 
 
 def _log_tail(
-    j0: FloatArray, up: NDArray[np.bool_], end: FloatArray, n: FloatArray, g: FloatArray, d: FloatArray
+    j0: FloatArray,
+    up: NDArray[np.bool_],
+    end: FloatArray,
+    n: FloatArray,
+    g: FloatArray,
+    d: FloatArray,
 ) -> FloatArray:
     """log of the sum of the pmf from ``j0`` to ``end`` (upward where ``up``, else downward)."""
     first = _log_choose(g, j0) + _log_choose(n - g, d - j0) - _log_choose(n, d)
@@ -43,8 +49,10 @@ def _log_tail(
         with np.errstate(divide="ignore", invalid="ignore"):
             log_ratio = np.where(
                 ua[:, None],
-                np.log((ga - prev) * (da - prev)) - np.log((prev + 1.0) * (na - ga - da + prev + 1.0)),
-                np.log(prev * (na - ga - da + prev)) - np.log((ga - prev + 1.0) * (da - prev + 1.0)),
+                np.log((ga - prev) * (da - prev))
+                - np.log((prev + 1.0) * (na - ga - da + prev + 1.0)),
+                np.log(prev * (na - ga - da + prev))
+                - np.log((ga - prev + 1.0) * (da - prev + 1.0)),
             )
         j = prev + sign
         beyond = np.where(ua[:, None], j > end[active][:, None], j < end[active][:, None])

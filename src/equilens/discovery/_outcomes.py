@@ -80,7 +80,9 @@ def metric_columns(task: str, metric: str, columns: Mapping[str, str | None]) ->
         elif columns.get("numerator") or columns.get("denominator"):
             needed = {"numerator": "--numerator", "denominator": "--denominator"}
         else:
-            raise InvalidParameterError("--task measure needs --value, or --numerator and --denominator")
+            raise InvalidParameterError(
+                "--task measure needs --value, or --numerator and --denominator"
+            )
     else:
         needed = {"y_true": "--y-true", "y_pred": "--y-pred"}
         if metric == "brier_score":
@@ -198,13 +200,12 @@ def outcome(
         wrong = (truth != pred).astype(np.float64)
         return Outcome(metric, wrong, np.ones_like(wrong), True)
     y, p = _positive(truth, pred, (columns["y_true"], columns["y_pred"]), positive_label)
-    den, event = {
-        "error_rate": (np.ones_like(y), y != p),
+    every = np.ones_like(y)
+    counted, event = {
+        "error_rate": (every, y != p),
         "false_negative_rate": (y, y & ~p),
         "false_positive_rate": (~y, ~y & p),
         "false_discovery_rate": (p, p & ~y),
         "false_omission_rate": (~p, ~p & y),
     }[metric]
-    return Outcome(
-        metric, event.astype(np.float64), np.asarray(den, dtype=np.float64), True
-    )
+    return Outcome(metric, event.astype(np.float64), counted.astype(np.float64), True)

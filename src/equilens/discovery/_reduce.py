@@ -96,7 +96,8 @@ def significant(
 def _sums_of(lattice: Lattice, cells: Cells) -> FloatArray:
     combo = tuple(f for f, _ in cells)
     level = lattice.levels[combo]
-    return level.sums[level.cell([v for _, v in cells])]
+    out: FloatArray = level.sums[level.cell([v for _, v in cells])]
+    return out
 
 
 class RestSums:
@@ -119,7 +120,8 @@ class RestSums:
         return m
 
     def sums(self, mask: NDArray[np.bool_]) -> FloatArray:
-        return self.count.cells(mask.astype(np.int64), 2)[1]
+        out: FloatArray = self.count.cells(mask.astype(np.int64), 2)[1]
+        return out
 
 
 def _disjoint(a: Cells, b: Cells) -> bool:

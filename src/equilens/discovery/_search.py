@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from equilens.discovery._evidence import DEN, DD, ND, NN, NUM, ROWS, U, compare, descendant_bound
+from equilens.discovery._evidence import DD, DEN, ND, NN, NUM, ROWS, U, compare, descendant_bound
 from equilens.discovery._features import SliceFeature
 
 __all__ = ["Lattice", "Level", "SumCounter", "search"]
@@ -94,7 +94,7 @@ class SumCounter:
             return out
 
         def w(x: FloatArray) -> FloatArray:
-            return np.bincount(code, weights=x, minlength=n_cells)
+            return np.bincount(code, weights=x, minlength=n_cells).astype(np.float64)
 
         out[:, U] = np.bincount(code, minlength=n_cells)
         out[:, ROWS] = out[:, U] if self.unit_rows else w(self.rows)
@@ -144,7 +144,8 @@ def search(
         for combo in itertools.combinations(range(len(features)), order):
             parents = [combo[:j] + combo[j + 1 :] for j in range(order)] if order > 1 else []
             if any(
-                p not in lattice.levels or not (lattice.levels[p].sums[:, ROWS] >= min_support).any()
+                p not in lattice.levels
+                or not (lattice.levels[p].sums[:, ROWS] >= min_support).any()
                 for p in parents
             ):
                 lattice.skipped_sets += 1

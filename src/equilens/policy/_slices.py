@@ -66,7 +66,9 @@ def decide_slices(document: Mapping[str, Any], policy: Policy) -> SliceDecision:
             }
         )
     verdict: Verdict = "pass"
-    if worst == SEVERITY_ORDER["block"] or (worst == SEVERITY_ORDER["warn"] and policy.block_on_warn):
+    if worst == SEVERITY_ORDER["block"] or (
+        worst == SEVERITY_ORDER["warn"] and policy.block_on_warn
+    ):
         verdict = "block"
     elif worst == SEVERITY_ORDER["warn"]:
         verdict = "warn"

@@ -27,7 +27,8 @@ from equilens.report._content import (
 )
 from equilens.report._html import CSS, JS, dot_rows, impossibility_note, render_html, value_cell
 from equilens.report._markdown import render_markdown
-from equilens.report._slices import render_slices_html, slice_text as slices_label, slices_section
+from equilens.report._slices import render_slices_html, slices_section
+from equilens.report._slices import slice_text as slices_label
 from equilens.report._svg import Dot, DotColumn, DotRow, dot_label_width, dot_matrix, esc
 from equilens.report._task_content import headline_columns
 from equilens.report._terminal import (
@@ -43,9 +44,6 @@ from equilens.report._terminal_runs import print_comparison, print_decision
 from equilens.report._write import write_report
 
 __all__ = [
-    "render_slices_html",
-    "slices_label",
-    "slices_section",
     "CONCLUSION_LABELS",
     "CSS",
     "JS",
@@ -86,8 +84,11 @@ __all__ = [
     "print_summary",
     "render_html",
     "render_markdown",
+    "render_slices_html",
     "slice_key",
     "slice_text",
+    "slices_label",
+    "slices_section",
     "terminal",
     "value_cell",
     "write_report",

@@ -40,7 +40,9 @@ def forest_plot(rows: Sequence[Mapping[str, Any]], title: str) -> str:
     labels = [slice_text(r["slice"]) for r in rows]
     label_w = min(360.0, max(140.0, max((text_width(t) for t in labels), default=0) + 12))
     plot_w, row_h, top = 320.0, 22.0, 28.0
-    values = [v for r in rows for v in (r["ci_low"], r["ci_high"], r["difference"]) if v is not None]
+    values = [
+        v for r in rows for v in (r["ci_low"], r["ci_high"], r["difference"]) if v is not None
+    ]
     lo, hi = nice_domain([*values, 0.0], bounded=False)
     width, height = label_w + plot_w + 20, top + row_h * len(rows) + 24
 
@@ -103,7 +105,9 @@ def _table(rows: Sequence[Mapping[str, Any]], confirm: bool) -> str:
         ]
         if confirm:
             cells.append(
-                "" if "confirmed" not in r else f"{'yes' if r['confirmed'] else 'no'} ({_fmt(r['confirm_q_value'])})"
+                ""
+                if "confirmed" not in r
+                else f"{'yes' if r['confirmed'] else 'no'} ({_fmt(r['confirm_q_value'])})"
             )
         out.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
     out.append("</tbody></table>")
@@ -127,7 +131,10 @@ def slices_section(doc: Mapping[str, Any]) -> str:
         f"{100 * doc['interval_level']:.2f}% level (false coverage rate "
         f"{doc['fdr']:g} over the selected slices)."
     )
-    parts = [f"<section id=\"slices\"><h2>Discovered slices: {esc(metric)}</h2>", f"<p>{esc(intro)}</p>"]
+    parts = [
+        f'<section id="slices"><h2>Discovered slices: {esc(metric)}</h2>',
+        f"<p>{esc(intro)}</p>",
+    ]
     confirm = doc.get("confirm")
     if confirm:
         rate = confirm.get("confirmation_rate")
@@ -154,7 +161,7 @@ def render_slices_html(doc: Mapping[str, Any]) -> str:
     """A self-contained HTML page of a ``slices.json`` document."""
     title = f"equilens: discovered slices ({doc.get('metric', '')})"
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body><main>"
         f"{slices_section(doc)}</main></body></html>\n"
     )
