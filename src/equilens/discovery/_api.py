@@ -152,7 +152,7 @@ def _rows(
                 "q_value": cand.q_value,
                 "test": cand.test,
                 "status": cand.status,
-                "p_value_vs_parent": cand.p_vs_parent,
+                "p_value_vs_parent": None if cand.p_vs_parent is None else _num(cand.p_vs_parent),
                 "parent": None if cand.parent is None else _label(feats, cand.parent),
                 "explained_by": [_label(feats, d) for d in cand.explained_by],
             }
