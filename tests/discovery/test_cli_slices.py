@@ -146,3 +146,17 @@ def test_bad_input_is_one_line(kwargs: dict[str, object], error: type, message: 
     df = planted_frame(400, np.random.default_rng(9)).assign(row_id=[f"r{i}" for i in range(400)])
     with pytest.raises(error, match=message.replace("(", r"\(")):
         discover_slices(df, y_true="y", y_pred="pred", **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_slice_identical_to_its_parent_is_subsumed_and_json_safe(tmp_path: Path) -> None:
+    """f5 copies f0: f0=a & f5=a is f0=a; its test against the parent has no rows to use."""
+    df = planted_frame(3000, np.random.default_rng(10), raised=0.6)
+    df["f5"] = df["f0"]
+    path = tmp_path / "dup.csv"
+    df.to_csv(path, index=False)
+    argv = ["slices", "--data", str(path), "--features", "f0,f1,f2,f5", "--y-true", "y",
+            "--y-pred", "pred", "--out", str(tmp_path / "o"), "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    rows = json.loads((tmp_path / "o" / "slices.json").read_text(encoding="utf-8"))["slices"]
+    copy = next(r for r in rows if r["slice"] == {"f0": "a", "f5": "a"})
+    assert copy["status"] == "subsumed" and copy["p_value_vs_parent"] is None
