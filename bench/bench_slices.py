@@ -167,9 +167,11 @@ def part_adult(limit: int | None) -> None:
             f"    {r['slice']}  n={r['n']}  {r['value']:.3f} vs {r['complement_value']:.3f}  "
             f"q={r['q_value']:.1e}"
         )
-    print(f"  sliceline: {res['sliceline_s']:.2f} s; top 5 (score, no error control):")
+    print(f"  sliceline: {res['sliceline_s']:.2f} s; top 5 (score, no error control), with the "
+          "status each has in the equilens search:")  # fmt: skip
+    status = {tuple(sorted(r["slice"].items())): r["status"] for r in doc["slices"]}  # type: ignore[index]
     for s in res["sliceline"]:  # type: ignore[attr-defined]
-        print(f"    {s}")
+        print(f"    {s}: {status.get(tuple(sorted(s.items())), 'not significant')}")
 
 
 def main() -> None:
