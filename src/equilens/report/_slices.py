@@ -38,7 +38,7 @@ def _fmt(x: Any, digits: int = 3) -> str:
 def forest_plot(rows: Sequence[Mapping[str, Any]], title: str) -> str:
     """Difference to the rest with its interval, one row per slice (SVG)."""
     labels = [slice_text(r["slice"]) for r in rows]
-    label_w = min(360.0, max(140.0, max((text_width(t) for t in labels), default=0) + 12))
+    label_w = min(480.0, max(140.0, max((text_width(t) for t in labels), default=0) + 12))
     plot_w, row_h, top = 320.0, 22.0, 28.0
     values = [
         v for r in rows for v in (r["ci_low"], r["ci_high"], r["difference"]) if v is not None
@@ -122,8 +122,8 @@ def slices_section(doc: Mapping[str, Any]) -> str:
     features = ", ".join(str(f["name"]) for f in doc.get("features", []))
     intro = (
         f"Searched every conjunction of up to {doc['max_order']} of the features {features} "
-        f"with at least {doc['min_support']:,} rows on each side for a {metric} "
-        f"{'higher' if doc.get('worse') == 'higher' else 'lower'} than the rest of the data: "
+        f"with at least {doc['min_support']:,} rows on each side for slices whose {metric} is "
+        f"{'higher' if doc.get('worse') == 'higher' else 'lower'} than the rest of the data's: "
         f"{doc['n_hypotheses']:,} slices, each tested against the rest (one-sided), the false "
         f"discovery rate held at {doc['fdr']:g} over all of them ({doc['method']}). "
         f"{doc['n_significant']:,} were significant; after removing overlaps, "
@@ -151,8 +151,16 @@ def slices_section(doc: Mapping[str, Any]) -> str:
         parts.append(forest_plot(found[:PLOT_ROWS], f"Discovered slices: {metric}"))
     else:
         parts.append("<p>No slice is worse than the rest by more than noise at this level.</p>")
-    if rows:
-        parts.append(_table(rows, bool(confirm)))
+    if found:
+        parts.append(_table(found, bool(confirm)))
+    others = [r for r in rows if r["status"] != "discovered"]
+    if others:
+        parts.append(
+            f"<details><summary>{len(others):,} other significant slices (explained by, or "
+            "no worse than, the slices they overlap)</summary>"
+            + _table(others, False)
+            + "</details>"
+        )
     parts.append("</section>")
     return "".join(parts)
 
