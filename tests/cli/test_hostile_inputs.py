@@ -332,5 +332,7 @@ def test_valid_inputs_pass_so_the_table_can_fail(
     assert _run(_argv("compare {log} {log} --quiet", files)) == 0
     assert _run(_argv("check-claims {card} {log} --quiet", files)) in (0, 1)
     assert _run(_argv("monitor status --state {state}", files)) == 0
+    slices = "slices --data {data} --features race,sex --y-true y --y-pred pred --out {tmp}/sok"
+    assert _run(_argv(f"{slices} --quiet", files)) == 0
     frame = pd.read_csv(files["data"])
     assert len(frame) == 400
