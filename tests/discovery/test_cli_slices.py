@@ -160,3 +160,10 @@ def test_a_slice_identical_to_its_parent_is_subsumed_and_json_safe(tmp_path: Pat
     rows = json.loads((tmp_path / "o" / "slices.json").read_text(encoding="utf-8"))["slices"]
     copy = next(r for r in rows if r["slice"] == {"f0": "a", "f5": "a"})
     assert copy["status"] == "subsumed" and copy["p_value_vs_parent"] is None
+
+
+def test_a_slice_rule_with_an_unknown_metric_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "typo.yaml"
+    path.write_text(POLICY.replace("{id: worse-slice,", "{id: worse-slice, metric: eror_rate,"))
+    with pytest.raises(InvalidInputError, match="unknown slice metric 'eror_rate'.*error_rate"):
+        load_policy(path)

@@ -423,6 +423,20 @@ class SliceRule(_Strict):
     """Count only slices confirmed on the held-out rows (``--confirm-split``)."""
     description: str | None = None
 
+    @field_validator("metric")
+    @classmethod
+    def _known_slice_metric(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from equilens.discovery import METRICS  # only when a rule names a metric
+
+        known = sorted({m for names in METRICS.values() for m in names} | {"ratio"})
+        if value not in known:
+            close = difflib.get_close_matches(value, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise _policy_error(f"unknown slice metric '{value}'{hint}")
+        return value
+
 
 class Policy(_Strict):
     """A release policy: ordered rules over an audit log, with escalation and exemptions.
