@@ -164,6 +164,9 @@ def test_a_slice_identical_to_its_parent_is_subsumed_and_json_safe(tmp_path: Pat
 
 def test_a_slice_rule_with_an_unknown_metric_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "typo.yaml"
-    path.write_text(POLICY.replace("{id: worse-slice,", "{id: worse-slice, metric: eror_rate,"))
-    with pytest.raises(InvalidInputError, match="unknown slice metric 'eror_rate'.*error_rate"):
+    path.write_text(
+        POLICY.replace("{id: worse-slice,", "{id: worse-slice, metric: eror_rate,"),
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInputError, match=r"unknown slice metric 'eror_rate'.*error_rate"):
         load_policy(path)
