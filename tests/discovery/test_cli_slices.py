@@ -170,3 +170,30 @@ def test_a_slice_rule_with_an_unknown_metric_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(InvalidInputError, match=r"unknown slice metric 'eror_rate'.*error_rate"):
         load_policy(path)
+
+
+def test_an_audit_spec_with_a_slices_section(data: Path, tmp_path: Path) -> None:
+    spec = tmp_path / "audit.yaml"
+    spec.write_text(
+        f"""version: 1
+data: {{path: {data}}}
+columns: {{y_true: y, y_pred: pred}}
+sensitive_features: [f0]
+bootstrap: {{draws: 0}}
+outputs: {{dir: {tmp_path / "out"}, formats: [json]}}
+slices: {{features: [{", ".join(FEATURES)}], max_order: 3}}
+policy:
+  name: p
+  rules:
+    - {{id: acc, metric: accuracy_score, on: value, op: '<', threshold: 0.1, severity: warn}}
+  discovered_slices:
+    - {{id: worse-slice, on: ci_low, op: '>', threshold: 0.0}}
+""",
+        encoding="utf-8",
+    )
+    assert main(["audit", str(spec), "--quiet", "--no-store"]) == 1
+    doc = json.loads((tmp_path / "out" / "slices.json").read_text(encoding="utf-8"))
+    assert doc["slices"][0]["slice"] == {"f0": "a", "f1": "b", "f2": "c"}
+    assert (tmp_path / "out" / "audit.json").exists()
+    verdict = json.loads((tmp_path / "out" / "slices_decision.json").read_text(encoding="utf-8"))
+    assert verdict["verdict"] == "block"

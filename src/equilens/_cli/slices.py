@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from equilens._cli._options import output_dir, split_list
@@ -107,38 +108,74 @@ def run(args: argparse.Namespace) -> int:
             raise InvalidParameterError(
                 f"--policy {args.policy} has no discovered_slices: rules to judge slices with"
             )
+    search = {
+        "features": features,
+        "task": args.task,
+        "metric": args.metric,
+        "y_true": args.y_true,
+        "y_pred": args.y_pred,
+        "y_score": args.y_score,
+        "value": args.value,
+        "numerator": args.numerator,
+        "denominator": args.denominator,
+        "cluster": args.cluster,
+        "positive_label": args.positive_label,
+        "higher_is_better": args.higher_is_better,
+        "max_order": args.max_order,
+        "min_support": args.min_support,
+        "fdr": args.fdr,
+        "fdr_method": args.fdr_method,
+        "bins": args.bins,
+        "max_levels": args.max_levels,
+        "confirm_split": args.confirm_split,
+        "seed": args.seed,
+    }
+    return search_and_write(args.data, search, out, policy, args.quiet)
+
+
+def run_spec_slices(spec: Any, spec_path: Path, out: Path, quiet: bool) -> int:
+    """The ``slices:`` section of an audit spec: search, write, and gate on the spec's policy."""
+    from equilens.spec import resolve_data, resolve_policy
+
+    if spec.model is not None:
+        raise InvalidParameterError(
+            f"{spec_path}: slices: needs the predictions as columns of the data (not a model:)"
+        )
+    data, _ = resolve_data(spec, spec_path.parent)
+    cols = spec.columns
+    search = {
+        **spec.slices.model_dump(),
+        "task": spec.task,
+        "y_true": cols.y_true,
+        "y_pred": cols.y_pred,
+        "y_score": cols.y_score if spec.task == "binary" else None,
+        "value": cols.value,
+        "numerator": cols.numerator,
+        "denominator": cols.denominator,
+        "cluster": cols.cluster,
+        "positive_label": None if spec.positive_label is None else str(spec.positive_label),
+    }
+    policy = resolve_policy(spec, spec_path)
+    if policy is not None and not policy.discovered_slices:
+        policy = None
+    return search_and_write(data, search, out, policy, quiet)
+
+
+def search_and_write(
+    data: object, search: dict[str, Any], out: Path, policy: Any, quiet: bool
+) -> int:
+    """Search, write slices.json and slices.html into ``out``, and apply the policy's
+    discovered_slices rules (exit code 1 when one blocks)."""
     from equilens.discovery import discover_slices
     from equilens.report import render_slices_html
 
-    doc = discover_slices(
-        args.data,
-        features=features,
-        task=args.task,
-        metric=args.metric,
-        y_true=args.y_true,
-        y_pred=args.y_pred,
-        y_score=args.y_score,
-        value=args.value,
-        numerator=args.numerator,
-        denominator=args.denominator,
-        cluster=args.cluster,
-        positive_label=args.positive_label,
-        higher_is_better=args.higher_is_better,
-        max_order=args.max_order,
-        min_support=args.min_support,
-        fdr=args.fdr,
-        fdr_method=args.fdr_method,
-        bins=args.bins,
-        max_levels=args.max_levels,
-        confirm_split=args.confirm_split,
-        seed=args.seed,
-    )
+    doc = discover_slices(data, **search)
     out.mkdir(parents=True, exist_ok=True)
     (out / "slices.json").write_text(
         json.dumps(doc, indent=1, allow_nan=False) + "\n", encoding="utf-8"
     )
     (out / "slices.html").write_text(render_slices_html(doc), encoding="utf-8")
-    if not args.quiet:
+    if not quiet:
         _print(doc)
         sys.stdout.write(f"\nwritten to {out / 'slices.json'} and {out / 'slices.html'}\n")
     if policy is None:
@@ -149,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
     (out / "slices_decision.json").write_text(
         json.dumps(decision.to_dict(), indent=1) + "\n", encoding="utf-8"
     )
-    if not args.quiet:
+    if not quiet:
         sys.stdout.write(f"gate ({policy.name}): {decision.verdict}\n")
         for o in decision.outcomes:
             sys.stdout.write(f"  {o['rule_id']}: {o['status']}: {o['reason']}\n")
