@@ -14,7 +14,7 @@ from _slices_data import FEATURES, planted_frame
 from equilens._cli.main import main
 from equilens.discovery import discover_slices
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.policy import decide_slices, load_policy
+from equilens.policy import decide_slices, load_policy, parse_policy
 from equilens.report import render_slices_html
 
 ROW_FIELDS = {
@@ -197,3 +197,22 @@ policy:
     assert (tmp_path / "out" / "audit.json").exists()
     verdict = json.loads((tmp_path / "out" / "slices_decision.json").read_text(encoding="utf-8"))
     assert verdict["verdict"] == "block"
+
+
+def test_the_gate_reads_differences_in_the_worse_direction() -> None:
+    rng = np.random.default_rng(11)
+    df = planted_frame(3000, rng)
+    bad = ((df.f0 == "a") & (df.f1 == "b")).to_numpy()
+    df["quality"] = np.where(bad, 0.5, 0.8) + rng.normal(0, 0.05, len(df))
+    doc = discover_slices(df, features=FEATURES, task="measure", value="quality",
+                          higher_is_better=True)  # fmt: skip
+    top = doc["slices"][0]
+    assert top["difference"] < 0 and top["ci_high"] < 0
+    policy = parse_policy(
+        {"name": "p", "rules": [{"id": "a", "metric": "accuracy_score", "on": "value",
+                                 "op": "<", "threshold": 0.5, "severity": "warn"}],
+         "discovered_slices": [{"id": "worse", "on": "ci_low", "op": ">", "threshold": 0.1}]},
+    )  # fmt: skip
+    decision = decide_slices(doc, policy)
+    assert decision.verdict == "block"
+    assert decision.outcomes[0]["slices"][0]["ci_low"] == pytest.approx(-top["ci_high"])

@@ -409,7 +409,9 @@ class SliceRule(_Strict):
 
     It fires on each slice with status ``discovered`` (and, with ``require_confirmed``,
     confirmed on the held-out split) whose field ``on`` satisfies ``op threshold``; by default
-    on any discovered slice whose difference to the rest has a lower bound above 0.
+    on any discovered slice whose difference to the rest has a lower bound above 0. The
+    difference and its bounds are read in the worse direction (mirrored where a lower value is
+    worse).
     """
 
     id: RuleId
