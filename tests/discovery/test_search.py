@@ -83,3 +83,15 @@ def test_max_order_limits_the_conjunctions(max_order: int) -> None:
         max_order=max_order,
     )  # fmt: skip
     assert all(r["order"] <= max_order for r in doc["slices"])
+
+
+@pytest.mark.parametrize("proportion", [True, False])
+def test_masked_sums_equal_cell_sums(proportion: bool) -> None:
+    from equilens.discovery._search import SumCounter
+
+    rng = np.random.default_rng(4)
+    den = (rng.random(500) < 0.6).astype(float) if proportion else rng.integers(1, 9, 500) * 1.0
+    num = (den * (rng.random(500) < 0.3)) if proportion else rng.poisson(2.0, 500) * 1.0
+    counter = SumCounter(num, den, rng.integers(1, 4, 500) * 1.0, proportion)
+    mask = rng.random(500) < 0.4
+    np.testing.assert_allclose(counter.masked(mask), counter.cells(mask.astype(np.int64), 2)[1])

@@ -173,15 +173,14 @@ def _confirm(
     """Test each discovered slice again on the held-out units (adjusted over those tested)."""
     pairs = [(r, c) for r, c in zip(rows, found, strict=True) if c.status == "discovered"]
     tested = [r for r, _ in pairs]
-    held_codes = held.astype(np.int64)
-    total = counter.cells(held_codes, 2)[1]
+    total = counter.masked(held)
     if tested:
         sums = []
         for _, cand in pairs:
             m = held.copy()
             for f, v in cand.cells:
                 m &= feats[f].codes == v
-            sums.append(counter.cells(m.astype(np.int64), 2)[1])
+            sums.append(counter.masked(m))
         s = np.stack(sums)
         cmp = compare(s, total[None, :] - s, out.proportion, out.worse)
         q = adjust(cmp.p_value, method)

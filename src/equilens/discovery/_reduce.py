@@ -26,6 +26,8 @@ __all__ = ["Candidate", "RestSums", "adjust", "reduce_overlaps", "significant"]
 
 FloatArray = NDArray[np.float64]
 Cells = tuple[tuple[int, int], ...]  # (feature index, level index) per condition
+#: Slice masks kept for reuse by the reduction (one byte per unit each).
+_CACHED = 64
 
 
 @dataclass
@@ -106,11 +108,24 @@ class RestSums:
     def __init__(self, codes: Sequence[NDArray[np.int64]], count: SumCounter) -> None:
         self.codes = codes
         self.count = count
+        self._levels: dict[tuple[int, int], NDArray[np.bool_]] = {}
+        self._slices: dict[Cells, NDArray[np.bool_]] = {}
+
+    def _level(self, f: int, v: int) -> NDArray[np.bool_]:
+        if (f, v) not in self._levels:
+            self._levels[(f, v)] = self.codes[f] == v
+        return self._levels[(f, v)]
 
     def mask(self, cells: Cells) -> NDArray[np.bool_]:
+        """The units of a slice (the last _CACHED slices' masks are kept: unions reuse them)."""
+        if cells in self._slices:
+            return self._slices[cells]
         m = np.ones(self.codes[0].shape[0], dtype=bool)
         for f, v in cells:
-            m &= self.codes[f] == v
+            m &= self._level(f, v)
+        if len(self._slices) >= _CACHED:
+            del self._slices[next(iter(self._slices))]
+        self._slices[cells] = m
         return m
 
     def union(self, slices: Sequence[Cells]) -> NDArray[np.bool_]:
@@ -120,8 +135,7 @@ class RestSums:
         return m
 
     def sums(self, mask: NDArray[np.bool_]) -> FloatArray:
-        out: FloatArray = self.count.cells(mask.astype(np.int64), 2)[1]
-        return out
+        return self.count.masked(mask)
 
 
 def _disjoint(a: Cells, b: Cells) -> bool:
@@ -161,14 +175,16 @@ def reduce_overlaps(
 
     1. A refinement not worse than a significant parent's other rows (one-sided, at
        ``level``) is ``subsumed``.
-    2. A slice whose rows outside its remaining significant refinements are not worse than the
-       rows outside it is ``explained`` by those refinements.
-    3. The rest, in order of p-value, are kept as long as the k-th kept one has
+    2. The rest are taken in order of p-value and kept as long as the k-th kept one has
        ``p <= level * k / n_hypotheses`` (the step-down Benjamini-Hochberg criterion within the
-       reduced list, the family still being every slice searched); a slice overlapping slices
-       already kept (without being nested in them) must also meet it on its rows outside them,
-       against the rows outside both, else it is ``explained`` by them. Those left are ``weak``
-       (significant in the search, not distinct enough to list).
+       reduced list, the family still being every slice searched). On the way, a slice whose
+       rows outside its significant refinements are not worse than the rows outside it (at
+       ``level``) is ``explained`` by those refinements; a slice overlapping slices already
+       kept (without being nested in them) must meet the criterion on its rows outside them,
+       against the rows outside both, else it is ``explained`` by them. Those left are
+       ``weak`` (significant in the search, not distinct enough to list).
+
+    Row-level work (masks) is done only for the slices the walk reaches.
     """
     by_key = {frozenset(c.cells): c for c in found}
     pairs: list[tuple[Candidate, Cells]] = []
@@ -189,23 +205,17 @@ def reduce_overlaps(
         if not p <= level:
             cand.status, cand.parent = "subsumed", parent
     kept = [c for c in found if c.status == "discovered"]
-    nests = []
-    for cand in kept:
-        key = frozenset(cand.cells)
-        below = [d.cells for d in kept if key < frozenset(d.cells)]
-        if below:
-            nests.append((cand, below))
-    p_rest = _p_values(
-        [rows.sums(rows.mask(c.cells) & ~rows.union(below)) for c, below in nests],
-        [lattice.total - c.sums for c, _ in nests],
-        proportion,
-        worse,
-    )
-    for (cand, below), p in zip(nests, p_rest, strict=True):
-        if not p <= level:
-            cand.status, cand.explained_by = "explained", below
+    containing: dict[tuple[int, int], set[int]] = {}
+    for i, c in enumerate(kept):
+        for cell in c.cells:
+            containing.setdefault(cell, set()).add(i)
+
+    def refinements(cand: Candidate) -> list[Cells]:
+        idx = set.intersection(*(containing[cell] for cell in cand.cells))
+        return [kept[i].cells for i in sorted(idx) if len(kept[i].cells) > len(cand.cells)]
+
     accepted: list[Candidate] = []
-    for cand in sorted((c for c in found if c.status == "discovered"), key=lambda c: c.p_value):
+    for cand in sorted(kept, key=lambda c: c.p_value):
         threshold = level * (len(accepted) + 1) / n_hypotheses
         others = [
             a.cells
@@ -216,6 +226,13 @@ def reduce_overlaps(
             cand.status = "explained" if others else "weak"
             cand.explained_by = others
             continue
+        below = refinements(cand)
+        if below:
+            rest = rows.sums(rows.mask(cand.cells) & ~rows.union(below))
+            p = _p_values([rest], [lattice.total - cand.sums], proportion, worse)[0]
+            if not p <= level:
+                cand.status, cand.explained_by = "explained", below
+                continue
         if others:
             covered = rows.union(others)
             inside = rows.mask(cand.cells)

@@ -78,10 +78,34 @@ class SumCounter:
         self.base = (den + num).astype(np.int64) if proportion else np.zeros(n, dtype=np.int64)
         self.unit_den = bool(np.all(den == 1.0))
         self.unit_rows = bool(np.all(rows == 1.0))
+        self._flags: tuple[NDArray[np.bool_], NDArray[np.bool_]] | None = None
 
     def cells(self, cell: IntArray, n_cells: int) -> FloatArray:
         """Sums per cell of a plain cell code in ``range(n_cells)``."""
         return self(self.base * n_cells + cell, n_cells)
+
+    def masked(self, mask: NDArray[np.bool_]) -> FloatArray:
+        """Sums over the units where ``mask`` holds (counts of boolean ANDs: no gathering)."""
+        out = np.empty(7)
+        out[U] = np.count_nonzero(mask)
+        if self.proportion:
+            if self._flags is None:
+                self._flags = (self.base >= 1, self.base == 2)
+            counted, event = self._flags
+            out[ROWS] = out[U]
+            out[DEN] = out[DD] = np.count_nonzero(mask & counted)
+            out[NUM] = out[NN] = out[ND] = np.count_nonzero(mask & event)
+            return out
+        for col, x in (
+            (ROWS, self.rows),
+            (DEN, self.den),
+            (NUM, self.num),
+            (NN, self.num * self.num),
+            (ND, self.num * self.den),
+            (DD, self.den * self.den),
+        ):
+            out[col] = np.sum(x, where=mask)
+        return out
 
     def __call__(self, code: IntArray, n_cells: int) -> FloatArray:
         out = np.empty((n_cells, 7))
