@@ -21,6 +21,7 @@ _STATUS_TEXT = {
     "discovered": "discovered",
     "explained": "explained by the slices it overlaps or contains",
     "subsumed": "not worse than its parent's other rows",
+    "weak": "significant, not distinct enough to list",
 }
 
 
@@ -156,8 +157,8 @@ def slices_section(doc: Mapping[str, Any]) -> str:
     others = [r for r in rows if r["status"] != "discovered"]
     if others:
         parts.append(
-            f"<details><summary>{len(others):,} other significant slices (explained by, or "
-            "no worse than, the slices they overlap)</summary>"
+            f"<details><summary>{len(others):,} other significant slices (explained by the "
+            "slices they overlap, no worse than a parent, or weak)</summary>"
             + _table(others, False)
             + "</details>"
         )
