@@ -50,6 +50,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     frame = make_frame(400, seed=9)
     put("data.csv", frame.to_csv(index=False))
     put("nansens.csv", frame.assign(race=np.nan).to_csv(index=False))
+    put("ids.csv", frame.assign(row_id=[f"r{i}" for i in range(len(frame))]).to_csv(index=False))
     put("empty.csv", "")
     put("garbage.bin", bytes(range(256)) * 8)
     put("malformed.json", '{"format_version": "1.1", "results": [')
@@ -236,6 +237,14 @@ CASES: list[tuple[str, str, str]] = [
     ("users-no-action", "users", "mine"),
     ("users-bad-role", "users add bob --role wizard --store {tmp}/u.db", "mine"),
     ("users-bad-name", "users add bad/name --role viewer --store {tmp}/u.db", "mine"),
+    # slices
+    ("slices-missing-data", "slices --data {missing} --features race,sex --y-true y --y-pred pred --out {tmp}/s1", "mine"),
+    ("slices-id-feature", "slices --data {ids} --features race,row_id --y-true y --y-pred pred --out {tmp}/s2", "mine"),
+    ("slices-unknown-feature", "slices --data {data} --features race,nope --y-true y --y-pred pred --out {tmp}/s3", "mine"),
+    ("slices-min-support", "slices --data {data} --features race,sex --y-true y --y-pred pred --min-support 100000 --out {tmp}/s4", "mine"),
+    ("slices-metric-for-task", "slices --data {data} --features race,sex --y-true y --y-pred pred --metric absolute_error --out {tmp}/s5", "mine"),
+    ("slices-policy-without-rules", "slices --data {data} --features race,sex --y-true y --y-pred pred --policy {policy} --out {tmp}/s6", "mine"),
+    ("slices-out-is-file", "slices --data {data} --features race,sex --y-true y --y-pred pred --out {data}", "io"),
     # demo
     ("demo-only", "demo --only nosuch", "mine"),
     ("demo-bootstrap", "demo --bootstrap -1 --out {tmp}/demo", "mine"),
@@ -330,5 +339,7 @@ def test_valid_inputs_pass_so_the_table_can_fail(
     assert _run(_argv("compare {log} {log} --quiet", files)) == 0
     assert _run(_argv("check-claims {card} {log} --quiet", files)) in (0, 1)
     assert _run(_argv("monitor status --state {state}", files)) == 0
+    slices = "slices --data {data} --features race,sex --y-true y --y-pred pred --out {tmp}/sok"
+    assert _run(_argv(f"{slices} --quiet", files)) == 0
     frame = pd.read_csv(files["data"])
     assert len(frame) == 400

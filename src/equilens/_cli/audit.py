@@ -192,21 +192,29 @@ def run(args: argparse.Namespace) -> int:
             spec, log = run_spec(args.spec, progress=progress)
         out_dir = Path(args.out or spec.outputs.dir)
         write_outputs(log, str(out_dir), args.quiet, spec.outputs.formats, option)
+        code = 0
+        if spec.slices is not None:
+            from equilens._cli.slices import run_spec_slices
+
+            code = run_spec_slices(spec, Path(args.spec), out_dir, args.quiet)
         policy = resolve_policy(spec, Path(args.spec))
         if policy is None:
-            return 0
+            return code
         from equilens._cli.gate import apply_policy
 
         if not args.quiet:
             sys.stdout.write("\n")
-        return apply_policy(
-            log,
-            policy,
-            junit=out_dir / "gate.junit.xml",
-            markdown=out_dir / "gate.md",
-            json_out=out_dir / "decision.json",
-            store=None if args.no_store else (args.store or ""),
-            quiet=args.quiet,
+        return max(
+            code,
+            apply_policy(
+                log,
+                policy,
+                junit=out_dir / "gate.junit.xml",
+                markdown=out_dir / "gate.md",
+                json_out=out_dir / "decision.json",
+                store=None if args.no_store else (args.store or ""),
+                quiet=args.quiet,
+            ),
         )
     task = args.task or "binary"
     needed = [("--data", args.data)]

@@ -35,6 +35,7 @@ _COMMANDS: dict[str, str] = {
     "monitor": "equilens._cli.monitor",
     "serve": "equilens._cli.serve",
     "users": "equilens._cli.users",
+    "slices": "equilens._cli.slices",
 }
 
 EXIT_OK = 0

@@ -26,8 +26,10 @@ from equilens.policy._model import (
     Policy,
     Rule,
     Severity,
+    SliceRule,
 )
 from equilens.policy._render import to_junit, to_markdown
+from equilens.policy._slices import SliceDecision, decide_slices
 from equilens.policy._template import DEFAULT_MESSAGE, PLACEHOLDERS, render_template
 
 __all__ = [
@@ -45,9 +47,12 @@ __all__ = [
     "Rule",
     "RuleOutcome",
     "Severity",
+    "SliceDecision",
+    "SliceRule",
     "canonical_json",
     "content_hash",
     "decide",
+    "decide_slices",
     "is_policy_document",
     "is_policy_file",
     "load_policy",

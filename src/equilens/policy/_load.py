@@ -29,8 +29,9 @@ def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
     # YAML 1.1 (PyYAML) reads an unquoted `on:` key as the boolean True. Rules use `on` for the
     # compared field, so inside rules a True key is read back as "on".
     out = dict(raw)
-    if isinstance(out.get("rules"), list):
-        out["rules"] = [_restore_on(rule) for rule in out["rules"]]
+    for key in ("rules", "discovered_slices"):
+        if isinstance(out.get(key), list):
+            out[key] = [_restore_on(rule) for rule in out[key]]
     return out
 
 

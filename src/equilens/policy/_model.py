@@ -423,6 +423,45 @@ class Exemption(_Strict):
         )
 
 
+SliceField = Literal["difference", "ci_low", "ci_high", "value", "q_value"]
+
+
+class SliceRule(_Strict):
+    """A rule over the slices ``equilens slices`` discovered (``slices.json``).
+
+    It fires on each slice with status ``discovered`` (and, with ``require_confirmed``,
+    confirmed on the held-out split) whose field ``on`` satisfies ``op threshold``; by default
+    on any discovered slice whose difference to the rest has a lower bound above 0. The
+    difference and its bounds are read in the worse direction (mirrored where a lower value is
+    worse).
+    """
+
+    id: RuleId
+    severity: Severity = "block"
+    metric: str | None = None
+    """Only slices searched on this metric (None: any)."""
+    on: SliceField = "ci_low"
+    op: Operator = ">"
+    threshold: FiniteFloat = 0.0
+    require_confirmed: bool = False
+    """Count only slices confirmed on the held-out rows (``--confirm-split``)."""
+    description: str | None = None
+
+    @field_validator("metric")
+    @classmethod
+    def _known_slice_metric(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from equilens.discovery import METRICS  # only when a rule names a metric
+
+        known = sorted({m for names in METRICS.values() for m in names} | {"ratio"})
+        if value not in known:
+            close = difflib.get_close_matches(value, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise _policy_error(f"unknown slice metric '{value}'{hint}")
+        return value
+
+
 class Policy(_Strict):
     """A release policy: ordered rules over an audit log, with escalation and exemptions.
 
@@ -450,9 +489,17 @@ class Policy(_Strict):
     rules: list[Rule] = Field(min_length=1)
     """The rules, in order (outcomes are reported in this order)."""
     exemptions: list[Exemption] = Field(default_factory=list)
+    discovered_slices: list[SliceRule] = Field(default_factory=list)
+    """Rules over discovered slices (read by ``equilens slices --policy``)."""
 
     @model_validator(mode="after")
     def _references(self) -> Policy:
+        slice_ids = [r.id for r in self.discovered_slices]
+        for i, rule_id in enumerate(slice_ids):
+            if rule_id in slice_ids[:i]:
+                raise _policy_error(
+                    f"rule id '{rule_id}' is used twice", f"discovered_slices.{i}.id"
+                )
         seen: set[str] = set()
         for i, rule in enumerate(self.rules):
             if rule.id in seen:

@@ -27,6 +27,8 @@ from equilens.report._content import (
 )
 from equilens.report._html import CSS, JS, dot_rows, impossibility_note, render_html, value_cell
 from equilens.report._markdown import render_markdown
+from equilens.report._slices import render_slices_html, slices_section
+from equilens.report._slices import slice_text as slices_label
 from equilens.report._svg import Dot, DotColumn, DotRow, dot_label_width, dot_matrix, esc
 from equilens.report._svg_trend import TrendSeries, trend_chart
 from equilens.report._task_content import headline_columns
@@ -84,8 +86,11 @@ __all__ = [
     "print_summary",
     "render_html",
     "render_markdown",
+    "render_slices_html",
     "slice_key",
     "slice_text",
+    "slices_label",
+    "slices_section",
     "terminal",
     "trend_chart",
     "value_cell",

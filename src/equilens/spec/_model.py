@@ -106,6 +106,23 @@ class Outputs(_Strict):
     formats: list[OutputFormat] = Field(default_factory=lambda: list(OUTPUT_FORMATS))
 
 
+class SliceSearch(_Strict):
+    """``slices:``: also search the data for slices worse than the rest (``equilens slices``;
+    written to ``outputs.dir`` as slices.json and slices.html)."""
+
+    features: list[str] = Field(min_length=1)
+    metric: str | None = None
+    max_order: StrictInt = Field(default=3, ge=1, le=4)
+    min_support: StrictInt = Field(default=50, ge=1)
+    fdr: StrictFloat = Field(default=0.05, gt=0.0, lt=1.0)
+    fdr_method: Literal["bh", "by"] = "bh"
+    bins: StrictInt = Field(default=4, ge=2)
+    max_levels: StrictInt = Field(default=20, ge=2)
+    confirm_split: StrictFloat | None = Field(default=None, gt=0.0, lt=1.0)
+    seed: StrictInt = 0
+    higher_is_better: bool = False
+
+
 class AuditSpec(_Strict):
     """A whole audit, as written in a spec file."""
 
@@ -142,3 +159,5 @@ class AuditSpec(_Strict):
     outputs: Outputs = Field(default_factory=Outputs)
     policy: dict[str, Any] | str | None = None
     """A release-gate policy (inline mapping or a path to a policy file)."""
+    slices: SliceSearch | None = None
+    """Slice discovery on the same data and columns (``docs/slice-discovery.md``)."""
