@@ -15,9 +15,10 @@ from equilens._cli._options import (
     parse_pairs,
     split_list,
 )
-from equilens._cli._table import print_summary, progress_printer
+from equilens._cli._table import progress_printer
 from equilens.audit import audit
 from equilens.exceptions import InvalidParameterError
+from equilens.report import SHOW_CHOICES
 from equilens.results import AuditLog, write_log
 from equilens.tasks import TASK_NAMES
 
@@ -74,7 +75,28 @@ def register(sub: Any) -> None:
     )
     add_audit_options(p)
     p.add_argument("--out", help="output directory (audit.json is written there)")
+    add_output_options(p)
     p.set_defaults(handler=run)
+
+
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """How the audit's result is printed (the files written do not change)."""
+    p.add_argument(
+        "--show",
+        action="append",
+        choices=SHOW_CHOICES,
+        metavar="{" + ",".join(SHOW_CHOICES) + "}",
+        help="after the summary, print these long tables, fitted to the terminal's width and "
+        "paged on a terminal (repeatable; default: the summary only)",
+    )
+    p.add_argument(
+        "--format",
+        dest="output_format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default: the summary in words) or json (the summary as one JSON object "
+        "with stable keys, for scripts; see docs/terminal.md)",
+    )
 
 
 def add_audit_options(p: argparse.ArgumentParser) -> None:
@@ -165,39 +187,53 @@ def write_outputs(
     quiet: bool,
     formats: Sequence[str] = ("json",),
     option: str = "--out",
+    *,
+    show: Sequence[str] = (),
+    output_format: str = "text",
 ) -> dict[str, Path]:
-    """Write the log (and the requested reports) into ``out`` and print the summary."""
+    """Write the log (and the requested reports) into ``out`` and print the summary (words,
+    or JSON with ``output_format="json"``), then the long tables ``show`` names."""
     out_dir = output_dir(out, option)
     written = {"json": write_log(log, out_dir / "audit.json")}
     if {"html", "markdown"} & set(formats):
         from equilens.report import write_report
 
         written.update(write_report(log, out_dir, include_log=False, formats=formats))
-    if not quiet:
-        print_summary(log)
-        for kind, path in written.items():
-            sys.stdout.write(f"\n{kind} written to {path}")
-        sys.stdout.write("\n")
+    if output_format == "json":
+        import json
+
+        from equilens.report import summary_data
+
+        sys.stdout.write(json.dumps(summary_data(log, written), indent=2) + "\n")
+    elif not quiet:
+        from equilens.report import print_brief, print_tables
+
+        print_brief(log, files=written)
+        if show:
+            print_tables(log, show)
     return written
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``equilens audit``."""
+    # --format json: stdout holds the JSON object alone (the gate's lines are not printed).
+    quiet = args.quiet or args.output_format == "json"
+    shown = {"show": args.show or (), "output_format": args.output_format}
     if args.spec:
         from equilens.spec import load_spec, resolve_policy, run_spec
 
         option = "--out" if args.out else "outputs.dir"
         output_dir(args.out or load_spec(args.spec)[0].outputs.dir, option)
-        with progress_printer(args.quiet) as progress:
+        with progress_printer(quiet) as progress:
             spec, log = run_spec(args.spec, progress=progress)
         out_dir = Path(args.out or spec.outputs.dir)
-        write_outputs(log, str(out_dir), args.quiet, spec.outputs.formats, option)
+        write_outputs(log, str(out_dir), args.quiet, spec.outputs.formats, option, **shown)
         policy = resolve_policy(spec, Path(args.spec))
         if policy is None:
             return 0
         from equilens._cli.gate import apply_policy
 
-        if not args.quiet:
+        if not quiet:
             sys.stdout.write("\n")
         return apply_policy(
             log,
@@ -206,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
             markdown=out_dir / "gate.md",
             json_out=out_dir / "decision.json",
             store=None if args.no_store else (args.store or ""),
-            quiet=args.quiet,
+            quiet=quiet,
         )
     task = args.task or "binary"
     needed = [("--data", args.data)]
@@ -223,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidParameterError("--sensitive needs at least one column name")
     output_dir(args.out, "--out")
     kwargs = audit_kwargs(args)
-    with progress_printer(args.quiet) as progress:
+    with progress_printer(quiet) as progress:
         log = audit(
             args.data,
             task=task,
@@ -237,5 +273,5 @@ def run(args: argparse.Namespace) -> int:
             **task_kwargs(args),
             **kwargs,
         )
-    write_outputs(log, args.out, args.quiet)
+    write_outputs(log, args.out, args.quiet, **shown)
     return 0

@@ -27,6 +27,7 @@ from equilens.report._content import (
 )
 from equilens.report._html import CSS, JS, dot_rows, impossibility_note, render_html, value_cell
 from equilens.report._markdown import render_markdown
+from equilens.report._summary import SUMMARY_KEYS, key_criteria, summary_data
 from equilens.report._svg import Dot, DotColumn, DotRow, dot_label_width, dot_matrix, esc
 from equilens.report._task_content import headline_columns
 from equilens.report._terminal import (
@@ -36,6 +37,7 @@ from equilens.report._terminal import (
     print_summary,
     terminal,
 )
+from equilens.report._terminal_brief import SHOW_CHOICES, print_brief, print_tables
 from equilens.report._terminal_monitor import print_look, print_monitor_status
 from equilens.report._terminal_records import print_claim_checks, print_history
 from equilens.report._terminal_runs import print_comparison, print_decision
@@ -48,6 +50,8 @@ __all__ = [
     "KEY_CRITERIA",
     "KEY_METRICS",
     "PROPORTIONS",
+    "SHOW_CHOICES",
+    "SUMMARY_KEYS",
     "Dot",
     "DotColumn",
     "DotRow",
@@ -68,10 +72,12 @@ __all__ = [
     "impossibility_note",
     "is_bounded",
     "is_share",
+    "key_criteria",
     "md_escape",
     "metric_label",
     "metric_short",
     "plain",
+    "print_brief",
     "print_claim_checks",
     "print_comparison",
     "print_decision",
@@ -80,10 +86,12 @@ __all__ = [
     "print_monitor_status",
     "print_probe_summary",
     "print_summary",
+    "print_tables",
     "render_html",
     "render_markdown",
     "slice_key",
     "slice_text",
+    "summary_data",
     "terminal",
     "value_cell",
     "write_report",
