@@ -27,6 +27,15 @@ from equilens.report._content import (
 )
 from equilens.report._html import CSS, JS, dot_rows, impossibility_note, render_html, value_cell
 from equilens.report._markdown import render_markdown
+from equilens.report._notebook import (
+    SCOPE,
+    Figure,
+    audit_figures,
+    decision_html,
+    notebook_html,
+    scope_css,
+    scoped_html,
+)
 from equilens.report._summary import SUMMARY_KEYS, key_criteria, summary_data
 from equilens.report._svg import Dot, DotColumn, DotRow, dot_label_width, dot_matrix, esc
 from equilens.report._task_content import headline_columns
@@ -50,13 +59,17 @@ __all__ = [
     "KEY_CRITERIA",
     "KEY_METRICS",
     "PROPORTIONS",
+    "SCOPE",
     "SHOW_CHOICES",
     "SUMMARY_KEYS",
     "Dot",
     "DotColumn",
     "DotRow",
+    "Figure",
     "ReportContent",
+    "audit_figures",
     "criterion_description",
+    "decision_html",
     "dot_label_width",
     "dot_matrix",
     "dot_rows",
@@ -76,6 +89,7 @@ __all__ = [
     "md_escape",
     "metric_label",
     "metric_short",
+    "notebook_html",
     "plain",
     "print_brief",
     "print_claim_checks",
@@ -89,6 +103,8 @@ __all__ = [
     "print_tables",
     "render_html",
     "render_markdown",
+    "scope_css",
+    "scoped_html",
     "slice_key",
     "slice_text",
     "summary_data",
