@@ -97,6 +97,24 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
         help="text (default: the summary in words) or json (the summary as one JSON object "
         "with stable keys, for scripts; see docs/terminal.md)",
     )
+    ml = p.add_argument_group("MLflow (pip install 'equilens[mlflow]')")
+    ml.add_argument(
+        "--mlflow",
+        action="store_true",
+        help="log the key metrics per group with their interval bounds, the gate verdict (tag) "
+        "and audit.json, report.html, summary.md (artifacts) to an MLflow run",
+    )
+    ml.add_argument(
+        "--mlflow-run",
+        metavar="NAME|ID",
+        help="the run: an existing run's id resumes it, a name starts a new run (default: "
+        "the active run, else a new one); implies --mlflow",
+    )
+    ml.add_argument(
+        "--mlflow-uri",
+        metavar="URI",
+        help="MLflow tracking URI (default $MLFLOW_TRACKING_URI); implies --mlflow",
+    )
 
 
 def add_audit_options(p: argparse.ArgumentParser) -> None:
@@ -219,6 +237,11 @@ def run(args: argparse.Namespace) -> int:
     # --format json: stdout holds the JSON object alone (the gate's lines are not printed).
     quiet = args.quiet or args.output_format == "json"
     shown = {"show": args.show or (), "output_format": args.output_format}
+    to_mlflow = bool(args.mlflow or args.mlflow_run or args.mlflow_uri)
+    if to_mlflow:  # before the audit: a missing extra is a usage error, not a lost run
+        from equilens.integrations.mlflow import require_mlflow
+
+        require_mlflow()
     if args.spec:
         from equilens.spec import load_spec, resolve_policy, run_spec
 
@@ -230,12 +253,14 @@ def run(args: argparse.Namespace) -> int:
         write_outputs(log, str(out_dir), args.quiet, spec.outputs.formats, option, **shown)
         policy = resolve_policy(spec, Path(args.spec))
         if policy is None:
+            if to_mlflow:
+                _log_mlflow(args, log, None, quiet)
             return 0
         from equilens._cli.gate import apply_policy
 
         if not quiet:
             sys.stdout.write("\n")
-        return apply_policy(
+        code = apply_policy(
             log,
             policy,
             junit=out_dir / "gate.junit.xml",
@@ -244,6 +269,9 @@ def run(args: argparse.Namespace) -> int:
             store=None if args.no_store else (args.store or ""),
             quiet=quiet,
         )
+        if to_mlflow:
+            _log_mlflow(args, log, out_dir / "decision.json", quiet)
+        return code
     task = args.task or "binary"
     needed = [("--data", args.data)]
     if task == "binary":
@@ -274,4 +302,22 @@ def run(args: argparse.Namespace) -> int:
             **kwargs,
         )
     write_outputs(log, args.out, args.quiet, **shown)
+    if to_mlflow:
+        _log_mlflow(args, log, None, quiet)
     return 0
+
+
+def _log_mlflow(
+    args: argparse.Namespace, log: AuditLog, decision: Path | None, quiet: bool
+) -> None:
+    """Log the audit (and the gate's decision, when one was written) to MLflow."""
+    from equilens.integrations.mlflow import log_audit
+
+    gate = None
+    if decision is not None and decision.is_file():
+        from equilens.policy import GateDecision
+
+        gate = GateDecision.model_validate_json(decision.read_text(encoding="utf-8"))
+    run_id = log_audit(log, run=args.mlflow_run, tracking_uri=args.mlflow_uri, gate=gate)
+    if not quiet:
+        sys.stdout.write(f"logged to MLflow run {run_id}\n")
