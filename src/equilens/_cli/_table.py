@@ -20,4 +20,14 @@ def progress_printer(quiet: bool) -> Iterator[Callable[[str], None] | None]:
             yield None
         return
     with _progress.steps("auditing") as step:
-        yield step
+        yield lambda name: step(_STEP_NAMES.get(name, name))
+
+
+#: What the audit's step names mean on screen (the log's ``timings`` keep the short names).
+_STEP_NAMES = {
+    "statistics": "reading and counting rows",
+    "bootstrap": "bootstrap draws",
+    "metrics": "metrics and intervals",
+    "criteria": "fairness criteria",
+    "comparisons": "tests and corrections",
+}
