@@ -123,6 +123,22 @@ def test_mlflow_missing_is_one_line_exit_2(
     assert not (tmp_path / "out" / "audit.json").exists()  # failed before the audit ran
 
 
+def test_bad_tracking_uri_is_one_redacted_line_before_the_audit(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("mlflow")
+    data = tmp_path / "preds.csv"
+    make_frame(n=300).to_csv(data, index=False)
+    argv = [
+        "audit", "--data", str(data), "--y-true", "y", "--y-pred", "pred", "--sensitive", "race",
+        "--out", str(tmp_path / "out"), "--mlflow-uri", "nosuch://user:sekret@host/x",
+    ]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--mlflow-uri" in err and "sekret" not in err
+    assert not (tmp_path / "out").exists()
+
+
 _NAME = re.compile(r"^[A-Za-z0-9_\-. /:~]{1,250}$")
 
 

@@ -239,9 +239,9 @@ def run(args: argparse.Namespace) -> int:
     shown = {"show": args.show or (), "output_format": args.output_format}
     to_mlflow = bool(args.mlflow or args.mlflow_run or args.mlflow_uri)
     if to_mlflow:  # before the audit: a missing extra is a usage error, not a lost run
-        from equilens.integrations.mlflow import require_mlflow
+        from equilens.integrations.mlflow import connect
 
-        require_mlflow()
+        connect(args.mlflow_uri)
     if args.spec:
         from equilens.spec import load_spec, resolve_policy, run_spec
 

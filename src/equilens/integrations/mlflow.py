@@ -15,20 +15,23 @@ Needs ``pip install 'equilens[mlflow]'``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import re
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from equilens._redact import redact_text
 from equilens.adapters import MissingDependencyError
+from equilens.exceptions import InvalidInputError
 from equilens.report import ReportContent, key_criteria, render_html, render_markdown
 from equilens.results import AuditLog, write_log
 
-__all__ = ["EXTRA", "log_audit", "metric_name", "require_mlflow"]
+__all__ = ["EXTRA", "audit_metrics", "connect", "log_audit", "metric_name", "require_mlflow"]
 
 EXTRA = "mlflow"
 _BAD = re.compile(r"[^A-Za-z0-9_\-. /:]")
@@ -46,6 +49,30 @@ def require_mlflow() -> Any:
             "--mlflow needs MLflow, which is not installed; install it with "
             f"`pip install 'equilens[{EXTRA}]'`"
         ) from None
+
+
+@contextlib.contextmanager
+def _mlflow_errors(what: str) -> Iterator[None]:
+    """MLflow's own errors (a bad tracking URI, an unreachable server, a rejected value) as one
+    redacted line: they are about the user's setup, not a bug here."""
+    try:
+        yield
+    except Exception as exc:
+        if not type(exc).__module__.startswith("mlflow"):
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InvalidInputError(redact_text(f"{what}: {first}")[:500]) from None
+
+
+def connect(tracking_uri: str | None = None) -> Any:
+    """MLflow, pointed at ``tracking_uri`` (checked now, so a bad URI fails before an audit
+    runs): a one-line error for a missing extra or an unusable URI."""
+    mlflow = require_mlflow()
+    if tracking_uri:
+        with _mlflow_errors(f"--mlflow-uri {tracking_uri}"):
+            mlflow.set_tracking_uri(tracking_uri)
+            mlflow.tracking.MlflowClient(tracking_uri)
+    return mlflow
 
 
 def metric_name(*parts: str) -> str:
@@ -139,9 +166,19 @@ def log_audit(
     artifact_path:
         The folder of the run's artifacts the files go to.
     """
-    mlflow = require_mlflow()
-    if tracking_uri:
-        mlflow.set_tracking_uri(tracking_uri)
+    mlflow = connect(tracking_uri)
+    with _mlflow_errors("MLflow could not log the audit"):
+        return _log(mlflow, log, run, experiment, gate, artifact_path)
+
+
+def _log(
+    mlflow: Any,
+    log: AuditLog,
+    run: str | None,
+    experiment: str | None,
+    gate: Any | None,
+    artifact_path: str,
+) -> str:
     if experiment:
         mlflow.set_experiment(experiment)
     active = mlflow.active_run()
