@@ -184,3 +184,19 @@ def test_demo_default_output_is_short(
         out = capsys.readouterr().out
         assert len(out.splitlines()) < 60, out
         assert _widths(out) <= int(width)
+
+
+@pytest.mark.parametrize("task", ["multiclass", "regression", "measure", "ranking"])
+def test_every_task_has_a_summary_and_tables(task: str) -> None:
+    from _task_logs import task_log
+
+    log = task_log(task)
+    text = _render(print_brief, 80, log)
+    assert text.startswith(f"{task} audit") and _widths(text) <= 80
+    detected = [c for c in log.comparisons if c.conclusion == "difference_detected"]
+    if detected:
+        assert "Largest differences" in text
+    tables = _tables(log, ["all"], 80)
+    assert _widths(tables) <= 80 and "Comparisons with the reference" in tables
+    data = summary_data(log)
+    assert json.loads(json.dumps(data)) == data  # plain JSON
