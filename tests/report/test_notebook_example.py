@@ -3,11 +3,13 @@ rendered audit output is screenshot in headless Chromium, next to a notebook's o
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -25,19 +27,33 @@ _HOST = (
 
 
 @pytest.fixture(scope="module")
-def executed() -> object:
+def executed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    # A kernel on this interpreter, with this checkout's sources first.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *sys.path])}
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3")
-    assert "python3" in KernelSpecManager().find_kernel_specs()
-    client.execute(env=env)
-    return nb
+    # A kernel spec for this interpreter in a temporary Jupyter path, so the notebook runs on
+    # this environment whatever kernels the machine has, with this checkout's sources first.
+    jupyter = tmp_path_factory.mktemp("jupyter")
+    spec = jupyter / "kernels" / "equilens-test"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "equilens test", "language": "python"}),
+        encoding="utf-8",
+    )
+    saved = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = str(jupyter)
+    try:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *sys.path])}
+        nb = nbformat.read(NOTEBOOK, as_version=4)
+        client = nbclient.NotebookClient(nb, timeout=300, kernel_name="equilens-test")
+        client.execute(env=env)
+        yield nb
+    finally:
+        if saved is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = saved
 
 
 @pytest.mark.slow
