@@ -226,3 +226,34 @@ def test_tall_tables_page_only_on_a_terminal(compas_log: AuditLog) -> None:
     pipe.pager = pager  # type: ignore[method-assign]
     print_tables(compas_log, ["comparisons"], pipe)
     assert paged == [True] and "Comparisons with the reference" in pipe.file.getvalue()
+
+
+_GATED_SPEC = """\
+version: 1
+data:
+  path: preds.csv
+columns: {y_true: y, y_pred: pred, y_score: score}
+sensitive_features: [race]
+bootstrap: {draws: 50, seed: 3}
+outputs: {dir: results, formats: [json, html]}
+policy:
+  kind: policy
+  format_version: 1
+  name: inline
+  rules:
+    - {id: auc-floor, metric: roc_auc_score, group: overall, on: value, op: "<",
+       threshold: 0.99, severity: block}
+"""
+
+
+def test_format_json_carries_the_gate_verdict(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_frame(n=600).to_csv(tmp_path / "preds.csv", index=False)
+    (tmp_path / "audit.yaml").write_text(_GATED_SPEC, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["audit", "audit.yaml", "--no-store", "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)  # stdout is the JSON object alone
+    assert data["gate"] == {"verdict": "block", "policy": "inline", "exit_code": 1}
+    assert data["mlflow_run"] is None
+    assert set(data["files"]) == {"json", "html", "decision"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -210,7 +211,8 @@ def write_outputs(
     output_format: str = "text",
 ) -> dict[str, Path]:
     """Write the log (and the requested reports) into ``out`` and print the summary (words,
-    or JSON with ``output_format="json"``), then the long tables ``show`` names."""
+    or JSON with ``output_format="json"``, nothing with ``"none"``), then the long tables
+    ``show`` names."""
     out_dir = output_dir(out, option)
     written = {"json": write_log(log, out_dir / "audit.json")}
     if {"html", "markdown"} & set(formats):
@@ -218,12 +220,8 @@ def write_outputs(
 
         written.update(write_report(log, out_dir, include_log=False, formats=formats))
     if output_format == "json":
-        import json
-
-        from equilens.report import summary_data
-
-        sys.stdout.write(json.dumps(summary_data(log, written), indent=2) + "\n")
-    elif not quiet:
+        _print_json(log, written)
+    elif not quiet and output_format == "text":
         from equilens.report import print_brief, print_tables
 
         print_brief(log, files=written)
@@ -235,8 +233,10 @@ def write_outputs(
 def run(args: argparse.Namespace) -> int:
     """Run ``equilens audit``."""
     # --format json: stdout holds the JSON object alone (the gate's lines are not printed).
-    quiet = args.quiet or args.output_format == "json"
-    shown = {"show": args.show or (), "output_format": args.output_format}
+    is_json = args.output_format == "json"
+    quiet = args.quiet or is_json
+    # --format json prints once, at the end, with the gate's verdict and the MLflow run.
+    shown = {"show": args.show or (), "output_format": "none" if is_json else "text"}
     to_mlflow = bool(args.mlflow or args.mlflow_run or args.mlflow_uri)
     if to_mlflow:  # before the audit: a missing extra is a usage error, not a lost run
         from equilens.integrations.mlflow import connect
@@ -250,28 +250,28 @@ def run(args: argparse.Namespace) -> int:
         with progress_printer(quiet) as progress:
             spec, log = run_spec(args.spec, progress=progress)
         out_dir = Path(args.out or spec.outputs.dir)
-        write_outputs(log, str(out_dir), args.quiet, spec.outputs.formats, option, **shown)
+        written = write_outputs(
+            log, str(out_dir), args.quiet, spec.outputs.formats, option, **shown
+        )
         policy = resolve_policy(spec, Path(args.spec))
         if policy is None:
-            if to_mlflow:
-                _log_mlflow(args, log, None, quiet)
-            return 0
+            return _finish(args, log, written, None, 0)
         from equilens._cli.gate import apply_policy
 
         if not quiet:
             sys.stdout.write("\n")
-        code = apply_policy(
-            log,
-            policy,
-            junit=out_dir / "gate.junit.xml",
-            markdown=out_dir / "gate.md",
-            json_out=out_dir / "decision.json",
-            store=None if args.no_store else (args.store or ""),
-            quiet=quiet,
-        )
-        if to_mlflow:
-            _log_mlflow(args, log, out_dir / "decision.json", quiet)
-        return code
+        # Under --format json the gate's verdict line goes to stderr: stdout is the JSON alone.
+        with contextlib.redirect_stdout(sys.stderr) if is_json else contextlib.nullcontext():
+            code = apply_policy(
+                log,
+                policy,
+                junit=out_dir / "gate.junit.xml",
+                markdown=out_dir / "gate.md",
+                json_out=out_dir / "decision.json",
+                store=None if args.no_store else (args.store or ""),
+                quiet=quiet,
+            )
+        return _finish(args, log, written, out_dir / "decision.json", code)
     task = args.task or "binary"
     needed = [("--data", args.data)]
     if task == "binary":
@@ -301,23 +301,42 @@ def run(args: argparse.Namespace) -> int:
             **task_kwargs(args),
             **kwargs,
         )
-    write_outputs(log, args.out, args.quiet, **shown)
-    if to_mlflow:
-        _log_mlflow(args, log, None, quiet)
-    return 0
+    written = write_outputs(log, args.out, args.quiet, **shown)
+    return _finish(args, log, written, None, 0)
 
 
-def _log_mlflow(
-    args: argparse.Namespace, log: AuditLog, decision: Path | None, quiet: bool
-) -> None:
-    """Log the audit (and the gate's decision, when one was written) to MLflow."""
-    from equilens.integrations.mlflow import log_audit
-
+def _finish(
+    args: argparse.Namespace,
+    log: AuditLog,
+    written: dict[str, Path],
+    decision: Path | None,
+    code: int,
+) -> int:
+    """Log to MLflow when asked, print the JSON summary under --format json; ``code``."""
     gate = None
     if decision is not None and decision.is_file():
         from equilens.policy import GateDecision
 
         gate = GateDecision.model_validate_json(decision.read_text(encoding="utf-8"))
-    run_id = log_audit(log, run=args.mlflow_run, tracking_uri=args.mlflow_uri, gate=gate)
-    if not quiet:
-        sys.stdout.write(f"logged to MLflow run {run_id}\n")
+        written = {**written, "decision": decision}
+    run_id = None
+    if args.mlflow or args.mlflow_run or args.mlflow_uri:
+        from equilens.integrations.mlflow import log_audit
+
+        run_id = log_audit(log, run=args.mlflow_run, tracking_uri=args.mlflow_uri, gate=gate)
+        if not (args.quiet or args.output_format == "json"):
+            sys.stdout.write(f"logged to MLflow run {run_id}\n")
+    if args.output_format == "json":
+        verdict = None
+        if gate is not None:
+            verdict = {"verdict": str(gate.verdict), "policy": gate.policy_name, "exit_code": code}
+        _print_json(log, written, gate=verdict, mlflow_run=run_id)
+    return code
+
+
+def _print_json(log: AuditLog, written: dict[str, Path], **extra: Any) -> None:
+    import json
+
+    from equilens.report import summary_data
+
+    sys.stdout.write(json.dumps(summary_data(log, written, **extra), indent=2) + "\n")

@@ -34,6 +34,8 @@ SUMMARY_KEYS = (
     "criteria",
     "warnings",
     "files",
+    "gate",
+    "mlflow_run",
 )
 
 
@@ -69,10 +71,14 @@ def summary_data(
     *,
     findings: int = 5,
     intersection_findings: int = 3,
+    gate: Mapping[str, Any] | None = None,
+    mlflow_run: str | None = None,
 ) -> dict[str, Any]:
     """The log's short summary: conclusion counts, the largest detected differences (with
     their intervals and Holm-adjusted p-values), the key fairness criteria, the warnings and
-    the files written. Every key of :data:`SUMMARY_KEYS` is always present."""
+    the files written; ``gate`` (the release gate's verdict, policy and exit code) and
+    ``mlflow_run`` (the run logged to) when the command did those, else null. Every key of
+    :data:`SUMMARY_KEYS` is always present."""
     content = ReportContent.from_log(log)
     counts = content.conclusion_counts()
     alpha = log.spec_resolved.get("alpha")
@@ -103,4 +109,6 @@ def summary_data(
         ],
         "warnings": list(log.warnings),
         "files": {kind: str(path) for kind, path in (files or {}).items()},
+        "gate": dict(gate) if gate is not None else None,
+        "mlflow_run": mlflow_run,
     }
