@@ -236,7 +236,10 @@ def run(args: argparse.Namespace) -> int:
     is_json = args.output_format == "json"
     quiet = args.quiet or is_json
     # --format json prints once, at the end, with the gate's verdict and the MLflow run.
-    shown = {"show": args.show or (), "output_format": "none" if is_json else "text"}
+    shown: dict[str, Any] = {
+        "show": args.show or (),
+        "output_format": "none" if is_json else "text",
+    }
     to_mlflow = bool(args.mlflow or args.mlflow_run or args.mlflow_uri)
     if to_mlflow:  # before the audit: a missing extra is a usage error, not a lost run
         from equilens.integrations.mlflow import connect
