@@ -141,6 +141,9 @@ CASES: list[tuple[str, str, str]] = [
     ("audit-spec-malformed", "audit {malformed}", "mine"),
     ("audit-spec-garbage", "audit {garbage}", "mine"),
     ("audit-spec-dir", "audit {dir}", "mine"),
+    ("audit-bad-show", "audit --data {data} --y-true y --y-pred pred --sensitive race --show everything --out {tmp}/a", "mine"),
+    ("audit-mlflow-bad-uri", "audit --data {data} --y-true y --y-pred pred --sensitive race --mlflow-uri nosuch://u:sekret@h/x --out {tmp}/a", "io"),
+    ("audit-bad-format", "audit --data {data} --y-true y --y-pred pred --sensitive race --format yaml --out {tmp}/a", "mine"),
     ("audit-out-is-file", "audit --data {data} --y-true y --y-pred pred --sensitive race --bootstrap 0 --out {data}", "mine"),
     # validate
     ("validate-missing", "validate {missing}", "mine"),

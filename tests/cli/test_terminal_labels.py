@@ -34,6 +34,7 @@ def _audit(data: pathlib.Path, out: pathlib.Path) -> list[str]:
     return [
         "audit", "--data", str(data), "--y-true", "y", "--y-pred", "pred", "--y-score", "score",
         "--sensitive", "race,sex", "--bootstrap", "50", "--out", str(out),
+        "--show", "all",  # every group's label is printed (the summary names only findings')
     ]  # fmt: skip
 
 
@@ -45,8 +46,12 @@ def _check(printed: str) -> None:
 
 
 def test_audit_and_gate_print_labels_literally(
-    hostile: pathlib.Path, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+    hostile: pathlib.Path,
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # wide enough that no label is folded in a table
     out = tmp_path / "out"
     assert main(_audit(hostile, out)) == 0
     printed = capsys.readouterr()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,9 +16,10 @@ from equilens._cli._options import (
     parse_pairs,
     split_list,
 )
-from equilens._cli._table import print_summary, progress_printer
+from equilens._cli._table import progress_printer
 from equilens.audit import audit
 from equilens.exceptions import InvalidParameterError
+from equilens.report import SHOW_CHOICES
 from equilens.results import AuditLog, write_log
 from equilens.tasks import TASK_NAMES
 
@@ -74,7 +76,46 @@ def register(sub: Any) -> None:
     )
     add_audit_options(p)
     p.add_argument("--out", help="output directory (audit.json is written there)")
+    add_output_options(p)
     p.set_defaults(handler=run)
+
+
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """How the audit's result is printed (the files written do not change)."""
+    p.add_argument(
+        "--show",
+        action="append",
+        choices=SHOW_CHOICES,
+        metavar="{" + ",".join(SHOW_CHOICES) + "}",
+        help="after the summary, print these long tables, fitted to the terminal's width and "
+        "paged on a terminal (repeatable; default: the summary only)",
+    )
+    p.add_argument(
+        "--format",
+        dest="output_format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default: the summary in words) or json (the summary as one JSON object "
+        "with stable keys, for scripts; see docs/terminal.md)",
+    )
+    ml = p.add_argument_group("MLflow (pip install 'equilens[mlflow]')")
+    ml.add_argument(
+        "--mlflow",
+        action="store_true",
+        help="log the key metrics per group with their interval bounds, the gate verdict (tag) "
+        "and audit.json, report.html, summary.md (artifacts) to an MLflow run",
+    )
+    ml.add_argument(
+        "--mlflow-run",
+        metavar="NAME|ID",
+        help="the run: an existing run's id resumes it, a name starts a new run (default: "
+        "the active run, else a new one); implies --mlflow",
+    )
+    ml.add_argument(
+        "--mlflow-uri",
+        metavar="URI",
+        help="MLflow tracking URI (default $MLFLOW_TRACKING_URI); implies --mlflow",
+    )
 
 
 def add_audit_options(p: argparse.ArgumentParser) -> None:
@@ -165,57 +206,80 @@ def write_outputs(
     quiet: bool,
     formats: Sequence[str] = ("json",),
     option: str = "--out",
+    *,
+    show: Sequence[str] = (),
+    output_format: str = "text",
 ) -> dict[str, Path]:
-    """Write the log (and the requested reports) into ``out`` and print the summary."""
+    """Write the log (and the requested reports) into ``out`` and print the summary (words,
+    or JSON with ``output_format="json"``, nothing with ``"none"``), then the long tables
+    ``show`` names."""
     out_dir = output_dir(out, option)
     written = {"json": write_log(log, out_dir / "audit.json")}
     if {"html", "markdown"} & set(formats):
         from equilens.report import write_report
 
         written.update(write_report(log, out_dir, include_log=False, formats=formats))
-    if not quiet:
-        print_summary(log)
-        for kind, path in written.items():
-            sys.stdout.write(f"\n{kind} written to {path}")
-        sys.stdout.write("\n")
+    if output_format == "json":
+        _print_json(log, written)
+    elif not quiet and output_format == "text":
+        from equilens.report import print_brief, print_tables
+
+        print_brief(log, files=written)
+        if show:
+            print_tables(log, show)
     return written
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``equilens audit``."""
+    # --format json: stdout holds the JSON object alone (the gate's lines are not printed).
+    is_json = args.output_format == "json"
+    quiet = args.quiet or is_json
+    # --format json prints once, at the end, with the gate's verdict and the MLflow run.
+    shown: dict[str, Any] = {
+        "show": args.show or (),
+        "output_format": "none" if is_json else "text",
+    }
+    to_mlflow = bool(args.mlflow or args.mlflow_run or args.mlflow_uri)
+    if to_mlflow:  # before the audit: a missing extra is a usage error, not a lost run
+        from equilens.integrations.mlflow import connect
+
+        connect(args.mlflow_uri)
     if args.spec:
         from equilens.spec import load_spec, resolve_policy, run_spec
 
         option = "--out" if args.out else "outputs.dir"
         output_dir(args.out or load_spec(args.spec)[0].outputs.dir, option)
-        with progress_printer(args.quiet) as progress:
+        with progress_printer(quiet) as progress:
             spec, log = run_spec(args.spec, progress=progress)
         out_dir = Path(args.out or spec.outputs.dir)
-        write_outputs(log, str(out_dir), args.quiet, spec.outputs.formats, option)
-        code = 0
+        written = write_outputs(
+            log, str(out_dir), args.quiet, spec.outputs.formats, option, **shown
+        )
+        slices_code = 0
         if spec.slices is not None:
             from equilens._cli.slices import run_spec_slices
 
-            code = run_spec_slices(spec, Path(args.spec), out_dir, args.quiet)
+            slices_code = run_spec_slices(spec, Path(args.spec), out_dir, quiet)
         policy = resolve_policy(spec, Path(args.spec))
         if policy is None:
-            return code
+            return _finish(args, log, written, None, slices_code)
         from equilens._cli.gate import apply_policy
 
-        if not args.quiet:
+        if not quiet:
             sys.stdout.write("\n")
-        return max(
-            code,
-            apply_policy(
+        # Under --format json the gate's verdict line goes to stderr: stdout is the JSON alone.
+        with contextlib.redirect_stdout(sys.stderr) if is_json else contextlib.nullcontext():
+            code = apply_policy(
                 log,
                 policy,
                 junit=out_dir / "gate.junit.xml",
                 markdown=out_dir / "gate.md",
                 json_out=out_dir / "decision.json",
                 store=None if args.no_store else (args.store or ""),
-                quiet=args.quiet,
-            ),
-        )
+                quiet=quiet,
+            )
+        return _finish(args, log, written, out_dir / "decision.json", max(code, slices_code))
     task = args.task or "binary"
     needed = [("--data", args.data)]
     if task == "binary":
@@ -231,7 +295,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidParameterError("--sensitive needs at least one column name")
     output_dir(args.out, "--out")
     kwargs = audit_kwargs(args)
-    with progress_printer(args.quiet) as progress:
+    with progress_printer(quiet) as progress:
         log = audit(
             args.data,
             task=task,
@@ -245,5 +309,42 @@ def run(args: argparse.Namespace) -> int:
             **task_kwargs(args),
             **kwargs,
         )
-    write_outputs(log, args.out, args.quiet)
-    return 0
+    written = write_outputs(log, args.out, args.quiet, **shown)
+    return _finish(args, log, written, None, 0)
+
+
+def _finish(
+    args: argparse.Namespace,
+    log: AuditLog,
+    written: dict[str, Path],
+    decision: Path | None,
+    code: int,
+) -> int:
+    """Log to MLflow when asked, print the JSON summary under --format json; ``code``."""
+    gate = None
+    if decision is not None and decision.is_file():
+        from equilens.policy import GateDecision
+
+        gate = GateDecision.model_validate_json(decision.read_text(encoding="utf-8"))
+        written = {**written, "decision": decision}
+    run_id = None
+    if args.mlflow or args.mlflow_run or args.mlflow_uri:
+        from equilens.integrations.mlflow import log_audit
+
+        run_id = log_audit(log, run=args.mlflow_run, tracking_uri=args.mlflow_uri, gate=gate)
+        if not (args.quiet or args.output_format == "json"):
+            sys.stdout.write(f"logged to MLflow run {run_id}\n")
+    if args.output_format == "json":
+        verdict = None
+        if gate is not None:
+            verdict = {"verdict": str(gate.verdict), "policy": gate.policy_name, "exit_code": code}
+        _print_json(log, written, gate=verdict, mlflow_run=run_id)
+    return code
+
+
+def _print_json(log: AuditLog, written: dict[str, Path], **extra: Any) -> None:
+    import json
+
+    from equilens.report import summary_data
+
+    sys.stdout.write(json.dumps(summary_data(log, written, **extra), indent=2) + "\n")

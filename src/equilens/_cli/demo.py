@@ -124,6 +124,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 TITLES = {
-    "compas": "COMPAS risk labels vs two-year recidivism (ProPublica filter, 6,172 defendants)",
-    "german_credit": "German credit: a logistic-regression model's approvals (1,000 applicants)",
+    "compas": "COMPAS risk labels vs two-year recidivism, 6,172 defendants",
+    "german_credit": "German credit: a logistic regression's approvals, 1,000 applicants",
 }

@@ -7,10 +7,12 @@ Exit codes: 0 success, 1 gate blocked (reserved for ``equilens gate``), 2 bad in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
 
+from equilens import _progress
 from equilens._redact import redact_text
 from equilens._text import clean_text
 from equilens._version import __version__
@@ -73,8 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         sys.stderr.write("equilens: error: no command given (see equilens --help)\n")
         return EXIT_BAD_INPUT
+    # --quiet on any subcommand: no progress bar or spinner either (see equilens._progress).
+    quiet = _progress.silenced() if getattr(args, "quiet", False) else contextlib.nullcontext()
     try:
-        code: int = args.handler(args)
+        with quiet:
+            code: int = args.handler(args)
     except EquilensError as exc:
         sys.stderr.write(f"equilens: error: {_one_line(str(exc))}\n")
         return EXIT_BAD_INPUT

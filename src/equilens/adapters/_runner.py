@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from equilens import _progress
 from equilens.adapters._base import (
     TASKS,
     AdapterCallError,
@@ -403,7 +404,8 @@ def run_adapter(
     batch_size:
         Rows per model call; default: the adapter's ``default_batch_size``.
     progress:
-        Called as ``progress(task, rows_done, rows_total)``.
+        Called as ``progress(task, rows_done, rows_total)``; default: a progress bar on a
+        terminal (stderr), nothing on a pipe (see :mod:`equilens._progress`).
 
     Returns
     -------
@@ -424,15 +426,18 @@ def run_adapter(
     opened, owned = _open_cache(cache)
     try:
         prepared = adapter.prepare_inputs(data)
-        return _run_prepared(
-            adapter,
-            checked,
-            prepared,
-            settings=gen,
-            cache=opened,
-            batch_size=size,
-            progress=progress,
-        )
+        with contextlib.ExitStack() as stack:
+            if progress is None:
+                progress = stack.enter_context(progress_bar(adapter.kind))
+            return _run_prepared(
+                adapter,
+                checked,
+                prepared,
+                settings=gen,
+                cache=opened,
+                batch_size=size,
+                progress=progress,
+            )
     finally:
         if owned and opened is not None:
             opened.close()
@@ -594,29 +599,23 @@ def predict_frame(
 
 @contextlib.contextmanager
 def progress_bar(description: str = "model") -> Iterator[ProgressCallback]:
-    """A rich progress bar on stderr, as a callback for ``progress=``.
+    """A progress bar on stderr (on a terminal; nothing on a pipe), as a callback for
+    ``progress=``.
 
     Examples
     --------
     >>> with progress_bar("german credit") as bar:  # doctest: +SKIP
     ...     run = predict_frame(adapter, df, progress=bar)
     """
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        ids: dict[str, Any] = {}
+    with contextlib.ExitStack() as stack:
+        bars: dict[str, Callable[..., None]] = {}
+        seen: dict[str, int] = {}
 
         def update(task: str, done: int, total: int) -> None:
-            if task not in ids:
-                ids[task] = bar.add_task(f"{description} {task}", total=total)
-            bar.update(ids[task], completed=done, total=total)
+            if task not in bars:
+                bars[task] = stack.enter_context(_progress.bar(f"{description} {task}", total))
+                seen[task] = 0
+            bars[task](done - seen[task], total=total)
+            seen[task] = done
 
         yield update

@@ -195,3 +195,10 @@ class RunComparison(LogModel):
             if row.criterion == criterion and row.features == features and row.method == method:
                 return row
         raise KeyError(f"no change for criterion '{criterion}' on {features} ({method})")
+
+    def _repr_html_(self) -> str:
+        """The comparison's HTML in Jupyter, its CSS scoped to the output."""
+        from equilens.compare._render import render_html
+        from equilens.report import scoped_html
+
+        return scoped_html(render_html(self))

@@ -129,6 +129,12 @@ class GateDecision(_Frozen):
         """The decision as indented JSON."""
         return self.model_dump_json(indent=2)
 
+    def _repr_html_(self) -> str:
+        """The verdict and each rule's outcome in Jupyter (CSS scoped to the output)."""
+        from equilens.report import decision_html
+
+        return decision_html(self)
+
     def outcomes_for(self, rule_id: str) -> list[RuleOutcome]:
         """The outcomes of one rule, in order."""
         return [o for o in self.rule_outcomes if o.rule_id == rule_id]

@@ -253,6 +253,10 @@ class StereotypeRun:
     """``(n_items, 3)``: stereotype, anti-stereotype, unrelated (NaN where absent/failed)."""
     failures: list[Failure]
 
+    def _repr_html_(self) -> str:
+        """The benchmark's report sections in Jupyter (CSS scoped to the output)."""
+        return self.log._repr_html_()
+
 
 def _texts_for(items: Sequence[StereotypeItem]) -> list[str]:
     """Distinct texts to score: each sentence (after its context for intersentence items)

@@ -158,6 +158,10 @@ class ProbeRun:
     pairs: list[PairRecord]
     failures: list[Failure]
 
+    def _repr_html_(self) -> str:
+        """The probe report's sections in Jupyter (CSS scoped to the output)."""
+        return self.log._repr_html_()
+
     def most_changed(self, k: int = 10) -> list[PairRecord]:
         """The ``k`` pairs with the largest absolute score shift (flips first on ties)."""
         return most_changed(self.pairs, k)

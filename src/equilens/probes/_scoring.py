@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from equilens import _progress
 from equilens.exceptions import InvalidParameterError
 
 __all__ = ["Failure", "TextScorer", "as_text_scorer", "score_texts"]
@@ -129,16 +130,18 @@ def score_texts(
     items = list(texts)
     scores = np.full(len(items), np.nan)
     errors: dict[int, str] = {}
-    for start in range(0, len(items), batch_size):
-        batch = items[start : start + batch_size]
-        try:
-            scores[start : start + len(batch)] = _call(scorer, batch)
-        except Exception:
-            for offset, text in enumerate(batch):
-                try:
-                    scores[start + offset] = _call(scorer, [text])[0]
-                except Exception as exc:
-                    errors[start + offset] = _one_line(exc)
+    with _progress.bar("probe: scoring texts", total=len(items)) as advance:
+        for start in range(0, len(items), batch_size):
+            batch = items[start : start + batch_size]
+            try:
+                scores[start : start + len(batch)] = _call(scorer, batch)
+            except Exception:
+                for offset, text in enumerate(batch):
+                    try:
+                        scores[start + offset] = _call(scorer, [text])[0]
+                    except Exception as exc:
+                        errors[start + offset] = _one_line(exc)
+            advance(len(batch))
     for i in np.flatnonzero(~np.isfinite(scores)):
         errors.setdefault(int(i), f"model returned a non-finite score ({scores[i]})")
         scores[i] = np.nan

@@ -27,8 +27,18 @@ from equilens.report._content import (
 )
 from equilens.report._html import CSS, JS, dot_rows, impossibility_note, render_html, value_cell
 from equilens.report._markdown import render_markdown
+from equilens.report._notebook import (
+    SCOPE,
+    Figure,
+    audit_figures,
+    decision_html,
+    notebook_html,
+    scope_css,
+    scoped_html,
+)
 from equilens.report._slices import render_slices_html, slices_section
 from equilens.report._slices import slice_text as slices_label
+from equilens.report._summary import SUMMARY_KEYS, key_criteria, summary_data
 from equilens.report._svg import Dot, DotColumn, DotRow, dot_label_width, dot_matrix, esc
 from equilens.report._svg_trend import TrendSeries, trend_chart
 from equilens.report._task_content import headline_columns
@@ -39,6 +49,7 @@ from equilens.report._terminal import (
     print_summary,
     terminal,
 )
+from equilens.report._terminal_brief import SHOW_CHOICES, print_brief, print_tables
 from equilens.report._terminal_monitor import print_look, print_monitor_status
 from equilens.report._terminal_records import print_claim_checks, print_history
 from equilens.report._terminal_runs import print_comparison, print_decision
@@ -51,12 +62,18 @@ __all__ = [
     "KEY_CRITERIA",
     "KEY_METRICS",
     "PROPORTIONS",
+    "SCOPE",
+    "SHOW_CHOICES",
+    "SUMMARY_KEYS",
     "Dot",
     "DotColumn",
     "DotRow",
+    "Figure",
     "ReportContent",
     "TrendSeries",
+    "audit_figures",
     "criterion_description",
+    "decision_html",
     "dot_label_width",
     "dot_matrix",
     "dot_rows",
@@ -72,10 +89,13 @@ __all__ = [
     "impossibility_note",
     "is_bounded",
     "is_share",
+    "key_criteria",
     "md_escape",
     "metric_label",
     "metric_short",
+    "notebook_html",
     "plain",
+    "print_brief",
     "print_claim_checks",
     "print_comparison",
     "print_decision",
@@ -84,13 +104,17 @@ __all__ = [
     "print_monitor_status",
     "print_probe_summary",
     "print_summary",
+    "print_tables",
     "render_html",
     "render_markdown",
     "render_slices_html",
+    "scope_css",
+    "scoped_html",
     "slice_key",
     "slice_text",
     "slices_label",
     "slices_section",
+    "summary_data",
     "terminal",
     "trend_chart",
     "value_cell",

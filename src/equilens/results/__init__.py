@@ -1,5 +1,6 @@
 """The audit log schema (versioned) and its reading and writing."""
 
+from equilens.results._frame import FRAME_TABLES, log_frame
 from equilens.results._log import (
     FORMAT_VERSION,
     AuditLog,
@@ -43,6 +44,7 @@ from equilens.results._task_metrics import (
 
 __all__ = [
     "FORMAT_VERSION",
+    "FRAME_TABLES",
     "TASKS",
     "AuditLog",
     "CalibrationBin",
@@ -70,6 +72,7 @@ __all__ = [
     "base_name",
     "describe_params",
     "is_unit_metric",
+    "log_frame",
     "metric_name",
     "metric_params",
     "read_log",

@@ -525,16 +525,29 @@ class AuditLog(_Model):
                 return row
         raise KeyError(f"no result for metric '{metric}' on slice {want}")
 
-    def to_frame(self, table: Literal["results", "comparisons", "disparities"] = "results") -> Any:
-        """One table of the log as a pandas DataFrame (slices flattened to columns)."""
-        import pandas as pd
+    def to_frame(
+        self,
+        table: Literal["results", "comparisons", "criteria", "disparities"] = "results",
+        backend: Literal["pandas", "polars"] = "pandas",
+    ) -> Any:
+        """One table of the log (``results``, ``comparisons``, ``criteria``) as a pandas or
+        polars DataFrame, slices flattened to columns (see :func:`equilens.results.log_frame`)."""
+        from equilens.results._frame import log_frame
 
-        rows = [r.model_dump() for r in getattr(self, table)]
-        for row in rows:
-            for key in ("slice", "reference"):
-                if key in row:
-                    row[key] = ", ".join(f"{k}={v}" for k, v in row[key].items()) or "overall"
-        return pd.DataFrame(rows)
+        return log_frame(self, table, backend)
+
+    def plot(self, features: list[str] | None = None) -> list[Any]:
+        """The report's SVG dot charts, one per family (or the family of ``features``); each
+        displays in Jupyter and ``str(figure)`` is its SVG."""
+        from equilens.report import audit_figures
+
+        return audit_figures(self, features)
+
+    def _repr_html_(self) -> str:
+        """The report's sections in Jupyter, their CSS scoped to the output."""
+        from equilens.report import notebook_html
+
+        return notebook_html(self)
 
 
 def write_log(log: AuditLog, path: str | Path) -> Path:
