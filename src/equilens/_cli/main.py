@@ -33,6 +33,7 @@ _COMMANDS: dict[str, str] = {
     "check-claims": "equilens._cli.card",
     "compare": "equilens._cli.compare",
     "monitor": "equilens._cli.monitor",
+    "mitigate": "equilens._cli.mitigate",
 }
 
 EXIT_OK = 0

@@ -22,7 +22,7 @@ from equilens.compare import RunComparison, compare_predictions, read_frame
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.mitigate import _fit
 from equilens.mitigate._methods import CONSTRAINT_CRITERION, check_constraint, method_info
-from equilens.mitigate._model import Estimate, MitigationResult, Option, TradeoffCurve
+from equilens.mitigate._model import Change, Estimate, MitigationResult, Option
 from equilens.mitigate._tradeoff import cells_from_predictions, cells_from_scores, tradeoff_curve
 from equilens.results import AuditLog
 
@@ -131,6 +131,30 @@ def _detected(comp: RunComparison) -> list[str]:
             out.append(
                 f"{d.criterion} ({' x '.join(d.features)}, {d.method}): {d.change:+.3f} "
                 f"[{d.change_ci_low:+.3f}, {d.change_ci_high:+.3f}], p(Holm) {d.p_holm:.2g}"
+            )
+    return out
+
+
+def _versus(comp: RunComparison, criterion: str) -> dict[str, Change]:
+    """The overall changes and the constraint's criterion changes, keyed for the memo."""
+    out: dict[str, Change] = {}
+    for m in comp.metrics:
+        if not m.slice and m.metric in ("accuracy_score", "selection_rate", "roc_auc_score"):
+            out[m.metric] = Change(
+                value=m.change,
+                ci_low=m.change_ci_low,
+                ci_high=m.change_ci_high,
+                p_holm=m.p_holm,
+                conclusion=m.conclusion,
+            )
+    for d in comp.disparities:
+        if d.method == "between_groups" and d.criterion == criterion:
+            out[f"{criterion}[{' x '.join(d.features)}]"] = Change(
+                value=d.change,
+                ci_low=d.change_ci_low,
+                ci_high=d.change_ci_high,
+                p_holm=d.p_holm,
+                conclusion=d.conclusion,
             )
     return out
 
@@ -378,6 +402,7 @@ def mitigate(
         log = audit(frame, y_pred=f"pred_{name}", y_score=score_name, **common)  # type: ignore[arg-type]
         logs[name] = log
         changes: list[str] = []
+        versus: dict[str, Change] = {}
         if name != "original":
             both = score_name is not None and "score_original" in frame
             comp = compare_predictions(
@@ -391,6 +416,7 @@ def mitigate(
             )
             comparisons[name] = comp
             changes = _detected(comp)
+            versus = _versus(comp, CONSTRAINT_CRITERION[constraint])
         info = method_info(name) if name != "original" else None
         f = fitted.get(name)
         out.append(
@@ -416,6 +442,7 @@ def mitigate(
                 approval_rate=_estimate(log, "selection_rate"),
                 disparities=_disparities(log),
                 changes=changes,
+                versus_original=versus,
             )
         )
     tradeoff = None

@@ -43,6 +43,18 @@ class Estimate(LogModel):
         )
 
 
+class Change(LogModel):
+    """A paired change against the original (option minus original) with its test."""
+
+    value: Number
+    ci_low: Number
+    ci_high: Number
+    p_holm: Number = None
+    """Holm-adjusted p-value over the comparison's family."""
+    conclusion: str
+    """``change_detected``, ``no_change_detected``, ``insufficient_evidence`` or ``undefined``."""
+
+
 class TradeoffCurve(LogModel):
     """Performance against disparity for a family of settings, with intervals on both axes."""
 
@@ -102,9 +114,10 @@ class Option(LogModel):
     disparities: dict[str, Estimate] = Field(default_factory=dict)
     """Between-groups criteria of the option's audit (its simultaneous intervals)."""
     changes: list[str] = Field(default_factory=list)
-    """The paired comparison's detected changes against the original (its headline)."""
-    comparison: dict[str, Any] | None = None
-    """The paired ``RunComparison`` against the original, as JSON."""
+    """Every change the paired comparison against the original detected, one line each."""
+    versus_original: dict[str, Change] = Field(default_factory=dict)
+    """Paired changes of the overall accuracy, approval rate and ROC-AUC, and of each family's
+    between-groups criterion of the constraint (``criterion[features]``)."""
 
 
 class MitigationResult(LogModel):

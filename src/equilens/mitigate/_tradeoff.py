@@ -228,8 +228,13 @@ def tradeoff_curve(
         lo, hi, und = draw_interval(draw_r[key], alpha)
         est[name] = [Estimate.of(obs_r[key][0, i], lo[i], hi[i], und[i]) for i in range(k)]
     if table.rank is not None:
-        auc_obs = np.array([_auc(observed, table, i)[0] for i in range(k)])
-        auc_draws = np.column_stack([_auc(drawn, table, i) for i in range(k)])
+        # One score under a threshold grid: every setting ranks alike, one AUC serves all.
+        same = bool(np.all(table.rank == table.rank[:, :1]))
+        cols = [0] * k if same else list(range(k))
+        cache_obs = {i: _auc(observed, table, i)[0] for i in set(cols)}
+        cache_draws = {i: _auc(drawn, table, i) for i in set(cols)}
+        auc_obs = np.array([cache_obs[i] for i in cols])
+        auc_draws = np.column_stack([cache_draws[i] for i in cols])
         lo, hi, und = draw_interval(auc_draws, alpha)
         est["roc_auc_score"] = [Estimate.of(auc_obs[i], lo[i], hi[i], und[i]) for i in range(k)]
     gaps = {

@@ -27,6 +27,7 @@ from equilens.report._content import (
 )
 from equilens.report._html import CSS, JS, dot_rows, impossibility_note, render_html, value_cell
 from equilens.report._markdown import render_markdown
+from equilens.report._mitigation import option_sentences, render_mitigation_html, tradeoff_svg
 from equilens.report._svg import Dot, DotColumn, DotRow, dot_label_width, dot_matrix, esc
 from equilens.report._task_content import headline_columns
 from equilens.report._terminal import (
@@ -82,9 +83,12 @@ __all__ = [
     "print_summary",
     "render_html",
     "render_markdown",
+    "option_sentences",
+    "render_mitigation_html",
     "slice_key",
     "slice_text",
     "terminal",
+    "tradeoff_svg",
     "value_cell",
     "write_report",
 ]
