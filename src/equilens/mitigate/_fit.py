@@ -64,8 +64,17 @@ def fit_original(estimator: Any, X: Any, y: Any) -> Fitted:
     return Fitted(_plain(model))
 
 
+#: Largest gap between a group's achieved rate and the target for the thresholds to count as
+#: meeting the constraint (a group with few rows of the label can only reach coarse rates).
+RATE_TOLERANCE = 0.02
+
+
 def fit_scores(y: Any, scores: Any, groups: Any, *, rate: str, threshold: float) -> Fitted:
-    """``equal_fpr`` / ``equal_tpr``: per-group thresholds chosen on the fitting rows' scores."""
+    """``equal_fpr`` / ``equal_tpr``: per-group thresholds chosen on the fitting rows' scores.
+
+    Infeasible when some group cannot come within :data:`RATE_TOLERANCE` of the target; the
+    thresholds are then the best achievable (each group's closest rate), and the note says so.
+    """
     kind = "fpr" if rate == "equal_fpr" else "tpr"
     thresholds, achieved, target = equal_rate_thresholds(
         y, scores, groups, rate=kind, threshold=threshold
@@ -77,9 +86,19 @@ def fit_scores(y: Any, scores: Any, groups: Any, *, rate: str, threshold: float)
     text = ", ".join(
         f"{k} >= {v:.4g} ({kind.upper()} {achieved[k]:.3f})" for k, v in thresholds.items()
     )
+    worst = max(abs(a - target) for a in achieved.values())
+    feasible = worst <= RATE_TOLERANCE
+    note = f"target {kind.upper()} {target:.3f} (overall at threshold {threshold:g}); {text}"
+    if not feasible:
+        note = (
+            f"infeasible: no thresholds bring every group's {kind.upper()} within "
+            f"{RATE_TOLERANCE} of the target {target:.3f} on the fitting rows; best achievable: "
+            f"{text} (largest gap {worst:.3f})"
+        )
     return Fitted(
         decide,
-        note=f"target {kind.upper()} {target:.3f} (overall at threshold {threshold:g}); {text}",
+        feasible=feasible,
+        note=note,
         parameters={"thresholds": thresholds, "achieved": achieved, "target": target},
     )
 

@@ -17,8 +17,8 @@ from equilens.exceptions import InvalidInputError
 def reweighing_weights(y_true: Any, groups: Any) -> NDArray[np.float64]:
     """Per-row weight ``P(g) P(y) / P(g, y)`` = ``n_g n_y / (n n_gy)``.
 
-    Under these weights every group has the overall base rate and keeps its total weight
-    (the weights of a group sum to its row count).
+    Under these weights every group that has rows of every label takes the overall base
+    rate and keeps its total weight (its weights sum to its row count).
     """
     y = np.asarray(y_true)
     g = np.asarray(groups).astype(str)
