@@ -11,11 +11,14 @@ See ``docs/mitigation.md`` and ``docs/design/0018-mitigation.md``.
 from equilens.mitigate._api import MitigationRun, mitigate, split_rows
 from equilens.mitigate._methods import CONSTRAINTS, METHODS, MethodInfo
 from equilens.mitigate._model import (
+    MEMO_MARKER,
     MITIGATION_FORMAT_VERSION,
+    Change,
     Estimate,
     MitigationResult,
     Option,
     TradeoffCurve,
+    check_mitigation_report,
 )
 from equilens.mitigate._operating import (
     apply_thresholds,
@@ -34,8 +37,10 @@ from equilens.mitigate._tradeoff import (
 __all__ = [
     "CONSTRAINTS",
     "METHODS",
+    "MEMO_MARKER",
     "MITIGATION_FORMAT_VERSION",
     "CellTable",
+    "Change",
     "Estimate",
     "MethodInfo",
     "MitigationResult",
@@ -45,6 +50,7 @@ __all__ = [
     "apply_thresholds",
     "cells_from_predictions",
     "cells_from_scores",
+    "check_mitigation_report",
     "equal_rate_thresholds",
     "mitigate",
     "pareto_front",

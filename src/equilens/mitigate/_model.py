@@ -8,11 +8,13 @@ with the share of bootstrap draws in which it was undefined.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field
 
 from equilens._version import __version__
+from equilens.exceptions import InvalidInputError
 from equilens.results import LogModel, Number
 
 #: Version of the mitigation and trade-off formats written by this release.
@@ -142,3 +144,33 @@ class MitigationResult(LogModel):
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)
+
+
+def check_mitigation_report(path: str | Path) -> str:
+    """The file name of a mitigation report (``mitigation.json`` or the memo's HTML), checked.
+
+    A JSON file must be a ``MitigationResult``; an HTML file must be the decision memo.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidInputError(f"Mitigation report not found: {p}")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise InvalidInputError(f"Mitigation report {p} is not a readable text file") from None
+    if p.suffix.lower() == ".json":
+        try:
+            MitigationResult.model_validate_json(text)
+        except ValueError:
+            raise InvalidInputError(
+                f"Mitigation report {p} is not a mitigation.json of equilens mitigate"
+            ) from None
+    elif MEMO_MARKER not in text:
+        raise InvalidInputError(
+            f"Mitigation report {p} is not a decision memo of equilens mitigate --report"
+        )
+    return p.name
+
+
+#: A comment the decision memo carries, so the gate can recognise it.
+MEMO_MARKER = "<!-- equilens mitigation memo -->"

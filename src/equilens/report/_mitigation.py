@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING, Any
 from equilens.report._html import CSS
 from equilens.report._svg import PALETTE, _n, _svg_open, esc, nice_domain
 
+#: Recognised by ``equilens gate --mitigation-report`` (equals ``equilens.mitigate.MEMO_MARKER``,
+#: not imported: the report package does not depend on the mitigation package).
+MEMO_MARKER = "<!-- equilens mitigation memo -->"
+
 if TYPE_CHECKING:
     from equilens.mitigate import MitigationResult, TradeoffCurve
 
@@ -118,61 +122,59 @@ def tradeoff_svg(curve: TradeoffCurve, performance: str, disparity: str) -> str:
     return "".join(out)
 
 
-def _change_text(c: Any, points: bool = True) -> str:
+def _pts(c: Any) -> str:
+    """A change in points with its interval (``n/a`` parts when undefined)."""
+
+    def one(x: float | None, sign: bool = True) -> str:
+        return "n/a" if x is None else (f"{x * 100:+.1f}" if sign else f"{x * 100:.1f}")
+
+    return f"{one(c.value)} pts [{one(c.ci_low)}, {one(c.ci_high)}]"
+
+
+def _change_text(c: Any) -> str:
     if c is None or c.value is None:
         return "n/a"
-    scale, unit = (100, " pts") if points else (1, "")
-    text = f"{c.value * scale:+.1f}{unit} [{c.ci_low * scale:+.1f}, {c.ci_high * scale:+.1f}]"
+    text = esc(_pts(c))
     if c.conclusion == "change_detected":
-        return f"<b>{esc(text)}</b> detected (Holm p {c.p_holm:.2g})"
-    return esc(text) + (
-        " not detected"
-        if c.conclusion == "no_change_detected"
-        else f" ({esc(c.conclusion.replace('_', ' '))})"
-    )
+        return f"<b>{text}</b> detected (Holm p {c.p_holm:.2g})"
+    if c.conclusion == "no_change_detected":
+        return f"{text} no change detected"
+    return f"{text} ({esc(c.conclusion.replace('_', ' '))})"
 
 
 def option_sentences(result: MitigationResult) -> list[str]:
     """One plain sentence per mitigation: what it costs and what it buys, with intervals."""
-    from equilens.mitigate import CONSTRAINTS  # noqa: F401  (the constraint names)
-
     out = []
     for o in result.options[1:]:
         v = o.versus_original
-        gaps = [(k, c) for k, c in v.items() if "[" in k]
-        buys = (
-            "; ".join(
-                f"{k.split('[')[1].rstrip(']')} gap {c.value * 100:+.1f} pts [{c.ci_low * 100:+.1f}, {c.ci_high * 100:+.1f}]"
-                for k, c in gaps
-                if c.value is not None
+        gaps = [(k, c) for k, c in v.items() if "[" in k and c.value is not None]
+        buys = "; ".join(f"{k.split('[')[1].rstrip(']')} gap {_pts(c)}" for k, c in gaps)
+        costs = [
+            f"{label} {_pts(v[key])}"
+            for key, label in (
+                ("roc_auc_score", "AUC"),
+                ("accuracy_score", "accuracy"),
+                ("selection_rate", "approvals"),
             )
-            or "no gap change measured"
-        )
-        costs = []
-        for key, name in (
-            ("roc_auc_score", "AUC"),
-            ("accuracy_score", "accuracy"),
-            ("selection_rate", "approvals"),
-        ):
-            c = v.get(key)
-            if c is not None and c.value is not None:
-                costs.append(
-                    f"{name} {c.value * 100:+.1f} pts [{c.ci_low * 100:+.1f}, {c.ci_high * 100:+.1f}]"
-                )
+            if key in v and v[key].value is not None
+        ]
         detected = [k for k, c in v.items() if c.conclusion == "change_detected"]
         verdict = (
-            ("detected (paired tests, Holm): " + ", ".join(detected))
+            "detected (paired tests, Holm): " + ", ".join(detected)
             if detected
             else "none of these changes is detected on the evaluation rows"
         )
+        others = [c for c in o.changes if c.split(" ")[0] not in detected or "=" in c]
+        extra = f" Also detected: {'; '.join(others)}." if others else ""
         treat = (
             " Decides with the sensitive feature (group-specific treatment)."
             if o.uses_sensitive_at_decision
             else ""
         )
-        feas = "" if o.feasible else " INFEASIBLE: " + o.note + "."
+        feas = "" if o.feasible else f" INFEASIBLE: {o.note}."
         out.append(
-            f"{o.name}: costs {', '.join(costs) or 'n/a'}; buys {buys}; {verdict}.{treat}{feas}"
+            f"{o.name}: costs {', '.join(costs) or 'n/a'}; buys {buys or 'no gap change measured'}"
+            f"; {verdict}.{extra}{treat}{feas}"
         )
     return out
 
@@ -210,6 +212,7 @@ def render_mitigation_html(result: MitigationResult) -> str:
     split = result.split
     parts = [
         '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+        MEMO_MARKER,
         f"<title>Mitigation memo: {esc(result.constraint)} by {esc(feats)}</title>",
         f"<style>{CSS}</style></head><body><main>",
         f"<h1>Mitigation decision memo: {esc(result.constraint.replace('_', ' '))} by {esc(feats)}</h1>",
