@@ -343,7 +343,9 @@ def mitigate(
         X_fit, X_ev = _design(fit_df, ev_df, feats)
         orig = _fit.fit_original(estimator, X_fit, y_fit)
         pred, score = orig.decide(X_ev, g_ev)
-        score_fit = orig.decide(X_fit, g_fit)[1]
+        score_fit = None
+        if score is not None and any(method_info(m).needs == "scores" for m in chosen):
+            score_fit = _fit.out_of_fold_scores(estimator, X_fit, y_fit, seed)
         if score is not None:
             pred = (score >= threshold).astype(np.int64)
         options["original"] = (pred, score)

@@ -56,6 +56,18 @@ def _plain(model: Any) -> Decide:
     return decide
 
 
+def out_of_fold_scores(estimator: Any, X: Any, y: Any, seed: int, folds: int = 5) -> Any:
+    """Scores of the fitting rows from models that did not see them (5-fold, seeded).
+
+    Thresholds chosen on a model's in-sample scores are chosen on scores it fitted; the
+    out-of-fold scores behave like the held-out rows' scores.
+    """
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return np.asarray(cross_val_predict(estimator, X, y, cv=cv, method="predict_proba"))[:, 1]
+
+
 def fit_original(estimator: Any, X: Any, y: Any) -> Fitted:
     """The unmitigated estimator, refitted on the fitting rows."""
     from sklearn.base import clone

@@ -77,6 +77,10 @@ def tradeoff_svg(curve: TradeoffCurve, performance: str, disparity: str) -> str:
         f'<text x="{left + plot_w / 2}" y="{height - 6}" font-size="11" text-anchor="middle">'
         f"{esc(AXIS_NAMES[disparity])} (lower is better)</text>"
     )
+    out.append(
+        f'<text transform="translate(12 {_n(top + plot_h / 2)}) rotate(-90)" font-size="11" '
+        f'text-anchor="middle">{esc(AXIS_NAMES[performance])}</text>'
+    )
     color = PALETTE[0]
     for i in pts:
         x, y = xs[i], ys[i]
