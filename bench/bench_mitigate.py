@@ -56,8 +56,14 @@ def main() -> None:
     grid = np.linspace(0, 1, 41)
     t0 = time.perf_counter()
     table = cells_from_scores(y, groups, score, grid)
-    curve = tradeoff_curve(table, family="threshold", settings=[f"{t:.3g}" for t in grid],
-                           original=20, draws=args.draws, seed=0)
+    curve = tradeoff_curve(
+        table,
+        family="threshold",
+        settings=[f"{t:.3g}" for t in grid],
+        original=20,
+        draws=args.draws,
+        seed=0,
+    )
     ours = time.perf_counter() - t0
     peer_draws = 3
     t0 = time.perf_counter()
@@ -66,8 +72,10 @@ def main() -> None:
     dp = curve.estimates["demographic_parity_difference"][20]
     print(f"rows {n:,}, thresholds {len(grid)}, draws {args.draws}")
     print(f"equilens (histograms + multinomial draws): {ours:.2f} s")
-    print(f"naive row bootstrap loop (scaled from {peer_draws} draws): {peer:.1f} s "
-          f"(ratio {peer / ours:.0f}x)")
+    print(
+        f"naive row bootstrap loop (scaled from {peer_draws} draws): {peer:.1f} s "
+        f"(ratio {peer / ours:.0f}x)"
+    )
     print(f"DP difference at t=0.5: {dp.value:.4f} [{dp.ci_low:.4f}, {dp.ci_high:.4f}]")
     verdict = "PASS" if ours < TARGET_SECONDS else "FAIL"
     print(f"{verdict}: target < {TARGET_SECONDS:.0f} s for the curve")

@@ -47,8 +47,17 @@ MODEL_METHODS = list(METHODS)
 @pytest.mark.parametrize("method", MODEL_METHODS)
 def test_no_evaluation_row_is_used_in_fitting(df: pd.DataFrame, method: str) -> None:
     Spy.seen.clear()
-    run = mitigate(df, y_true="y", sensitive_features="sex", methods=[method], estimator=Spy(),
-                   features=["row_id", "x1", "x2"], bootstrap=0, grid_size=3, seed=2)
+    run = mitigate(
+        df,
+        y_true="y",
+        sensitive_features="sex",
+        methods=[method],
+        estimator=Spy(),
+        features=["row_id", "x1", "x2"],
+        bootstrap=0,
+        grid_size=3,
+        seed=2,
+    )
     eval_ids = set(run.eval_frame["row_id"])
     fit_ids = set(df["row_id"]) - eval_ids
     assert Spy.seen, "the spy saw no fit"
@@ -67,7 +76,9 @@ def test_no_evaluation_row_is_used_in_fitting(df: pd.DataFrame, method: str) -> 
     assert not set(Spy.seen) & eval_ids
     assert run.result.split["eval_rows"] == len(eval_ids) == 150
     # The documented split: seeded, stratified by group and label.
-    labels = np.char.add(("sex=" + df["sex"]).to_numpy().astype(str), df["y"].astype(str).to_numpy())
+    labels = np.char.add(
+        ("sex=" + df["sex"]).to_numpy().astype(str), df["y"].astype(str).to_numpy()
+    )
     mask = split_rows(labels, 0.3, 2)
     assert set(df.loc[mask, "row_id"]) == eval_ids
 
@@ -75,8 +86,16 @@ def test_no_evaluation_row_is_used_in_fitting(df: pd.DataFrame, method: str) -> 
 def test_a_split_column_is_respected(df: pd.DataFrame) -> None:
     Spy.seen.clear()
     frame = df.assign(side=np.where(df["row_id"] % 4 == 0, "eval", "fit"))
-    run = mitigate(frame, y_true="y", sensitive_features="sex", methods=["reweighing"],
-                   estimator=Spy(), features=["row_id", "x1", "x2"], split="side", bootstrap=0)
+    run = mitigate(
+        frame,
+        y_true="y",
+        sensitive_features="sex",
+        methods=["reweighing"],
+        estimator=Spy(),
+        features=["row_id", "x1", "x2"],
+        split="side",
+        bootstrap=0,
+    )
     assert all(i % 4 != 0 for i in Spy.seen)
     assert set(run.eval_frame["row_id"]) == set(frame.loc[frame["side"] == "eval", "row_id"])
 
@@ -84,26 +103,56 @@ def test_a_split_column_is_respected(df: pd.DataFrame) -> None:
 def test_score_thresholds_do_not_read_the_evaluation_rows(df: pd.DataFrame) -> None:
     frame = df.assign(score=1 / (1 + np.exp(-(df["x1"] + df["x2"]))), side="fit")
     frame.loc[frame.index[::3], "side"] = "eval"
-    a = mitigate(frame, y_true="y", sensitive_features="sex", methods=["equal_fpr"],
-                 y_score="score", split="side", bootstrap=0)
+    a = mitigate(
+        frame,
+        y_true="y",
+        sensitive_features="sex",
+        methods=["equal_fpr"],
+        y_score="score",
+        split="side",
+        bootstrap=0,
+    )
     shuffled = frame.copy()
     ev = shuffled["side"] == "eval"
     shuffled.loc[ev, "score"] = np.random.default_rng(0).random(int(ev.sum()))
-    b = mitigate(shuffled, y_true="y", sensitive_features="sex", methods=["equal_fpr"],
-                 y_score="score", split="side", bootstrap=0)
+    b = mitigate(
+        shuffled,
+        y_true="y",
+        sensitive_features="sex",
+        methods=["equal_fpr"],
+        y_score="score",
+        split="side",
+        bootstrap=0,
+    )
     assert a.result.options[1].parameters == b.result.options[1].parameters
 
 
 def test_options_state_their_use_of_the_sensitive_feature(df: pd.DataFrame) -> None:
-    run = mitigate(df, y_true="y", sensitive_features="sex",
-                   methods=["equal_tpr", "reweighing", "correlation_remover"],
-                   estimator=LogisticRegression(), bootstrap=50)
+    run = mitigate(
+        df,
+        y_true="y",
+        sensitive_features="sex",
+        methods=["equal_tpr", "reweighing", "correlation_remover"],
+        estimator=LogisticRegression(),
+        bootstrap=50,
+    )
     uses = {o.name: o.uses_sensitive_at_decision for o in run.result.options}
-    assert uses == {"original": False, "equal_tpr": True, "reweighing": False,
-                    "correlation_remover": True}
+    assert uses == {
+        "original": False,
+        "equal_tpr": True,
+        "reweighing": False,
+        "correlation_remover": True,
+    }
     # With the sensitive feature among the model's features, every option decides with it.
-    run2 = mitigate(df, y_true="y", sensitive_features="sex", methods=["reweighing"],
-                    estimator=LogisticRegression(), features=["x1", "x2", "sex"], bootstrap=0)
+    run2 = mitigate(
+        df,
+        y_true="y",
+        sensitive_features="sex",
+        methods=["reweighing"],
+        estimator=LogisticRegression(),
+        features=["x1", "x2", "sex"],
+        bootstrap=0,
+    )
     assert all(o.uses_sensitive_at_decision for o in run2.result.options)
     # The held-out numbers are those of the evaluation rows.
     fr = run.eval_frame
@@ -123,9 +172,19 @@ def test_an_unreachable_rate_is_reported_infeasible_with_the_best_point() -> Non
     # The tiny group has 3 positives on each side: its TPR can only be 0, 1/3, 2/3 or 1.
     y = np.where(g == "tiny", np.isin(idx % 8, [1, 2]), rng.random(n) < 0.5).astype(int)
     s = rng.random(n)
-    frame = pd.DataFrame({"g": g, "y": y, "s": s, "side": np.where(np.arange(n) % 2, "fit", "eval")})
-    run = mitigate(frame, y_true="y", sensitive_features="g", methods=["equal_tpr"],
-                   y_score="s", split="side", bootstrap=0, min_group_size=1)
+    frame = pd.DataFrame(
+        {"g": g, "y": y, "s": s, "side": np.where(np.arange(n) % 2, "fit", "eval")}
+    )
+    run = mitigate(
+        frame,
+        y_true="y",
+        sensitive_features="g",
+        methods=["equal_tpr"],
+        y_score="s",
+        split="side",
+        bootstrap=0,
+        min_group_size=1,
+    )
     opt = run.result.options[1]
     assert not opt.feasible
     assert opt.note.startswith("infeasible") and "best achievable" in opt.note
@@ -135,18 +194,33 @@ def test_an_unreachable_rate_is_reported_infeasible_with_the_best_point() -> Non
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"methods": ["nope"], "y_score": "x1"}, InvalidParameterError, "Unknown mitigation method 'nope'"),
+        (
+            {"methods": ["nope"], "y_score": "x1"},
+            InvalidParameterError,
+            "Unknown mitigation method 'nope'",
+        ),
         ({"methods": ["equal_fpr"], "y_score": "no_score"}, InvalidInputError, "Column 'no_score'"),
-        ({"methods": ["reweighing"], "estimator": KNeighborsClassifier()}, InvalidParameterError,
-         "does not accept sample weights"),
+        (
+            {"methods": ["reweighing"], "estimator": KNeighborsClassifier()},
+            InvalidParameterError,
+            "does not accept sample weights",
+        ),
         ({"methods": ["reweighing"]}, InvalidParameterError, "pass an estimator"),
-        ({"methods": ["equal_fpr"], "y_score": "x1", "constraint": "parity"}, InvalidParameterError,
-         "Unknown mitigation constraint"),
-        ({"methods": ["equal_fpr"], "y_score": "x1", "eval_fraction": 2.0}, InvalidParameterError,
-         "eval_fraction"),
+        (
+            {"methods": ["equal_fpr"], "y_score": "x1", "constraint": "parity"},
+            InvalidParameterError,
+            "Unknown mitigation constraint",
+        ),
+        (
+            {"methods": ["equal_fpr"], "y_score": "x1", "eval_fraction": 2.0},
+            InvalidParameterError,
+            "eval_fraction",
+        ),
     ],
 )
-def test_bad_input_is_one_line(df: pd.DataFrame, kwargs: dict[str, Any], error: type, match: str) -> None:
+def test_bad_input_is_one_line(
+    df: pd.DataFrame, kwargs: dict[str, Any], error: type, match: str
+) -> None:
     with pytest.raises(error, match=match) as info:
         mitigate(df, y_true="y", sensitive_features="sex", bootstrap=0, **kwargs)
     assert "\n" not in str(info.value)

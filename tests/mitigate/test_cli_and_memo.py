@@ -26,9 +26,27 @@ def test_cli_writes_the_documents_and_the_memo(tmp_path: pathlib.Path, capsys) -
     df["score"] = 1 / (1 + np.exp(-(df["x1"] + df["x2"])))
     df.to_csv(tmp_path / "d.csv", index=False)
     out = tmp_path / "out"
-    code = main(["mitigate", str(tmp_path / "d.csv"), "--y-true", "y", "--sensitive", "sex",
-                 "--method", "equal_fpr,reweighing", "--estimator", "logistic",
-                 "--features", "x1,x2", "--bootstrap", "50", "--out", str(out), "--report"])
+    code = main(
+        [
+            "mitigate",
+            str(tmp_path / "d.csv"),
+            "--y-true",
+            "y",
+            "--sensitive",
+            "sex",
+            "--method",
+            "equal_fpr,reweighing",
+            "--estimator",
+            "logistic",
+            "--features",
+            "x1,x2",
+            "--bootstrap",
+            "50",
+            "--out",
+            str(out),
+            "--report",
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "equal_fpr [decides with the sensitive feature]" in printed
@@ -48,11 +66,23 @@ def test_cli_thresholds_from_an_audit_log(tmp_path: pathlib.Path, capsys) -> Non
     df = credit_frame(300, seed=6)
     df["score"] = 1 / (1 + np.exp(-(df["x1"] + df["x2"])))
     df["pred"] = (df["score"] >= 0.5).astype(int)
-    log = equilens.audit(df, y_true="y", y_pred="pred", y_score="score",
-                         sensitive_features="sex", bootstrap=0)
+    log = equilens.audit(
+        df, y_true="y", y_pred="pred", y_score="score", sensitive_features="sex", bootstrap=0
+    )
     equilens.write_log(log, tmp_path / "run.json")
-    code = main(["mitigate", "--log", str(tmp_path / "run.json"), "--sensitive", "sex",
-                 "--method", "equal_tpr", "--out", str(tmp_path / "o")])
+    code = main(
+        [
+            "mitigate",
+            "--log",
+            str(tmp_path / "run.json"),
+            "--sensitive",
+            "sex",
+            "--method",
+            "equal_tpr",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     assert code == 0
     assert "in-sample" in capsys.readouterr().out
     got = json.loads((tmp_path / "o" / "thresholds.json").read_text())
@@ -63,8 +93,14 @@ def test_the_memo_escapes_names_and_loads_nothing() -> None:
     df = credit_frame(300, seed=7)
     df["sex"] = np.where(df["sex"] == "male", "<script>alert(1)</script>", 'a"b&c')
     df["score"] = 1 / (1 + np.exp(-df["x1"]))
-    run = mitigate(df, y_true="y", sensitive_features="sex", methods=["equal_tpr"],
-                   y_score="score", bootstrap=20)
+    run = mitigate(
+        df,
+        y_true="y",
+        sensitive_features="sex",
+        methods=["equal_tpr"],
+        y_score="score",
+        bootstrap=20,
+    )
     page = render_mitigation_html(run.result)
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
@@ -75,7 +111,9 @@ def test_the_memo_escapes_names_and_loads_nothing() -> None:
 def test_the_german_credit_example(tmp_path: pathlib.Path) -> None:
     sys.path.insert(0, str(ROOT / "examples" / "mitigation_credit"))
     try:
-        module = runpy.run_path(str(ROOT / "examples" / "mitigation_credit" / "mitigation_credit.py"))
+        module = runpy.run_path(
+            str(ROOT / "examples" / "mitigation_credit" / "mitigation_credit.py")
+        )
         run = module["run"](tmp_path, bootstrap=200, seed=0)
     finally:
         sys.path.pop(0)

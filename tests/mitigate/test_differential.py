@@ -16,6 +16,7 @@ from fairlearn.reductions import (
 from sklearn.linear_model import LogisticRegression
 
 from _mitigation_data import credit_frame
+from equilens.mitigate import reweighing_weights
 from equilens.mitigate._fit import (
     EG_TOLERANCE,
     fit_correlation_remover,
@@ -24,7 +25,6 @@ from equilens.mitigate._fit import (
     fit_reweighing,
     fit_threshold_optimizer,
 )
-from equilens.mitigate import reweighing_weights
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +35,19 @@ def xy() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize(
     ("constraint", "name"),
-    [("demographic_parity", "demographic_parity"), ("equal_opportunity", "true_positive_rate_parity"),
-     ("equalized_odds", "equalized_odds")],
+    [
+        ("demographic_parity", "demographic_parity"),
+        ("equal_opportunity", "true_positive_rate_parity"),
+        ("equalized_odds", "equalized_odds"),
+    ],
 )
 def test_threshold_optimizer(xy, constraint, name) -> None:  # type: ignore[no-untyped-def]
     X, y, g = xy
     ours = fit_threshold_optimizer(LogisticRegression(), X, y, g, constraint=constraint, seed=7)
     theirs = ThresholdOptimizer(
-        estimator=LogisticRegression(), constraints=name, objective="accuracy_score",
+        estimator=LogisticRegression(),
+        constraints=name,
+        objective="accuracy_score",
         predict_method="predict_proba",
     ).fit(X, y, sensitive_features=g)
     np.testing.assert_array_equal(

@@ -38,8 +38,15 @@ def test_curves_of_a_small_audit_give_the_score_thresholds() -> None:
     # thresholds chosen from the curves equal those chosen from the scores.
     df = _data(90, seed=3)
     df["pred"] = (df["s"] >= 0.5).astype(int)
-    log = equilens.audit(df, y_true="y", y_pred="pred", y_score="s", sensitive_features="g",
-                         bootstrap=0, min_group_size=5)
+    log = equilens.audit(
+        df,
+        y_true="y",
+        y_pred="pred",
+        y_score="s",
+        sensitive_features="g",
+        bootstrap=0,
+        min_group_size=5,
+    )
     for rate in ("fpr", "tpr"):
         from_log = thresholds_from_curves(log.curves, "g", rate=rate)  # type: ignore[arg-type]
         from_scores = equal_rate_thresholds(df["y"], df["s"], df["g"], rate=rate)  # type: ignore[arg-type]
@@ -52,8 +59,15 @@ def test_a_log_without_curves_or_feature_is_one_line() -> None:
         thresholds_from_curves(None, "g", rate="fpr")
     df = _data(90, seed=3)
     df["pred"] = (df["s"] >= 0.5).astype(int)
-    log = equilens.audit(df, y_true="y", y_pred="pred", y_score="s", sensitive_features="g",
-                         bootstrap=0, min_group_size=5)
+    log = equilens.audit(
+        df,
+        y_true="y",
+        y_pred="pred",
+        y_score="s",
+        sensitive_features="g",
+        bootstrap=0,
+        min_group_size=5,
+    )
     with pytest.raises(InvalidInputError, match="no curves for the feature 'race'"):
         thresholds_from_curves(log.curves, "race", rate="fpr")
 

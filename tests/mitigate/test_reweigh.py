@@ -33,9 +33,7 @@ def test_weights_of_a_small_table() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(st.tuples(st.integers(0, 1), st.sampled_from("abc")), min_size=1, max_size=60)
-)
+@given(st.lists(st.tuples(st.integers(0, 1), st.sampled_from("abc")), min_size=1, max_size=60))
 def test_weights_equal_the_closed_form_and_balance_the_groups(rows: list[tuple[int, str]]) -> None:
     y = [r[0] for r in rows]
     g = [r[1] for r in rows]

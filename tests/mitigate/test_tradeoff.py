@@ -30,7 +30,9 @@ def test_point_estimates_equal_a_direct_computation() -> None:
     y, g, s = _sample(3000, rng)
     grid = np.linspace(0, 1, 11)
     curve = tradeoff_curve(
-        cells_from_scores(y, g, s, grid), family="threshold", settings=[str(t) for t in grid],
+        cells_from_scores(y, g, s, grid),
+        family="threshold",
+        settings=[str(t) for t in grid],
         draws=50,
     )
     for k, t in enumerate(grid):
@@ -55,7 +57,9 @@ def test_cells_from_predictions_agree_with_cells_from_scores() -> None:
     grid = [0.3, 0.5, 0.7]
     a = tradeoff_curve(cells_from_scores(y, g, s, grid), family="t", settings=list("xyz"), draws=10)
     dec = np.column_stack([s >= t for t in grid])
-    b = tradeoff_curve(cells_from_predictions(y, g, dec), family="t", settings=list("xyz"), draws=10)
+    b = tradeoff_curve(
+        cells_from_predictions(y, g, dec), family="t", settings=list("xyz"), draws=10
+    )
     for name in ("accuracy_score", "demographic_parity_difference", "equalized_odds_difference"):
         assert [e.value for e in a.estimates[name]] == pytest.approx(
             [e.value for e in b.estimates[name]]
@@ -68,8 +72,10 @@ def test_auc_from_cells_equals_sklearn() -> None:
     s = np.round(s, 2)  # ties, counted one half as scikit-learn does
     dec = (s >= 0.5)[:, None]
     curve = tradeoff_curve(
-        cells_from_predictions(y, g, dec, scores=s[:, None]), family="options",
-        settings=["m"], draws=10,
+        cells_from_predictions(y, g, dec, scores=s[:, None]),
+        family="options",
+        settings=["m"],
+        draws=10,
     )
     assert curve.estimates["roc_auc_score"][0].value == pytest.approx(roc_auc_score(y, s))
 
@@ -100,15 +106,18 @@ def _simulate(reps: int, shift: float, seed: int) -> tuple[np.ndarray, np.ndarra
     """Per rep: does the DP-difference interval at t = 0.5 cover the truth; is its lower bound
     above 0 (a gap 'found'); and the true gap (from a 2M-row population)."""
     rng = np.random.default_rng(seed)
-    yp, gp, sp = _sample(400_000, rng, shift)
+    _yp, gp, sp = _sample(400_000, rng, shift)
     sel = [(sp[gp == v] >= 0.5).mean() for v in "abc"]
     truth = max(sel) - min(sel)
     cover, found = np.empty(reps, bool), np.empty(reps, bool)
     for r in range(reps):
         y, g, s = _sample(600, rng, shift)
         est = tradeoff_curve(
-            cells_from_predictions(y, g, (s >= 0.5)[:, None]), family="t", settings=["0.5"],
-            draws=400, seed=r,
+            cells_from_predictions(y, g, (s >= 0.5)[:, None]),
+            family="t",
+            settings=["0.5"],
+            draws=400,
+            seed=r,
         ).estimates["demographic_parity_difference"][0]
         cover[r] = est.ci_low <= truth <= est.ci_high
         found[r] = est.ci_low > 0
@@ -119,7 +128,7 @@ def _simulate(reps: int, shift: float, seed: int) -> tuple[np.ndarray, np.ndarra
 def test_disparity_interval_at_parity_and_away_from_it() -> None:
     reps = 1000
     # Identical groups: the interval must reach 0 in at least 95% of samples.
-    cover0, found0, truth0 = _simulate(reps, 0.0, seed=10)
+    _cover0, found0, truth0 = _simulate(reps, 0.0, seed=10)
     rate = found0.mean()
     mc = np.sqrt(0.05 * 0.95 / reps)  # 0.0126
     assert truth0 < 0.005

@@ -7,10 +7,9 @@ import pathlib
 from typing import Any
 
 import pytest
-
-from equilens._cli.main import main
 import yaml
 
+from equilens._cli.main import main
 from equilens.policy import content_hash, decide, parse_policy
 from equilens.results import write_log
 
@@ -71,7 +70,9 @@ def test_the_gate_says_what_review_is_required_and_whether_a_report_is_attached(
     log: Any, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_log(log, tmp_path / "audit.json")
-    (tmp_path / "p.yaml").write_text(POLICY.format(threshold=0.10, review="require_review: mitigation"))
+    (tmp_path / "p.yaml").write_text(
+        POLICY.format(threshold=0.10, review="require_review: mitigation")
+    )
     base = ["gate", str(tmp_path / "audit.json"), "--policy", str(tmp_path / "p.yaml"), "--dry-run"]
     assert main(base) == 1
     assert "review: mitigation review required by eod: attach" in capsys.readouterr().out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import Any, Literal
 
 from equilens._cli._options import check_draws, output_dir, parse_bins, split_list
 from equilens._files import write_text_atomic
@@ -30,22 +30,35 @@ def register(sub: Any) -> None:
         "2 for bad input.",
     )
     p.add_argument("data", metavar="DATA", nargs="?", help="CSV or Parquet with the rows")
-    p.add_argument("--log", metavar="RUN.json", help="choose equal_fpr / equal_tpr thresholds "
-                   "from this audit log's ROC curves (no data needed)")
+    p.add_argument(
+        "--log",
+        metavar="RUN.json",
+        help="choose equal_fpr / equal_tpr thresholds "
+        "from this audit log's ROC curves (no data needed)",
+    )
     p.add_argument("--y-true", metavar="COL", help="true labels")
     p.add_argument("--positive-label", metavar="VALUE", help="the favourable label")
     p.add_argument("--sensitive", metavar="LIST", required=True, help="sensitive feature(s)")
     p.add_argument("--bins", action="append", metavar="FEATURE=EDGES", help="bin a numeric feature")
-    p.add_argument("--method", metavar="LIST", required=True,
-                   help="comma-separated: equal_fpr, equal_tpr, threshold_optimizer, reweighing, "
-                   "correlation_remover, exponentiated_gradient, grid_search")
-    p.add_argument("--constraint", default="demographic_parity",
-                   help="demographic_parity, equal_opportunity, equalized_odds, "
-                   "false_positive_rate_parity")
+    p.add_argument(
+        "--method",
+        metavar="LIST",
+        required=True,
+        help="comma-separated: equal_fpr, equal_tpr, threshold_optimizer, reweighing, "
+        "correlation_remover, exponentiated_gradient, grid_search",
+    )
+    p.add_argument(
+        "--constraint",
+        default="demographic_parity",
+        help="demographic_parity, equal_opportunity, equalized_odds, false_positive_rate_parity",
+    )
     p.add_argument("--score", metavar="COL", help="score column (scores-only methods)")
-    p.add_argument("--estimator", metavar="MODEL",
-                   help="'logistic' (standardised logistic regression) or a .skops model file, "
-                   "refitted on the fitting rows")
+    p.add_argument(
+        "--estimator",
+        metavar="MODEL",
+        help="'logistic' (standardised logistic regression) or a .skops model file, "
+        "refitted on the fitting rows",
+    )
     p.add_argument("--trust", metavar="LIST", help="skops types to trust in --estimator")
     p.add_argument("--features", metavar="LIST", help="the model's feature columns")
     p.add_argument("--threshold", type=float, default=0.5, help="original operating point")
@@ -91,14 +104,16 @@ def _from_log(args: argparse.Namespace) -> int:
     log = read_log(args.log)
     out = {}
     for m in methods:
-        rate = "fpr" if m == "equal_fpr" else "tpr"
+        rate: Literal["fpr", "tpr"] = "fpr" if m == "equal_fpr" else "tpr"
         thr, ach, target = thresholds_from_curves(log.curves, sens[0], rate=rate)
         out[m] = {"target": target, "thresholds": thr, "achieved": ach}
         print(f"{m}: target {rate.upper()} {target:.3f} (overall, audited operating point)")
         for g, t in thr.items():
             print(f"  {sens[0]}={g}: score >= {t:.4g} ({rate.upper()} {ach[g]:.3f})")
-    print("Chosen on the audited rows (in-sample): evaluate them on held-out rows before use. "
-          "Group-specific thresholds decide with the sensitive feature.")
+    print(
+        "Chosen on the audited rows (in-sample): evaluate them on held-out rows before use. "
+        "Group-specific thresholds decide with the sensitive feature."
+    )
     if args.out:
         folder = output_dir(args.out, "--out")
         folder.mkdir(parents=True, exist_ok=True)
@@ -152,8 +167,7 @@ def run(args: argparse.Namespace) -> int:
     curves = {c: getattr(result, c) for c in ("tradeoff", "grid_curve", "options_curve")}
     write_text_atomic(
         folder / "tradeoff.json",
-        json.dumps({k: v.model_dump(mode="json") for k, v in curves.items() if v}, indent=2)
-        + "\n",
+        json.dumps({k: v.model_dump(mode="json") for k, v in curves.items() if v}, indent=2) + "\n",
     )
     for name, log in run_.logs.items():
         write_log(log, folder / f"audit_{name}.json")
@@ -167,6 +181,8 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(option_sentences(result)))
     if args.report:
         write_text_atomic(folder / "memo.html", render_mitigation_html(result))
-    print(f"written to {folder}/ (mitigation.json, tradeoff.json, audit_*.json, compare_*.json"
-          + (", memo.html)" if args.report else ")"))
+    print(
+        f"written to {folder}/ (mitigation.json, tradeoff.json, audit_*.json, compare_*.json"
+        + (", memo.html)" if args.report else ")")
+    )
     return 0

@@ -8,7 +8,8 @@
 See ``docs/mitigation.md`` and ``docs/design/0018-mitigation.md``.
 """
 
-from equilens.mitigate._api import MitigationRun, mitigate, split_rows
+from equilens.mitigate._api import MitigationRun, mitigate
+from equilens.mitigate._inputs import split_rows
 from equilens.mitigate._methods import CONSTRAINTS, METHODS, MethodInfo
 from equilens.mitigate._model import (
     MEMO_MARKER,
@@ -36,8 +37,8 @@ from equilens.mitigate._tradeoff import (
 
 __all__ = [
     "CONSTRAINTS",
-    "METHODS",
     "MEMO_MARKER",
+    "METHODS",
     "MITIGATION_FORMAT_VERSION",
     "CellTable",
     "Change",

@@ -14,7 +14,7 @@ import numpy as np
 
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.mitigate._methods import CONSTRAINTS
-from equilens.mitigate._operating import apply_thresholds, equal_rate_thresholds
+from equilens.mitigate._operating import Rate, apply_thresholds, equal_rate_thresholds
 from equilens.mitigate._reweigh import reweighing_weights
 
 #: ExponentiatedGradient's own ``eps``: its allowed violation beyond the constraint's bound.
@@ -87,7 +87,7 @@ def fit_scores(y: Any, scores: Any, groups: Any, *, rate: str, threshold: float)
     Infeasible when some group cannot come within :data:`RATE_TOLERANCE` of the target; the
     thresholds are then the best achievable (each group's closest rate), and the note says so.
     """
-    kind = "fpr" if rate == "equal_fpr" else "tpr"
+    kind: Rate = "fpr" if rate == "equal_fpr" else "tpr"
     thresholds, achieved, target = equal_rate_thresholds(
         y, scores, groups, rate=kind, threshold=threshold
     )

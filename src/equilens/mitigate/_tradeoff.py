@@ -87,7 +87,7 @@ def cells_from_predictions(
 
 
 def cells_from_scores(
-    y_true: Any, groups: Any, scores: Any, thresholds: Sequence[float], bins: int = 400
+    y_true: Any, groups: Any, scores: Any, thresholds: Any, bins: int = 400
 ) -> CellTable:
     """Cell table of one score under a threshold grid (a row is positive when score >= t).
 
@@ -173,10 +173,13 @@ def _gap(per_group: FloatArray) -> FloatArray:
         return np.asarray(per_group.max(axis=0) - per_group.min(axis=0), dtype=np.float64)
 
 
-def pareto_front(performance: Sequence[float], disparity: Sequence[float]) -> list[bool]:
+def pareto_front(
+    performance: Sequence[float | None], disparity: Sequence[float | None]
+) -> list[bool]:
     """Whether each point is on the Pareto front: no other point has performance at least as
     high and disparity at least as low, one of them strictly."""
-    p, d = np.asarray(performance, dtype=float), np.asarray(disparity, dtype=float)
+    p = np.array([np.nan if v is None else v for v in performance], dtype=float)
+    d = np.array([np.nan if v is None else v for v in disparity], dtype=float)
     out = []
     for i in range(len(p)):
         if np.isnan(p[i]) or np.isnan(d[i]):

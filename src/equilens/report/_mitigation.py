@@ -40,87 +40,96 @@ def _ci(e: Any) -> str:
     return f"{_f(e.value)} [{_f(e.ci_low)}, {_f(e.ci_high)}]"
 
 
+def _axes(
+    out: list[str],
+    box: tuple[float, float, float, float],
+    x_dom: Sequence[float],
+    y_dom: Sequence[float],
+    titles: tuple[str, str],
+) -> None:
+    left, top, plot_w, plot_h = box
+    out.append(
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
+        'stroke="#cbd5e1"/>'
+    )
+    for k in range(5):
+        xv = x_dom[0] + k * (x_dom[1] - x_dom[0]) / 4
+        yv = y_dom[0] + k * (y_dom[1] - y_dom[0]) / 4
+        x = left + k * plot_w / 4
+        y = top + (1 - k / 4) * plot_h
+        out.append(
+            f'<text x="{_n(x)}" y="{top + plot_h + 14}" font-size="10" fill="#64748b" '
+            f'text-anchor="middle">{xv:.2f}</text><text x="{left - 6}" y="{_n(y + 3)}" '
+            f'font-size="10" fill="#64748b" text-anchor="end">{yv:.2f}</text>'
+        )
+    out.append(
+        f'<text x="{_n(left + plot_w / 2)}" y="{_n(top + plot_h + 36)}" font-size="11" '
+        f'text-anchor="middle">{esc(titles[0])} (lower is better)</text>'
+        f'<text transform="translate(12 {_n(top + plot_h / 2)}) rotate(-90)" font-size="11" '
+        f'text-anchor="middle">{esc(titles[1])}</text>'
+    )
+
+
 def tradeoff_svg(curve: TradeoffCurve, performance: str, disparity: str) -> str:
     """Performance (y) against disparity (x): intervals on both axes, the Pareto front joined,
     the original point ringed."""
     ys, xs = curve.estimates[performance], curve.estimates[disparity]
     front = curve.pareto.get(f"{performance}|{disparity}", [False] * len(ys))
-    pts = [i for i in range(len(ys)) if ys[i].value is not None and xs[i].value is not None]
-    plot_w, plot_h, left, top, bottom = 320, 240, 52, 12, 44
-    width, height = left + plot_w + 20, top + plot_h + bottom
-    x_lo, x_hi = nice_domain(
-        [v for i in pts for v in (xs[i].ci_low or 0, xs[i].ci_high or 0)], True
-    )
-    y_lo, y_hi = nice_domain(
-        [v for i in pts for v in (ys[i].ci_low or 0, ys[i].ci_high or 0)], True
-    )
+    pts: dict[int, tuple[float, float]] = {}
+    for i in range(len(ys)):
+        x_val, y_val = xs[i].value, ys[i].value
+        if x_val is not None and y_val is not None:
+            pts[i] = (x_val, y_val)
+    left, top, plot_w, plot_h = 52.0, 12.0, 320.0, 240.0
+    width, height = left + plot_w + 20, top + plot_h + 44
+    bounds = [b for i in pts for b in (xs[i].ci_low, xs[i].ci_high) if b is not None]
+    x_lo, x_hi = nice_domain(bounds + [p[0] for p in pts.values()], True)
+    bounds = [b for i in pts for b in (ys[i].ci_low, ys[i].ci_high) if b is not None]
+    y_lo, y_hi = nice_domain(bounds + [p[1] for p in pts.values()], True)
 
-    def sx(v: float) -> float:
-        return left + (v - x_lo) / (x_hi - x_lo) * plot_w
+    def sx(v: float) -> str:
+        return _n(left + (v - x_lo) / (x_hi - x_lo) * plot_w)
 
-    def sy(v: float) -> float:
-        return top + (1 - (v - y_lo) / (y_hi - y_lo)) * plot_h
+    def sy(v: float) -> str:
+        return _n(top + (1 - (v - y_lo) / (y_hi - y_lo)) * plot_h)
 
-    label = f"{AXIS_NAMES[performance]} against {AXIS_NAMES[disparity]} ({curve.family})"
-    out = [_svg_open(width, height, label, "tradeoff")]
-    out.append(
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#cbd5e1"/>'
-    )
-    for k in range(5):
-        xv, yv = x_lo + k * (x_hi - x_lo) / 4, y_lo + k * (y_hi - y_lo) / 4
-        out.append(
-            f'<text x="{_n(sx(xv))}" y="{top + plot_h + 14}" font-size="10" fill="#64748b" '
-            f'text-anchor="middle">{xv:.2f}</text><text x="{left - 6}" y="{_n(sy(yv) + 3)}" '
-            f'font-size="10" fill="#64748b" text-anchor="end">{yv:.2f}</text>'
-        )
-    out.append(
-        f'<text x="{left + plot_w / 2}" y="{height - 6}" font-size="11" text-anchor="middle">'
-        f"{esc(AXIS_NAMES[disparity])} (lower is better)</text>"
-    )
-    out.append(
-        f'<text transform="translate(12 {_n(top + plot_h / 2)}) rotate(-90)" font-size="11" '
-        f'text-anchor="middle">{esc(AXIS_NAMES[performance])}</text>'
-    )
-    color = PALETTE[0]
-    for i in pts:
-        x, y = xs[i], ys[i]
-        if x.ci_low is not None and x.ci_high is not None:
+    names = (AXIS_NAMES[disparity], AXIS_NAMES[performance])
+    out = [_svg_open(width, height, f"{names[1]} against {names[0]} ({curve.family})", "tradeoff")]
+    _axes(out, (left, top, plot_w, plot_h), (x_lo, x_hi), (y_lo, y_hi), names)
+    for i, (x, y) in pts.items():
+        xe, ye = xs[i], ys[i]
+        if xe.ci_low is not None and xe.ci_high is not None:
             out.append(
-                f'<line x1="{_n(sx(x.ci_low))}" x2="{_n(sx(x.ci_high))}" y1="{_n(sy(y.value))}" '
-                f'y2="{_n(sy(y.value))}" stroke="#cbd5e1"/>'
+                f'<line x1="{sx(xe.ci_low)}" x2="{sx(xe.ci_high)}" y1="{sy(y)}" y2="{sy(y)}" '
+                'stroke="#cbd5e1"/>'
             )
-        if y.ci_low is not None and y.ci_high is not None:
+        if ye.ci_low is not None and ye.ci_high is not None:
             out.append(
-                f'<line x1="{_n(sx(x.value))}" x2="{_n(sx(x.value))}" y1="{_n(sy(y.ci_low))}" '
-                f'y2="{_n(sy(y.ci_high))}" stroke="#cbd5e1"/>'
+                f'<line x1="{sx(x)}" x2="{sx(x)}" y1="{sy(ye.ci_low)}" y2="{sy(ye.ci_high)}" '
+                'stroke="#cbd5e1"/>'
             )
-    on_front = sorted((i for i in pts if front[i]), key=lambda i: xs[i].value or 0.0)
+    on_front = sorted((i for i in pts if front[i]), key=lambda i: pts[i][0])
     if len(on_front) > 1:
-        path = " ".join(f"{_n(sx(xs[i].value))},{_n(sy(ys[i].value))}" for i in on_front)  # type: ignore[arg-type]
+        path = " ".join(f"{sx(pts[i][0])},{sy(pts[i][1])}" for i in on_front)
+        out.append(f'<polyline points="{path}" fill="none" stroke="{PALETTE[1]}"/>')
+    for i, (x, y) in pts.items():
+        fill = PALETTE[1] if front[i] else PALETTE[0]
+        title = f"{curve.settings[i]}: {names[1]} {_ci(ys[i])}; {names[0]} {_ci(xs[i])}"
         out.append(
-            f'<polyline points="{path}" fill="none" stroke="{PALETTE[1]}" stroke-width="1.5"/>'
-        )
-    for i in pts:
-        fill = PALETTE[1] if front[i] else color
-        title = f"{curve.settings[i]}: {AXIS_NAMES[performance]} {_ci(ys[i])}; {AXIS_NAMES[disparity]} {_ci(xs[i])}"
-        out.append(
-            f'<circle cx="{_n(sx(xs[i].value))}" cy="{_n(sy(ys[i].value))}" r="3" fill="{fill}">'  # type: ignore[arg-type]
-            f"<title>{esc(title)}</title></circle>"
+            f'<circle cx="{sx(x)}" cy="{sy(y)}" r="3" fill="{fill}"><title>{esc(title)}</title>'
+            "</circle>"
         )
         if curve.family == "options" or i == curve.original:
-            text = (
-                curve.settings[i]
-                if curve.family == "options"
-                else f"original ({curve.settings[i]})"
-            )
+            text = curve.settings[i] if curve.family == "options" else "original"
             out.append(
-                f'<text x="{_n(sx(xs[i].value) + 6)}" y="{_n(sy(ys[i].value) - 5)}" font-size="10">{esc(text)}</text>'
-            )  # type: ignore[arg-type]
+                f'<text x="{sx(x)}" dx="6" y="{sy(y)}" dy="-5" font-size="10">'
+                f"{esc(text)}</text>"
+            )
     if curve.original is not None and curve.original in pts:
-        o = curve.original
+        x, y = pts[curve.original]
         out.append(
-            f'<circle cx="{_n(sx(xs[o].value))}" cy="{_n(sy(ys[o].value))}" r="7" fill="none" '  # type: ignore[arg-type]
-            'stroke="#111827" stroke-width="1.5"/>'
+            f'<circle cx="{sx(x)}" cy="{sy(y)}" r="7" fill="none" stroke="#111827" '
+            'stroke-width="1.5"/>'
         )
     out.append("</svg>")
     return "".join(out)
@@ -214,16 +223,18 @@ def render_mitigation_html(result: MitigationResult) -> str:
     """The decision memo: options in business terms, with intervals and detected changes."""
     feats = ", ".join(result.sensitive_features)
     split = result.split
+    level = result.options_curve.confidence_level if result.options_curve else 0.95
     parts = [
         '<!doctype html><html lang="en"><head><meta charset="utf-8">',
         MEMO_MARKER,
         f"<title>Mitigation memo: {esc(result.constraint)} by {esc(feats)}</title>",
         f"<style>{CSS}</style></head><body><main>",
-        f"<h1>Mitigation decision memo: {esc(result.constraint.replace('_', ' '))} by {esc(feats)}</h1>",
+        f"<h1>Mitigation decision memo: {esc(result.constraint.replace('_', ' '))} by "
+        f"{esc(feats)}</h1>",
         f"<p>Every option was fitted on {split['fit_rows']} rows and evaluated on "
         f"{split['eval_rows']} held-out rows (seed {split['seed']}); no evaluation row was used "
         "in fitting. Intervals are at the "
-        f"{(result.options_curve.confidence_level if result.options_curve else 0.95) * 100:.0f}% level; "
+        f"{level * 100:.0f}% level; "
         "changes against the original are paired (McNemar for rates, paired DeLong for ROC-AUC, "
         "MOVER for the gaps) and Holm-adjusted over the comparison.</p>",
         "<h2>The choice</h2><ul>",
