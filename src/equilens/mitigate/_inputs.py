@@ -217,7 +217,9 @@ def prepare(
                 f"Column '{y_score}' (y_score) must be numeric without missing values"
             )
     skip = {y_true, y_score, split, *sensitive}
-    feats = list(features) if features is not None else [str(c) for c in data.columns if c not in skip]
+    feats = [str(c) for c in data.columns if c not in skip]
+    if features is not None:
+        feats = list(features)
     for name in feats:
         if name not in data.columns:
             raise InvalidInputError(f"Column '{name}' (features) not found in the data")

@@ -122,8 +122,7 @@ def tradeoff_svg(curve: TradeoffCurve, performance: str, disparity: str) -> str:
         if curve.family == "options" or i == curve.original:
             text = curve.settings[i] if curve.family == "options" else "original"
             out.append(
-                f'<text x="{sx(x)}" dx="6" y="{sy(y)}" dy="-5" font-size="10">'
-                f"{esc(text)}</text>"
+                f'<text x="{sx(x)}" dx="6" y="{sy(y)}" dy="-5" font-size="10">{esc(text)}</text>'
             )
     if curve.original is not None and curve.original in pts:
         x, y = pts[curve.original]
