@@ -224,3 +224,30 @@ def test_bad_input_is_one_line(
     with pytest.raises(error, match=match) as info:
         mitigate(df, y_true="y", sensitive_features="sex", bootstrap=0, **kwargs)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.slow
+def test_a_slack_curve_has_one_point_per_slack(df: pd.DataFrame) -> None:
+    run = mitigate(
+        df.head(250),
+        y_true="y",
+        sensitive_features="sex",
+        methods=["exponentiated_gradient"],
+        estimator=LogisticRegression(),
+        eps=0.1,
+        slacks=[0.1, 0.3],
+        bootstrap=30,
+    )
+    curve = run.result.slack_curve
+    assert curve is not None and curve.settings == ["slack 0.1", "slack 0.3"]
+    assert "roc_auc_score" in curve.estimates
+    with pytest.raises(InvalidParameterError, match="'slacks'"):
+        mitigate(
+            df,
+            y_true="y",
+            sensitive_features="sex",
+            methods=["exponentiated_gradient"],
+            estimator=LogisticRegression(),
+            slacks=[-1.0],
+            bootstrap=0,
+        )

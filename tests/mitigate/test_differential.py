@@ -29,7 +29,7 @@ from equilens.mitigate._fit import (
 
 @pytest.fixture(scope="module")
 def xy() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    df = credit_frame(500, seed=3)
+    df = credit_frame(300, seed=3)
     return df[["x1", "x2"]].to_numpy(), df["y"].to_numpy(), df["sex"].to_numpy()
 
 

@@ -65,6 +65,11 @@ def register(sub: Any) -> None:
     p.add_argument("--eval-fraction", type=float, default=0.3, help="held-out share (0.3)")
     p.add_argument("--split", metavar="COL", help="column of 'fit' / 'eval' per row")
     p.add_argument("--eps", type=float, default=0.05, help="ExponentiatedGradient slack")
+    p.add_argument(
+        "--slacks",
+        metavar="LIST",
+        help="further ExponentiatedGradient slacks, one fit each, for a slack trade-off curve",
+    )
     p.add_argument("--grid-size", type=int, default=10, help="GridSearch grid size")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap draws")
     p.add_argument("--seed", type=int, default=0)
@@ -85,6 +90,15 @@ def _estimator(value: str | None, trust: str | None) -> Any:
     from equilens.adapters import SklearnAdapter
 
     return SklearnAdapter(path=value, trust=split_list(trust)).estimator
+
+
+def _numbers(value: str | None, option: str) -> list[float]:
+    try:
+        return [float(v) for v in split_list(value)]
+    except ValueError:
+        raise InvalidParameterError(
+            f"{option} expects numbers separated by commas, got '{value}'"
+        ) from None
 
 
 def _from_log(args: argparse.Namespace) -> int:
@@ -157,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
         eval_fraction=args.eval_fraction,
         split=args.split,
         eps=args.eps,
+        slacks=_numbers(args.slacks, "--slacks"),
         grid_size=args.grid_size,
         bootstrap=args.bootstrap,
         seed=args.seed,
@@ -164,7 +179,8 @@ def run(args: argparse.Namespace) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     result = run_.result
     write_text_atomic(folder / "mitigation.json", result.to_json() + "\n")
-    curves = {c: getattr(result, c) for c in ("tradeoff", "grid_curve", "options_curve")}
+    names = ("tradeoff", "grid_curve", "slack_curve", "options_curve")
+    curves = {c: getattr(result, c) for c in names}
     write_text_atomic(
         folder / "tradeoff.json",
         json.dumps({k: v.model_dump(mode="json") for k, v in curves.items() if v}, indent=2) + "\n",

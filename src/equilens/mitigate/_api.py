@@ -55,6 +55,7 @@ class MitigationRun:
 class _Settings:
     threshold: float
     eps: float
+    slacks: tuple[float, ...]
     grid_size: int
     grid_points: int
     bootstrap: int
@@ -135,9 +136,17 @@ def _fit_model(prep: Prepared, name: str, X: Any, y: Any, g: Any, s: _Settings) 
     if name == "correlation_remover":
         return _fit.fit_correlation_remover(est, X, y, g)
     if name == "exponentiated_gradient":
-        return _fit.fit_exponentiated_gradient(
+        main = _fit.fit_exponentiated_gradient(
             est, X, y, g, constraint=constraint, eps=s.eps, seed=s.seed
         )
+        for slack in s.slacks:
+            f = main
+            if slack != s.eps:
+                f = _fit.fit_exponentiated_gradient(
+                    est, X, y, g, constraint=constraint, eps=slack, seed=s.seed
+                )
+            main.family.append((f"slack {slack:g}", f.decide))
+        return main
     return _fit.fit_grid_search(est, X, y, g, constraint=constraint, grid_size=s.grid_size)
 
 
@@ -273,7 +282,11 @@ def _curves(
         "seed": s.seed,
         "confidence_level": s.confidence_level,
     }
-    out: dict[str, TradeoffCurve | None] = {"tradeoff": None, "grid_curve": None}
+    out: dict[str, TradeoffCurve | None] = {
+        "tradeoff": None,
+        "grid_curve": None,
+        "slack_curve": None,
+    }
     ev_score = options["original"][1]
     if ev_score is not None:
         if np.all((ev_score >= 0) & (ev_score <= 1)):
@@ -288,13 +301,25 @@ def _curves(
             original=int(np.flatnonzero(np.isclose(grid, s.threshold))[0]),
             **common,
         )
-    gs = fitted.get("grid_search")
-    if gs is not None and gs.family:
-        decisions = np.column_stack([decide(X_ev, g_ev)[0] for _, decide in gs.family])
-        out["grid_curve"] = tradeoff_curve(
-            cells_from_predictions(y_ev, g_ev, decisions),
-            family="grid",
-            settings=[n for n, _ in gs.family],
+    for key, method, family in (
+        ("grid_curve", "grid_search", "grid"),
+        ("slack_curve", "exponentiated_gradient", "slack"),
+    ):
+        f = fitted.get(method)
+        if f is None or not f.family:
+            continue
+        decided = [decide(X_ev, g_ev) for _, decide in f.family]
+        scores = [sc for _, sc in decided]
+        have = all(sc is not None for sc in scores)
+        out[key] = tradeoff_curve(
+            cells_from_predictions(
+                y_ev,
+                g_ev,
+                np.column_stack([d for d, _ in decided]),
+                scores=np.column_stack(scores) if have else None,
+            ),
+            family=family,
+            settings=[n for n, _ in f.family],
             **common,
         )
     names = list(options)
@@ -306,6 +331,16 @@ def _curves(
         **common,
     )
     return out
+
+
+def _slack(value: Any, name: str) -> float:
+    """A constraint slack: a number in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise InvalidParameterError(
+            f"The '{name}' parameter of mitigate must hold numbers in [0, 1]. Got {value!r} "
+            "instead."
+        )
+    return float(value)
 
 
 def mitigate(
@@ -324,6 +359,7 @@ def mitigate(
     eval_fraction: float = 0.3,
     split: str | None = None,
     eps: float = 0.05,
+    slacks: Sequence[float] = (),
     grid_size: int = 10,
     grid_points: int = 41,
     bootstrap: int = 1000,
@@ -363,15 +399,17 @@ def mitigate(
     eval_fraction, split:
         The held-out share of a seeded split stratified by group and label, or a column whose
         values ``fit`` / ``eval`` name each row's side.
-    eps, grid_size, grid_points:
-        ExponentiatedGradient's constraint slack, GridSearch's grid size and the number of
-        thresholds of the trade-off curve.
+    eps, slacks, grid_size, grid_points:
+        ExponentiatedGradient's constraint slack (and further slacks, each fitted for the
+        ``slack`` trade-off curve), GridSearch's grid size and the number of thresholds of the
+        threshold trade-off curve.
     bootstrap, seed, confidence_level, min_group_size:
         As for :func:`equilens.audit`; ``seed`` also seeds the split and randomised decisions.
     """
     settings = _Settings(
         threshold=float(threshold),
-        eps=float(eps),
+        eps=_slack(eps, "eps"),
+        slacks=tuple(_slack(x, "slacks") for x in slacks),
         grid_size=check_int("grid_size", grid_size, 2, "mitigate"),
         grid_points=check_int("grid_points", grid_points, 3, "mitigate"),
         bootstrap=bootstrap,
@@ -426,6 +464,7 @@ def mitigate(
         warnings=warnings,
         tradeoff=curves["tradeoff"],
         grid_curve=curves["grid_curve"],
+        slack_curve=curves["slack_curve"],
         options_curve=curves["options_curve"],
     )
     return MitigationRun(result=result, logs=logs, comparisons=comparisons, eval_frame=frame)

@@ -138,6 +138,8 @@ class MitigationResult(LogModel):
     """Threshold-grid trade-off curve of the original score on the evaluation rows."""
     grid_curve: TradeoffCurve | None = None
     """GridSearch's models as points (when ``grid_search`` ran)."""
+    slack_curve: TradeoffCurve | None = None
+    """ExponentiatedGradient fitted at each of ``slacks`` (when given)."""
     options_curve: TradeoffCurve | None = None
     """The options (original and each mitigation) as points with joint intervals."""
     warnings: list[str] = Field(default_factory=list)

@@ -250,6 +250,7 @@ def render_mitigation_html(result: MitigationResult) -> str:
         ("Options", result.options_curve),
         ("Threshold grid of the original score", result.tradeoff),
         ("GridSearch models", result.grid_curve),
+        ("ExponentiatedGradient by constraint slack", result.slack_curve),
     ):
         if curve is None:
             continue
@@ -277,8 +278,3 @@ def render_mitigation_html(result: MitigationResult) -> str:
     parts.extend(f"<li><b>{esc(o.name)}</b>: {esc(o.note)}</li>" for o in result.options)
     parts.append("</ul></main></body></html>\n")
     return "".join(parts)
-
-
-def shown_curves(result: MitigationResult) -> Sequence[TradeoffCurve]:
-    """The curves the memo draws, in order."""
-    return [c for c in (result.options_curve, result.tradeoff, result.grid_curve) if c is not None]
