@@ -230,7 +230,8 @@ def _evaluate(
             "note": (
                 "model refitted on the fitting rows"
                 if prep.estimator is not None
-                else "the given scores"
+                else "the given scores (whether their model reads the sensitive feature "
+                "is not known here)"
             )
             + f"; positive when score >= {s.threshold:g}",
         }

@@ -196,6 +196,12 @@ def prepare(
     chosen = _methods(methods, estimator is not None, y_score is not None)
     y = _labels(data, y_true, positive_label)
     binned = {k: [float(x) for x in v] for k, v in (bins or {}).items()}
+    stray = [k for k in binned if k not in sensitive]
+    if stray:
+        raise InvalidParameterError(
+            f"The 'bins' parameter of mitigate names '{stray[0]}', which is not a sensitive "
+            f"feature ({', '.join(sensitive)})"
+        )
     groups = group_labels(data, sensitive, binned)
     if split is not None:
         side = data[split].astype(str).str.lower()

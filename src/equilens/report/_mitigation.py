@@ -183,7 +183,7 @@ def option_sentences(result: MitigationResult) -> list[str]:
             if o.uses_sensitive_at_decision
             else ""
         )
-        feas = "" if o.feasible else f" INFEASIBLE: {o.note}."
+        feas = "" if o.feasible else f" INFEASIBLE ({o.note})."
         out.append(
             f"{o.name}: costs {', '.join(costs) or 'n/a'}; buys {buys or 'no gap change measured'}"
             f"; {verdict}.{extra}{treat}{feas}"
@@ -215,7 +215,7 @@ def _option_rows(result: MitigationResult) -> str:
         f"<th>{esc(crit or 'gap')}</th><th>approvals vs original</th><th>AUC vs original</th>"
         "<th>gap vs original</th></tr>"
     )
-    return f"<table>{head}{''.join(rows)}</table>"
+    return f'<div style="overflow-x:auto"><table>{head}{"".join(rows)}</table></div>'
 
 
 def render_mitigation_html(result: MitigationResult) -> str:
