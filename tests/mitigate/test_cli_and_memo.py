@@ -131,3 +131,37 @@ def test_the_german_credit_example(tmp_path: pathlib.Path) -> None:
     for o in result.options[1:]:
         assert {"accuracy_score", "selection_rate"} <= set(o.versus_original)
         assert any(k.startswith("demographic_parity_difference[") for k in o.versus_original)
+
+
+def test_cli_refits_a_skops_model_loaded_through_the_adapter(tmp_path: pathlib.Path) -> None:
+    sio = pytest.importorskip("skops.io")
+    from sklearn.linear_model import LogisticRegression
+
+    df = credit_frame(300, seed=8)
+    df.to_csv(tmp_path / "d.csv", index=False)
+    fitted = LogisticRegression().fit(df[["x1", "x2"]], df["y"])
+    sio.dump(fitted, tmp_path / "m.skops")
+    out = tmp_path / "out"
+    code = main(
+        [
+            "mitigate",
+            str(tmp_path / "d.csv"),
+            "--y-true",
+            "y",
+            "--sensitive",
+            "sex",
+            "--method",
+            "reweighing",
+            "--estimator",
+            str(tmp_path / "m.skops"),
+            "--features",
+            "x1,x2",
+            "--bootstrap",
+            "0",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    result = MitigationResult.model_validate_json((out / "mitigation.json").read_text())
+    assert [o.name for o in result.options] == ["original", "reweighing"]
