@@ -139,3 +139,16 @@ def test_disparity_interval_at_parity_and_away_from_it() -> None:
     assert truth1 > 0.08
     print(f"gap {truth1:.3f}: coverage {cover1.mean():.3f} (MC error {mc:.3f})")
     assert cover1.mean() >= 0.95 - 2 * mc, f"coverage {cover1.mean():.3f}"
+
+
+def test_draws_without_positives_in_a_group_are_counted_undefined() -> None:
+    y = np.array([1] * 40 + [0] * 60 + [1] + [0] * 49)
+    g = np.array(["a"] * 100 + ["b"] * 50)
+    dec = (np.arange(150) % 2 == 0)[:, None]
+    curve = tradeoff_curve(
+        cells_from_predictions(y, g, dec), family="t", settings=["x"], draws=400, seed=1
+    )
+    eo = curve.estimates["equal_opportunity_difference"][0]
+    # Group b's one positive is missing from about (1 - 1/50)^50 = 36% of the resamples.
+    assert eo.undefined_draws is not None and 0.28 < eo.undefined_draws < 0.45
+    assert curve.estimates["demographic_parity_difference"][0].undefined_draws == 0.0

@@ -253,7 +253,9 @@ def tradeoff_curve(
         bounds = [_gap_bounds(draw_r[b], level) for b in bases]
         lo = np.max([b[0] for b in bounds], axis=0)
         hi = np.max([b[1] for b in bounds], axis=0)
-        est[name] = [Estimate.of(values[i], lo[i], hi[i], 0.0) for i in range(k)]
+        # A draw where some group's rate is undefined (no rows of the label) has no gap.
+        und = np.max([np.isnan(draw_r[b]).any(axis=1).mean(axis=0) for b in bases], axis=0)
+        est[name] = [Estimate.of(values[i], lo[i], hi[i], und[i]) for i in range(k)]
     pareto = {
         f"{perf}|{disp}": pareto_front([e.value for e in est[perf]], [e.value for e in est[disp]])
         for perf in PERFORMANCE
