@@ -44,7 +44,7 @@ def model(seed: int = 0) -> Any:
     return GradientBoostingClassifier(n_estimators=60, max_depth=2, random_state=seed)
 
 
-def run(out: Path, bootstrap: int = 1000, seed: int = 0) -> MitigationRun:
+def run(out: Path, bootstrap: int = 1000, seed: int = 0, folds: int | None = None) -> MitigationRun:
     """Fit, evaluate and write the mitigation documents and the memo under ``out``."""
     df = load_german_credit()
     features = [c for c in df.columns if c not in EXCLUDED]
@@ -58,6 +58,7 @@ def run(out: Path, bootstrap: int = 1000, seed: int = 0) -> MitigationRun:
         estimator=model(seed),
         features=features,
         eval_fraction=0.3,
+        folds=folds,
         grid_size=8,
         bootstrap=bootstrap,
         seed=seed,
@@ -75,8 +76,9 @@ def main() -> None:
     parser.add_argument("--out", default="out/mitigation_credit")
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--folds", type=int, help="cross-fit over this many folds")
     args = parser.parse_args()
-    result = run(Path(args.out), args.bootstrap, args.seed)
+    result = run(Path(args.out), args.bootstrap, args.seed, args.folds)
     print("\n".join(option_sentences(result.result)))
     print(f"written to {args.out}/ (mitigation.json, memo.html, audit_*.json)")
 

@@ -14,16 +14,18 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from _mitigation_data import credit_frame
 from equilens.exceptions import InvalidInputError, InvalidParameterError
-from equilens.mitigate import METHODS, mitigate, split_rows
+from equilens.mitigate import METHODS, fold_masks, mitigate, split_rows
 
 
 class Spy(ClassifierMixin, BaseEstimator):
     """Logistic regression that records the row ids (first feature) of every fit."""
 
     seen: ClassVar[list[float]] = []
+    seen_fits: ClassVar[list[list[float]]] = []
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Spy:
         Spy.seen.extend(np.asarray(X)[:, 0].tolist())
+        Spy.seen_fits.append(np.asarray(X)[:, 0].tolist())
         self.model_ = LogisticRegression().fit(np.asarray(X)[:, 1:], y, sample_weight=sample_weight)
         self.classes_ = self.model_.classes_
         return self
@@ -251,3 +253,29 @@ def test_a_slack_curve_has_one_point_per_slack(df: pd.DataFrame) -> None:
             slacks=[-1.0],
             bootstrap=0,
         )
+
+
+def test_cross_fitting_never_decides_a_row_with_a_model_that_saw_it(df: pd.DataFrame) -> None:
+    Spy.seen_fits.clear()
+    run = mitigate(
+        df,
+        y_true="y",
+        sensitive_features="sex",
+        methods=["reweighing"],
+        estimator=Spy(),
+        features=["row_id", "x1", "x2"],
+        folds=3,
+        bootstrap=0,
+    )
+    assert run.result.split["folds"] == 3 and run.result.split["eval_rows"] == len(df)
+    labels = ("sex=" + df["sex"]).to_numpy()
+    masks = fold_masks(labels, df["y"].to_numpy(), 3, 0)
+    assert len(Spy.seen_fits) == 6  # per fold: the original, then reweighing
+    for k, mask in enumerate(masks):
+        held_out = set(df.loc[mask, "row_id"])
+        for fit in Spy.seen_fits[2 * k : 2 * k + 2]:
+            assert not set(fit) & held_out
+            assert set(fit) == set(df["row_id"]) - held_out
+    # Every row is decided, and the audit reads all of them.
+    assert run.logs["reweighing"].data.n_rows == len(df)
+    assert run.result.options[1].note.startswith("cross-fitted over 3 folds")

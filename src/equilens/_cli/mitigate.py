@@ -64,6 +64,12 @@ def register(sub: Any) -> None:
     p.add_argument("--threshold", type=float, default=0.5, help="original operating point")
     p.add_argument("--eval-fraction", type=float, default=0.3, help="held-out share (0.3)")
     p.add_argument("--split", metavar="COL", help="column of 'fit' / 'eval' per row")
+    p.add_argument(
+        "--folds",
+        type=int,
+        metavar="K",
+        help="cross-fit over K folds instead of one split (every row evaluated)",
+    )
     p.add_argument("--eps", type=float, default=0.05, help="ExponentiatedGradient slack")
     p.add_argument(
         "--slacks",
@@ -170,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
         bins=parse_bins(args.bins),
         eval_fraction=args.eval_fraction,
         split=args.split,
+        folds=args.folds,
         eps=args.eps,
         slacks=_numbers(args.slacks, "--slacks"),
         grid_size=args.grid_size,

@@ -9,7 +9,7 @@ See ``docs/mitigation.md`` and ``docs/design/0018-mitigation.md``.
 """
 
 from equilens.mitigate._api import MitigationRun, mitigate
-from equilens.mitigate._inputs import split_rows
+from equilens.mitigate._inputs import fold_masks, split_rows
 from equilens.mitigate._methods import CONSTRAINTS, METHODS, MethodInfo
 from equilens.mitigate._model import (
     MEMO_MARKER,
@@ -53,6 +53,7 @@ __all__ = [
     "cells_from_scores",
     "check_mitigation_report",
     "equal_rate_thresholds",
+    "fold_masks",
     "mitigate",
     "pareto_front",
     "reweighing_weights",

@@ -9,7 +9,7 @@ trade-off curves come from :mod:`equilens.mitigate._tradeoff`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from equilens.audit import audit
 from equilens.compare import RunComparison, compare_predictions
 from equilens.exceptions import InvalidParameterError
 from equilens.mitigate import _fit
-from equilens.mitigate._inputs import Prepared, design_matrices, prepare
+from equilens.mitigate._inputs import Prepared, design_matrices, fold_masks, prepare
 from equilens.mitigate._methods import CONSTRAINT_CRITERION, method_info
 from equilens.mitigate._model import Change, Estimate, MitigationResult, Option, TradeoffCurve
 from equilens.mitigate._tradeoff import cells_from_predictions, cells_from_scores, tradeoff_curve
@@ -269,11 +269,21 @@ def _evaluate(
     return out, logs, comparisons, frame
 
 
+def _family_outcomes(
+    fitted: dict[str, _fit.Fitted], X_ev: Any, g_ev: Any
+) -> dict[str, list[tuple[str, Outcome]]]:
+    """Each fitted family member's decisions on the evaluation rows (GridSearch, slacks)."""
+    return {
+        method: [(name, decide(X_ev, g_ev)) for name, decide in f.family]
+        for method, f in fitted.items()
+        if f.family
+    }
+
+
 def _curves(
     prep: Prepared,
     options: dict[str, Outcome],
-    fitted: dict[str, _fit.Fitted],
-    X_ev: Any,
+    families: dict[str, list[tuple[str, Outcome]]],
     s: _Settings,
 ) -> dict[str, TradeoffCurve | None]:
     """The threshold grid of the original score, the options, and GridSearch's models."""
@@ -306,10 +316,10 @@ def _curves(
         ("grid_curve", "grid_search", "grid"),
         ("slack_curve", "exponentiated_gradient", "slack"),
     ):
-        f = fitted.get(method)
-        if f is None or not f.family:
+        members = families.get(method)
+        if not members:
             continue
-        decided = [decide(X_ev, g_ev) for _, decide in f.family]
+        decided = [outcome for _, outcome in members]
         scores = [sc for _, sc in decided]
         have = all(sc is not None for sc in scores)
         out[key] = tradeoff_curve(
@@ -320,7 +330,7 @@ def _curves(
                 scores=np.column_stack(scores) if have else None,
             ),
             family=family,
-            settings=[n for n, _ in f.family],
+            settings=[n for n, _ in members],
             **common,
         )
     names = list(options)
@@ -334,6 +344,49 @@ def _curves(
     return out
 
 
+def _cross_fit(
+    prep: Prepared, y_score: str | None, s: _Settings, folds: int
+) -> tuple[dict[str, Outcome], dict[str, _fit.Fitted], dict[str, list[tuple[str, Outcome]]]]:
+    """Fit every option on all folds but one, decide that fold; assemble all rows' outcomes."""
+    n = len(prep.y)
+    options: dict[str, list[Any]] = {}
+    families: dict[str, dict[str, list[Any]]] = {}
+    notes: dict[str, list[str]] = {}
+    fitted: dict[str, _fit.Fitted] = {}
+    for k, mask in enumerate(fold_masks(prep.groups, prep.y, folds, s.seed)):
+        part = replace(prep, eval_mask=mask)
+        opts, fits, X_ev = _fit_options(part, y_score, s)
+        for name, (pred, score) in opts.items():
+            slot = options.setdefault(name, [np.zeros(n, np.int64), np.zeros(n), True])
+            slot[0][mask] = pred
+            slot[2] = slot[2] and score is not None
+            if score is not None:
+                slot[1][mask] = score
+        for method, members in _family_outcomes(fits, X_ev, part.side(part.groups, True)).items():
+            for name, (pred, score) in members:
+                slot = families.setdefault(method, {}).setdefault(
+                    name, [np.zeros(n, np.int64), np.zeros(n), True]
+                )
+                slot[0][mask] = pred
+                slot[2] = slot[2] and score is not None
+                if score is not None:
+                    slot[1][mask] = score
+        for name, f in fits.items():
+            notes.setdefault(name, []).append(f"fold {k + 1}: {f.note}")
+            first = fitted.setdefault(name, replace(f, family=[]))
+            first.feasible = first.feasible and f.feasible
+    for name, f in fitted.items():
+        f.note = f"cross-fitted over {folds} folds; " + "; ".join(notes[name])
+    return (
+        {name: (v[0], v[1] if v[2] else None) for name, v in options.items()},
+        fitted,
+        {
+            method: [(name, (v[0], v[1] if v[2] else None)) for name, v in members.items()]
+            for method, members in families.items()
+        },
+    )
+
+
 def _slack(value: Any, name: str) -> float:
     """A constraint slack: a number in [0, 1]."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
@@ -342,6 +395,30 @@ def _slack(value: Any, name: str) -> float:
             "instead."
         )
     return float(value)
+
+
+def _split_record(
+    prep: Prepared, eval_fraction: float, split: str | None, folds: int | None, seed: int
+) -> dict[str, Any]:
+    n_eval = int(prep.eval_mask.sum())
+    if folds is not None:
+        return {
+            "folds": folds,
+            "fit_rows": len(prep.y) - len(prep.y) // folds,
+            "eval_rows": n_eval,
+            "seed": seed,
+            "statement": f"cross-fitted: every row was decided by options fitted on the other "
+            f"{folds - 1} of {folds} folds (stratified by group and label) and never on itself",
+        }
+    return {
+        "fit_rows": len(prep.eval_mask) - n_eval,
+        "eval_rows": n_eval,
+        "eval_fraction": float(eval_fraction) if split is None else None,
+        "split_column": split,
+        "seed": seed,
+        "statement": "every option was fitted on the fitting rows only and evaluated on the "
+        "held-out evaluation rows",
+    }
 
 
 def mitigate(
@@ -359,6 +436,7 @@ def mitigate(
     bins: Mapping[str, Sequence[float]] | None = None,
     eval_fraction: float = 0.3,
     split: str | None = None,
+    folds: int | None = None,
     eps: float = 0.05,
     slacks: Sequence[float] = (),
     grid_size: int = 10,
@@ -397,9 +475,10 @@ def mitigate(
         threshold trade-off curve, when no estimator is given.
     threshold:
         The original operating point: positive when score >= threshold.
-    eval_fraction, split:
+    eval_fraction, split, folds:
         The held-out share of a seeded split stratified by group and label, or a column whose
-        values ``fit`` / ``eval`` name each row's side.
+        values ``fit`` / ``eval`` name each row's side; or ``folds`` (>= 2) for cross-fitting:
+        each fold is decided by options fitted on the other folds, and every row is evaluated.
     eps, slacks, grid_size, grid_points:
         ExponentiatedGradient's constraint slack (and further slacks, each fitted for the
         ``slack`` trade-off curve), GridSearch's grid size and the number of thresholds of the
@@ -444,23 +523,22 @@ def mitigate(
             f"Groups with fewer than {min_group_size} fitting rows: {', '.join(small)}; their "
             "thresholds and weights are noisy."
         )
-    options, fitted, X_ev = _fit_options(prep, y_score, settings)
+    if folds is None:
+        options, fitted, X_ev = _fit_options(prep, y_score, settings)
+        families = _family_outcomes(fitted, X_ev, prep.side(prep.groups, True))
+    else:
+        if split is not None:
+            raise InvalidParameterError("Pass 'split' or 'folds' to mitigate, not both")
+        folds = check_int("folds", folds, 2, "mitigate")
+        options, fitted, families = _cross_fit(prep, y_score, settings, folds)
+        prep = replace(prep, eval_mask=np.ones(len(prep.y), dtype=bool))
     out, logs, comparisons, frame = _evaluate(prep, options, fitted, settings)
-    curves = _curves(prep, options, fitted, X_ev, settings)
-    n_eval = int(prep.eval_mask.sum())
+    curves = _curves(prep, options, families, settings)
     result = MitigationResult(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         sensitive_features=prep.sensitive,
         constraint=prep.constraint,
-        split={
-            "fit_rows": len(prep.eval_mask) - n_eval,
-            "eval_rows": n_eval,
-            "eval_fraction": float(eval_fraction) if split is None else None,
-            "split_column": split,
-            "seed": seed,
-            "statement": "every option was fitted on the fitting rows only and evaluated on the "
-            "held-out evaluation rows",
-        },
+        split=_split_record(prep, eval_fraction, split, folds, seed),
         options=out,
         warnings=warnings,
         tradeoff=curves["tradeoff"],

@@ -53,6 +53,25 @@ def split_rows(labels: Any, eval_fraction: float, seed: int) -> np.ndarray[Any, 
     return mask
 
 
+def fold_masks(groups: Any, y: Any, folds: int, seed: int) -> list[np.ndarray[Any, Any]]:
+    """Evaluation-row masks of ``folds`` seeded folds stratified by group and label."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    strata = np.char.add(np.asarray(groups).astype(str), np.asarray(y).astype(str))
+    _, counts = np.unique(strata, return_counts=True)
+    n = len(strata)
+    if counts.min() >= folds:
+        splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(strata, strata)
+    else:
+        splits = KFold(folds, shuffle=True, random_state=seed).split(strata)
+    out = []
+    for _, held in splits:
+        mask = np.zeros(n, dtype=bool)
+        mask[held] = True
+        out.append(mask)
+    return out
+
+
 def group_labels(df: Any, sensitive: Sequence[str], bins: Mapping[str, Sequence[float]]) -> Any:
     """One group label per row: ``feature=value`` joined over the sensitive features."""
     parts = []
