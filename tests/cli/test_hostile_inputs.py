@@ -202,6 +202,7 @@ CASES: list[tuple[str, str, str]] = [
     ("mitigate-estimator-missing", "mitigate {data} --y-true y --sensitive race --method reweighing --estimator {missing} --out {tmp}/m7", "mine"),
     ("mitigate-bad-slacks", "mitigate {data} --y-true y --sensitive race --method equal_fpr --score score --slacks lots --out {tmp}/m8", "mine"),
     ("mitigate-stray-bins", "mitigate {data} --y-true y --sensitive race --bins sex=1 --method equal_fpr --score score --out {tmp}/m9", "mine"),
+    ("mitigate-one-fold", "mitigate {data} --y-true y --sensitive race --method equal_fpr --score score --folds 1 --out {tmp}/m10", "mine"),
     ("mitigate-out-is-file", "mitigate {data} --y-true y --sensitive race --method equal_fpr --score score --out {data}", "mine"),
     # monitor
     ("monitor-no-action", "monitor", "mine"),

@@ -279,3 +279,30 @@ def test_cross_fitting_never_decides_a_row_with_a_model_that_saw_it(df: pd.DataF
     # Every row is decided, and the audit reads all of them.
     assert run.logs["reweighing"].data.n_rows == len(df)
     assert run.result.options[1].note.startswith("cross-fitted over 3 folds")
+
+
+def test_cross_fitting_assembles_scores_and_grid_models(df: pd.DataFrame) -> None:
+    run = mitigate(
+        df.head(300),
+        y_true="y",
+        sensitive_features="sex",
+        methods=["equal_fpr", "grid_search"],
+        estimator=LogisticRegression(),
+        folds=3,
+        grid_size=3,
+        bootstrap=20,
+    )
+    frame = run.eval_frame
+    assert len(frame) == 300 and frame["score_original"].notna().all()
+    assert run.result.tradeoff is not None and run.result.tradeoff.n_rows == 300
+    assert run.result.grid_curve is not None and run.result.grid_curve.n_rows == 300
+    with pytest.raises(InvalidParameterError, match="'folds'"):
+        mitigate(
+            df,
+            y_true="y",
+            sensitive_features="sex",
+            methods=["reweighing"],
+            estimator=LogisticRegression(),
+            folds=1,
+            bootstrap=0,
+        )
