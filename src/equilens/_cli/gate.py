@@ -60,6 +60,12 @@ def register(sub: Any) -> None:
         action="store_true",
         help="decide and report, but store nothing (the exit code still follows the verdict)",
     )
+    p.add_argument(
+        "--mitigation-report",
+        metavar="FILE",
+        help="mitigation report (mitigation.json or memo.html of equilens mitigate) attached "
+        "for rules with require_review: mitigation",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the verdict line")
     p.set_defaults(handler=run)
 
@@ -96,6 +102,11 @@ def run(args: argparse.Namespace) -> int:
     problem = missing_section(log, policy)
     if problem is not None:
         raise LogFormatError(f"{args.audit}: {problem}")
+    attachments = {}
+    if args.mitigation_report:
+        from equilens.mitigate import check_mitigation_report
+
+        attachments["mitigation"] = check_mitigation_report(args.mitigation_report)
     return apply_policy(
         log,
         policy,
@@ -106,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         store=None if args.dry_run else (args.store or ""),
         actor=args.actor,
         quiet=args.quiet,
+        attachments=attachments,
     )
 
 
@@ -120,15 +132,18 @@ def apply_policy(
     store: str | None = "",
     actor: str | None = None,
     quiet: bool = False,
+    attachments: dict[str, str] | None = None,
 ) -> int:
     """Decide, print, write the requested files and store the run; returns the exit code.
 
     ``store`` is a store URL, ``""`` for the default store, or ``None`` to store nothing.
     Shared by ``equilens gate`` and ``equilens audit SPEC`` (a spec with a ``policy:``).
     """
-    decision = decide(log, policy, today=today)
+    decision = decide(log, policy, today=today, attachments=attachments)
     console = terminal()
     print_decision(decision, console, quiet=quiet)
+    for review in decision.reviews_required:
+        sys.stdout.write(f"review: {review.message}\n")
     if junit:
         write_text_atomic(junit, to_junit(decision))
     if markdown:

@@ -38,6 +38,7 @@ _COMMANDS: dict[str, str] = {
     "serve": "equilens._cli.serve",
     "users": "equilens._cli.users",
     "slices": "equilens._cli.slices",
+    "mitigate": "equilens._cli.mitigate",
 }
 
 EXIT_OK = 0

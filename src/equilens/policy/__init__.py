@@ -13,6 +13,7 @@ from equilens.policy._decision import (
     AppliedExemption,
     Escalation,
     GateDecision,
+    ReviewRequirement,
     RuleOutcome,
     outcome_rank,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "Exemption",
     "GateDecision",
     "Policy",
+    "ReviewRequirement",
     "Rule",
     "RuleOutcome",
     "Severity",

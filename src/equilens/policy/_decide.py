@@ -26,7 +26,7 @@ Semantics, rule by rule, in policy order:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -50,6 +50,7 @@ from equilens.policy._model import (
     Rule,
     Severity,
 )
+from equilens.policy._review import required_reviews
 from equilens.policy._template import DEFAULT_MESSAGE, render_template
 from equilens.results import AuditLog, Comparison, Disparity, MetricResult, task_of_metric
 
@@ -571,7 +572,13 @@ def missing_section(log: AuditLog, policy: Policy) -> str | None:
     return None
 
 
-def decide(log: AuditLog, policy: Policy, *, today: date | None = None) -> GateDecision:
+def decide(
+    log: AuditLog,
+    policy: Policy,
+    *,
+    today: date | None = None,
+    attachments: Mapping[str, str] | None = None,
+) -> GateDecision:
     """Judge an audit log against a policy.
 
     Parameters
@@ -583,6 +590,10 @@ def decide(log: AuditLog, policy: Policy, *, today: date | None = None) -> GateD
     today : datetime.date, optional
         The date exemptions are checked against; today's date when omitted. Give it to make
         the decision reproducible (the decision records it as ``evaluated_on``).
+    attachments : mapping, optional
+        Documents given for the reviews rules require when they block (``require_review``):
+        review kind -> a name (e.g. ``{"mitigation": "memo.html"}``), recorded in
+        ``reviews_required``.
 
     Returns
     -------
@@ -639,4 +650,5 @@ def decide(log: AuditLog, policy: Policy, *, today: date | None = None) -> GateD
         retrain_reasons=retrain,
         expired_exemptions=[e.describe() for e in policy.exemptions if e.expired(when)],
         counts=counts,
+        reviews_required=required_reviews(outcomes, policy, attachments or {}),
     )

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from equilens.policy._model import Severity
 
@@ -98,6 +104,20 @@ class Escalation(_Frozen):
     """One rendered notice per counted outcome at this severity."""
 
 
+class ReviewRequirement(_Frozen):
+    """A review the policy requires because rules naming it blocked."""
+
+    kind: Literal["mitigation"]
+    rule_ids: list[str]
+    """The blocking rules that require it."""
+    attached: bool
+    """Whether the document the review needs (a mitigation report) was given to the gate."""
+    report: str | None = None
+    """Which document was attached (a file name), when one was."""
+    message: str
+    """One sentence for the gate's output."""
+
+
 class GateDecision(_Frozen):
     """The decision of ``decide(log, policy)``: recomputable from the log and the policy."""
 
@@ -124,6 +144,16 @@ class GateDecision(_Frozen):
     apply)."""
     counts: dict[str, int]
     """Outcomes per status."""
+    reviews_required: list[ReviewRequirement] = Field(default_factory=list)
+    """Reviews required by blocking rules (``require_review``); omitted from the JSON when
+    empty, so decisions of policies without such rules are unchanged."""
+
+    @model_serializer(mode="wrap")
+    def _drop_no_reviews(self, handler: SerializerFunctionWrapHandler) -> Any:
+        out = handler(self)
+        if isinstance(out, dict) and not out.get("reviews_required"):
+            out.pop("reviews_required", None)
+        return out
 
     def to_json(self) -> str:
         """The decision as indented JSON."""

@@ -21,8 +21,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictFloat,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -46,6 +48,8 @@ Severity = Literal["info", "warn", "block"]
 SEVERITY_ORDER: dict[str, int] = {"info": 0, "warn": 1, "block": 2}
 
 Op = Literal[">", ">=", "<", "<="]
+Review = Literal["mitigation"]
+"""Reviews a rule can require when it blocks."""
 Target = Literal["metric", "criterion", "comparison"]
 Method = Literal["between_groups", "to_overall", "to_reference"]
 
@@ -253,6 +257,18 @@ class Rule(_Strict):
     """A firing of this rule (not exempted) sets ``retrain_required`` in the decision."""
     owners: list[str] = Field(default_factory=list)
     """Owners added to this rule's escalations, besides the policy's."""
+    require_review: Review | None = None
+    """A review the gate requires when this rule blocks: ``mitigation`` asks for a mitigation
+    report (``equilens mitigate ... --report``) to be attached to the decision
+    (``equilens gate --mitigation-report``). Left out of the policy's JSON when unset, so the
+    hashes of policies without it do not change."""
+
+    @model_serializer(mode="wrap")
+    def _drop_unset_review(self, handler: SerializerFunctionWrapHandler) -> Any:
+        out = handler(self)
+        if isinstance(out, dict) and out.get("require_review") is None:
+            out.pop("require_review", None)
+        return out
 
     @property
     def target(self) -> Target:

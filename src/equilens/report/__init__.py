@@ -27,6 +27,7 @@ from equilens.report._content import (
 )
 from equilens.report._html import CSS, JS, dot_rows, impossibility_note, render_html, value_cell
 from equilens.report._markdown import render_markdown
+from equilens.report._mitigation import option_sentences, render_mitigation_html, tradeoff_svg
 from equilens.report._notebook import (
     SCOPE,
     Figure,
@@ -94,6 +95,7 @@ __all__ = [
     "metric_label",
     "metric_short",
     "notebook_html",
+    "option_sentences",
     "plain",
     "print_brief",
     "print_claim_checks",
@@ -107,6 +109,7 @@ __all__ = [
     "print_tables",
     "render_html",
     "render_markdown",
+    "render_mitigation_html",
     "render_slices_html",
     "scope_css",
     "scoped_html",
@@ -116,6 +119,7 @@ __all__ = [
     "slices_section",
     "summary_data",
     "terminal",
+    "tradeoff_svg",
     "trend_chart",
     "value_cell",
     "write_report",
