@@ -33,6 +33,7 @@ _COMMANDS: dict[str, str] = {
     "check-claims": "equilens._cli.card",
     "compare": "equilens._cli.compare",
     "monitor": "equilens._cli.monitor",
+    "speech": "equilens._cli.speech",
 }
 
 EXIT_OK = 0

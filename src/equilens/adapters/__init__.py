@@ -13,6 +13,15 @@ Adapters (``kind``): ``precomputed``, ``sklearn``, ``callable``, ``onnx``, ``hug
 ``spacy``, ``openai``. Heavy libraries are imported only by the adapter that needs them.
 """
 
+from equilens.adapters._asr import (
+    AudioError,
+    Transcriber,
+    TranscriptionRun,
+    WhisperTranscriber,
+    load_audio,
+    transcribe_files,
+    whisper_tiny_en_path,
+)
 from equilens.adapters._base import (
     TASKS,
     AdapterCallError,
@@ -50,6 +59,7 @@ __all__ = [
     "AdapterEntry",
     "AdapterRun",
     "AdapterSpec",
+    "AudioError",
     "BaseAdapter",
     "BatchResult",
     "CallableAdapter",
@@ -65,14 +75,20 @@ __all__ = [
     "RowError",
     "SklearnAdapter",
     "Task",
+    "Transcriber",
+    "TranscriptionRun",
     "UnsupportedTaskError",
+    "WhisperTranscriber",
     "adapters",
     "check_model_spec",
     "default_cache_path",
     "load_adapter",
+    "load_audio",
     "predict_frame",
     "progress_bar",
     "register_adapter",
     "run_adapter",
     "run_model_spec",
+    "transcribe_files",
+    "whisper_tiny_en_path",
 ]
