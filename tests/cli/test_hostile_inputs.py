@@ -200,6 +200,15 @@ CASES: list[tuple[str, str, str]] = [
     ("monitor-ingest-no-state", "monitor ingest --state {dir} --no-store {data}", "mine"),
     ("monitor-status-no-state", "monitor status --state {missing}", "mine"),
     ("monitor-status-looks", "monitor status --state {state} --looks -3", "mine"),
+    # speech
+    ("speech-manifest-missing", "speech --manifest {missing} --hypothesis pred --reference-column y --group race --out {tmp}/sp1", "mine"),
+    ("speech-manifest-garbage", "speech --manifest {garbage} --hypothesis pred --reference-column y --group race --out {tmp}/sp2", "mine"),
+    ("speech-manifest-empty", "speech --manifest {empty} --hypothesis pred --reference-column y --group race --out {tmp}/sp3", "mine"),
+    ("speech-column-missing", "speech --manifest {data} --hypothesis pred --reference-column y --group race --speaker nope --out {tmp}/sp4", "mine"),
+    ("speech-no-group", "speech --manifest {data} --hypothesis pred --reference-column y --no-cluster --out {tmp}/sp5", "mine"),
+    ("speech-max-skip", "speech --manifest {data} --hypothesis pred --reference-column y --group race --no-cluster --max-skip 7 --out {tmp}/sp6", "mine"),
+    ("speech-asr-model-missing", "speech --manifest {data} --reference-column y --group race --no-cluster --asr-model {missing} --out {tmp}/sp7", "mine"),
+    ("speech-out-is-file", "speech --manifest {data} --hypothesis pred --reference-column y --group race --no-cluster --out {data}", "mine"),
     # card, datasheet, check-claims
     ("card-missing", "card {missing} --out {tmp}/c1", "mine"),
     ("card-garbage", "card {garbage} --out {tmp}/c2", "mine"),
