@@ -38,6 +38,14 @@ from equilens.adapters._base import (
 )
 from equilens.adapters._cache import OutputCache, default_cache_path
 from equilens.adapters._callable import CallableAdapter
+from equilens.adapters._image import (
+    CallableImageClassifier,
+    ImageClassifier,
+    ImagePredictions,
+    OnnxImageClassifier,
+    TorchImageClassifier,
+    predict_images,
+)
 from equilens.adapters._precomputed import PrecomputedAdapter
 from equilens.adapters._registry import AdapterEntry, adapters, load_adapter, register_adapter
 from equilens.adapters._runner import (
@@ -63,10 +71,14 @@ __all__ = [
     "BaseAdapter",
     "BatchResult",
     "CallableAdapter",
+    "CallableImageClassifier",
     "GenerationSettings",
+    "ImageClassifier",
+    "ImagePredictions",
     "MissingDependencyError",
     "ModelAdapter",
     "ModelOutputError",
+    "OnnxImageClassifier",
     "OutputCache",
     "PartialBatchError",
     "PickleLoadWarning",
@@ -75,6 +87,7 @@ __all__ = [
     "RowError",
     "SklearnAdapter",
     "Task",
+    "TorchImageClassifier",
     "Transcriber",
     "TranscriptionRun",
     "UnsupportedTaskError",
@@ -85,6 +98,7 @@ __all__ = [
     "load_adapter",
     "load_audio",
     "predict_frame",
+    "predict_images",
     "progress_bar",
     "register_adapter",
     "run_adapter",

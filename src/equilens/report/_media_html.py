@@ -73,17 +73,24 @@ def _examples(m: MediaRecord) -> str:
 def _summaries(m: MediaRecord) -> str:
     if not m.summaries:
         return ""
-    measure = m.summaries[0].measure
+    title = (
+        "Character error rate by group"
+        if m.kind == "speech"
+        else "Perturbation probes (same images, one condition changed; McNemar on flips)"
+    )
     rows = "".join(
-        f"<tr><td>{esc(_slice(s.slice))}</td><td>{_fmt(s.value)}</td>"
-        f"<td>[{_fmt(s.ci_low)}, {_fmt(s.ci_high)}]</td>"
+        f"<tr><td>{esc(s.measure.replace('_', ' '))}</td><td>{esc(_slice(s.slice))}</td>"
+        f"<td>{_fmt(s.value)}</td><td>[{_fmt(s.ci_low)}, {_fmt(s.ci_high)}]</td>"
         f"<td>{'' if s.units is None else s.units}</td>"
-        f"<td>{'' if s.p_value_adjusted is None else _fmt(s.p_value_adjusted)}</td></tr>"
+        f"<td>{'' if s.p_value_adjusted is None else f'{s.p_value_adjusted:.3g}'}</td>"
+        f"<td>{esc(s.detail or '')}</td></tr>"
         for s in m.summaries
     )
+    value = "value" if m.kind == "speech" else "flip rate"
+    p_head = "p (Holm) vs reference" if m.kind == "speech" else "p (McNemar, Holm)"
     return (
-        f"<h3>{esc(measure.replace('_', ' '))} by group</h3><table><thead><tr><th>group</th>"
-        "<th>value</th><th>95% CI</th><th>units</th><th>p (Holm) vs reference</th></tr></thead>"
+        f"<h3>{title}</h3><table><thead><tr><th>measure</th><th>group</th><th>{value}</th>"
+        f"<th>95% CI</th><th>units</th><th>{p_head}</th><th></th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     )
 

@@ -65,6 +65,8 @@ class MediaSummary(_Model):
     """Independent units behind the interval (speakers with clustering)."""
     p_value_adjusted: float | None = None
     """Holm-adjusted p value of the comparison with the reference group, where tested."""
+    detail: _Text | None = None
+    """What the row compares (perturbation probes: accuracy before and after, flip counts)."""
 
 
 class MediaRecord(_Model):
