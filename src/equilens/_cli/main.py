@@ -34,6 +34,7 @@ _COMMANDS: dict[str, str] = {
     "compare": "equilens._cli.compare",
     "monitor": "equilens._cli.monitor",
     "speech": "equilens._cli.speech",
+    "images": "equilens._cli.images",
 }
 
 EXIT_OK = 0

@@ -1,4 +1,4 @@
-"""Condition slices computed from the images: brightness, contrast, blur and size bands.
+"""Condition slices computed from the images: brightness, contrast, sharpness (blur) and size bands.
 
 Each measure is cut at its tertiles into three named bands (``low``, ``mid``, ``high`` with
 their ranges), so an audit by band shows where a classifier fails without any demographic
@@ -23,7 +23,7 @@ __all__ = ["CONDITIONS", "condition_bands", "condition_values"]
 CONDITIONS = {
     "brightness": "mean pixel intensity (0-1)",
     "contrast": "standard deviation of pixel intensity",
-    "blur": "variance of the Laplacian (low = blurry)",
+    "sharpness": "variance of the Laplacian (low = blurry)",
     "size": "pixels in the original file",
 }
 
@@ -35,7 +35,7 @@ def condition_values(images: NDArray[np.float32], pixels: NDArray[np.int64]) -> 
         {
             "brightness": flat.mean(axis=1),
             "contrast": flat.std(axis=1),
-            "blur": blur_variance(images),
+            "sharpness": blur_variance(images),
             "size": pixels.astype(np.float64),
         }
     )
