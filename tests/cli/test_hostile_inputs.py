@@ -209,6 +209,17 @@ CASES: list[tuple[str, str, str]] = [
     ("speech-max-skip", "speech --manifest {data} --hypothesis pred --reference-column y --group race --no-cluster --max-skip 7 --out {tmp}/sp6", "mine"),
     ("speech-asr-model-missing", "speech --manifest {data} --reference-column y --group race --no-cluster --asr-model {missing} --out {tmp}/sp7", "mine"),
     ("speech-out-is-file", "speech --manifest {data} --hypothesis pred --reference-column y --group race --no-cluster --out {data}", "mine"),
+    # images
+    ("images-manifest-missing", "images --manifest {missing} --prediction pred --label-column y --out {tmp}/im1", "mine"),
+    ("images-manifest-garbage", "images --manifest {garbage} --prediction pred --label-column y --out {tmp}/im2", "mine"),
+    ("images-column-missing", "images --manifest {data} --prediction pred --label-column nope --out {tmp}/im3", "mine"),
+    ("images-no-model", "images --manifest {data} --label-column y --out {tmp}/im4", "mine"),
+    ("images-onnx-missing", "images --manifest {data} --onnx {missing} --label-column y --out {tmp}/im5", "mine"),
+    ("images-onnx-garbage", "images --manifest {data} --onnx {garbage} --label-column y --out {tmp}/im6", "mine"),
+    ("images-callable-bad", "images --manifest {data} --callable nosuchmodule:f --label-column y --out {tmp}/im7", "mine"),
+    ("images-bad-size", "images --manifest {data} --prediction pred --label-column y --size 28 --out {tmp}/im8", "mine"),
+    ("images-bad-perturb", "images --manifest {data} --prediction pred --label-column y --perturb gamma=2 --out {tmp}/im9", "mine"),
+    ("images-all-unreadable", "images --manifest {data} --prediction pred --label-column y --image-column race --out {tmp}/im10", "mine"),
     # card, datasheet, check-claims
     ("card-missing", "card {missing} --out {tmp}/c1", "mine"),
     ("card-garbage", "card {garbage} --out {tmp}/c2", "mine"),
