@@ -72,7 +72,7 @@ def test_png_thumbnail_round_trips_and_is_capped() -> None:
     assert max(big.size) <= 64 and big.mode == "RGB"
     assert safe_thumbnail(uri) == uri
     assert safe_thumbnail("https://example.com/x.png") is None
-    assert safe_thumbnail("data:image/png;base64,AAAA\" onerror=\"alert(1)") is None
+    assert safe_thumbnail('data:image/png;base64,AAAA" onerror="alert(1)') is None
     assert safe_thumbnail("data:image/png;base64," + "A" * 40_000) is None
 
 
@@ -99,7 +99,7 @@ def test_planted_brightness_sensitivity_is_detected_and_an_invariant_model_is_no
     )  # fmt: skip
     media = planted.log.media
     assert media is not None
-    bright, contrast = media.summaries
+    bright, _contrast = media.summaries
     assert bright.p_value_adjusted is not None and bright.p_value_adjusted < 1e-6
     assert "became wrong" in (bright.detail or "")
     invariant = audit_images(
@@ -225,13 +225,14 @@ def test_resize_keeps_other_sizes_and_missing_columns_are_one_line(tmp_path: Pat
 
 
 def test_cli_images_with_precomputed_predictions(tmp_path: Path) -> None:
-    manifest, _, y = _files(tmp_path, n=80)
+    manifest, _, _y = _files(tmp_path, n=80)
     df = pd.read_csv(manifest, keep_default_na=False)
     df["pred"] = df["label"].replace({"": "left"})
     df.to_csv(manifest, index=False)
     out = tmp_path / "out"
     code = main(["images", "--manifest", str(manifest), "--prediction", "pred", "--group",
-                 "site", "--max-skip", "0.1", "--out", str(out), "--quiet", "--no-cache"])  # fmt: skip
+                 "site", "--max-skip", "0.1", "--out", str(out), "--quiet",
+                 "--no-cache"])  # fmt: skip
     assert code == 0
     assert (out / "report.html").is_file() and (out / "images.csv").is_file()
     assert main(["images", "--manifest", str(manifest), "--prediction", "pred", "--onnx",

@@ -111,7 +111,9 @@ def test_audit_values_equal_jiwer_per_group_and_cluster_by_speaker(tmp_path: Pat
         assert row.ci_low is not None and row.ci_low < row.value < row.ci_high
         media = res.log.media
         assert media is not None
-        cer = next(s for s in media.summaries if s.slice == ({} if acc is None else {"accent": acc}))
+        cer = next(
+            s for s in media.summaries if s.slice == ({} if acc is None else {"accent": acc})
+        )
         assert cer.value == pytest.approx(jiwer.cer(refs, hyps), rel=1e-12)
         assert cer.units == sub.speaker.nunique()
     assert res.log.spec_resolved["task_cluster"]["units"] == 24
@@ -170,4 +172,6 @@ def test_worst_utterances_are_escaped_in_the_report(tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert 'id="media"' in html and "synthetic voices" in html
     media = res.log.media
-    assert media is not None and media.examples[0].value == max(e.value or 0 for e in media.examples)
+    assert media is not None and media.examples[0].value == max(
+        e.value or 0 for e in media.examples
+    )

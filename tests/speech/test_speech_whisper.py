@@ -18,10 +18,10 @@ pytest.importorskip("faster_whisper")
 if shutil.which("espeak-ng") is None:  # pragma: no cover - Debian package in CI
     pytest.skip("espeak-ng is not installed", allow_module_level=True)
 
-from equilens._cli.main import main  # noqa: E402
-from equilens.adapters import OutputCache, WhisperTranscriber  # noqa: E402
-from equilens.speech import SYNTHETIC_NOTE, audit_speech  # noqa: E402
-from equilens.speech._synth import ACCENT_VOICES, demo_sentences, synthesise  # noqa: E402
+from equilens._cli.main import main
+from equilens.adapters import OutputCache, WhisperTranscriber
+from equilens.speech import SYNTHETIC_NOTE, audit_speech
+from equilens.speech._synth import ACCENT_VOICES, demo_sentences, synthesise
 
 pytestmark = pytest.mark.slow
 

@@ -50,7 +50,8 @@ class Perturbation:
 
             sigma = (0, self.amount, self.amount) + ((0,) if images.ndim == 4 else ())
             out = gaussian_filter(images, sigma=sigma)
-        return np.clip(out, 0.0, 1.0).astype(np.float32)
+        clipped: F32 = np.clip(out, 0.0, 1.0).astype(np.float32)
+        return clipped
 
 
 #: Default perturbations: brighter, darker, flatter, blurrier.

@@ -67,7 +67,8 @@ def blur_variance(images: F32) -> NDArray[np.float64]:
     lap = (
         -4 * g[:, 1:-1, 1:-1] + g[:, :-2, 1:-1] + g[:, 2:, 1:-1] + g[:, 1:-1, :-2] + g[:, 1:-1, 2:]
     )
-    return lap.reshape(len(g), -1).var(axis=1)
+    out: NDArray[np.float64] = lap.reshape(len(g), -1).var(axis=1)
+    return out
 
 
 def png_data_uri(image: F32, max_side: int = 64) -> str:

@@ -24,7 +24,7 @@ from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.images._conditions import condition_bands, condition_values
 from equilens.images._perturb import PERTURBATIONS, Perturbation, perturbation_probes
 from equilens.images._pixels import ImageError, decode_image, png_data_uri
-from equilens.media import Skips, check_columns, read_manifest, resolve_path
+from equilens.media import Skips, cell, check_columns, read_manifest, resolve_path
 from equilens.results import AuditLog, MediaExample, MediaRecord
 
 __all__ = ["ImageAudit", "audit_images", "load_images"]
@@ -118,7 +118,7 @@ def _examples(
                 hypothesis=str(r["y_pred"]),
                 value=float(1.0 - r["p_true"]),
                 detail=", ".join(bands) or None,
-                image=png_data_uri(images[int(pos)]),
+                image=png_data_uri(images[int(str(pos))]),
             )
         )
     return out
@@ -196,13 +196,13 @@ def audit_images(
         files = list(df[image])
         arr, rows, pixels = load_images(files, base, skips, colour=colour, size=size, resize=resize)
     for pos, i in reversed(list(enumerate(rows))):
-        if not df.at[i, label].strip():
+        if not cell(df, i, label).strip():
             skips.add(i, files[i], "no label")
             rows.pop(pos)
             arr = np.delete(arr, pos, axis=0)
             pixels = np.delete(pixels, pos)
     skips.check(("images",))
-    truth = [df.at[i, label] for i in rows]
+    truth = [cell(df, i, label) for i in rows]
     names, _ = _labels(truth, classes)
     index = {c: j for j, c in enumerate(names)}
     unknown = sorted(set(truth) - set(index))
@@ -221,7 +221,7 @@ def audit_images(
         p_true = run.proba[np.arange(len(y)), y]
     else:
         assert prediction is not None
-        pred_text = [df.at[i, prediction] for i in rows]
+        pred_text = [cell(df, i, prediction) for i in rows]
         bad = sorted(set(pred_text) - set(index))
         if bad:
             raise InvalidInputError(f"Predictions not among the classes: {bad[:5]} (--prediction)")

@@ -6,6 +6,6 @@ are skipped with a reason per file (:class:`Skips`), written to the log, and the
 when more than ``max_skip`` of the rows were skipped.
 """
 
-from equilens.media._manifest import Skips, check_columns, read_manifest, resolve_path
+from equilens.media._manifest import Skips, cell, check_columns, read_manifest, resolve_path
 
-__all__ = ["Skips", "check_columns", "read_manifest", "resolve_path"]
+__all__ = ["Skips", "cell", "check_columns", "read_manifest", "resolve_path"]

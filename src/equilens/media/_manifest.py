@@ -13,7 +13,7 @@ from equilens.data import first_line
 from equilens.exceptions import InvalidInputError, InvalidParameterError
 from equilens.results import MediaSkip
 
-__all__ = ["Skips", "check_columns", "read_manifest", "resolve_path"]
+__all__ = ["Skips", "cell", "check_columns", "read_manifest", "resolve_path"]
 
 
 def read_manifest(path: str | Path) -> pd.DataFrame:
@@ -48,6 +48,11 @@ def check_columns(df: pd.DataFrame, wanted: Sequence[tuple[str, str | None]], wh
             raise InvalidInputError(
                 f"The {where} manifest has no column '{column}' ({option}); it has: {shown}"
             )
+
+
+def cell(df: pd.DataFrame, row: int, column: str) -> str:
+    """The text of one manifest cell."""
+    return str(df.at[row, column])
 
 
 def resolve_path(text: str, base_dir: Path) -> Path:

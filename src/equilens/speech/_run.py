@@ -20,7 +20,7 @@ import pandas as pd
 from equilens.adapters import OutputCache, Transcriber, TranscriptionRun, transcribe_files
 from equilens.audit import audit
 from equilens.exceptions import InvalidParameterError
-from equilens.media import Skips, check_columns, read_manifest, resolve_path
+from equilens.media import Skips, cell, check_columns, read_manifest, resolve_path
 from equilens.results import AuditLog, MediaExample, MediaRecord, MediaSummary
 from equilens.speech._normalise import TextNormalisation
 from equilens.speech._score import utterance_errors
@@ -58,14 +58,14 @@ def _hypotheses(
     progress: Callable[[int, int], None] | None,
 ) -> tuple[dict[int, str], TranscriptionRun | None]:
     if hypothesis is not None:
-        return {i: df.at[i, hypothesis] for i in rows}, None
+        return {i: cell(df, i, hypothesis) for i in rows}, None
     assert transcriber is not None
     run = transcribe_files(transcriber, [paths[i] for i in rows], cache=cache, progress=progress)
     out: dict[int, str] = {}
     for i in rows:
         key = str(paths[i])
         if key in run.failed:
-            skips.add(i, df.at[i, audio], run.failed[key])
+            skips.add(i, cell(df, i, audio), run.failed[key])
         else:
             out[i] = run.transcripts[key]
     return out, run
@@ -191,22 +191,25 @@ def audit_speech(
     ]
     check_columns(df, wanted, "speech")
     skips = Skips(total=len(df), max_skip=max_skip)
-    file_of = (lambda i: df.at[i, audio_col]) if audio_col else (lambda i: f"row {i}")
+
+    def file_of(i: int) -> str:
+        return cell(df, i, audio_col) if audio_col else f"row {i}"
+
     rows: list[int] = []
     for i in range(len(df)):
-        if not df.at[i, reference].strip():
+        if not cell(df, i, reference).strip():
             skips.add(i, file_of(i), "no reference transcript")
-        elif hypothesis is None and not df.at[i, audio].strip():
+        elif hypothesis is None and not cell(df, i, audio).strip():
             skips.add(i, f"row {i}", "no audio path")
         else:
             rows.append(i)
-    paths = {i: resolve_path(df.at[i, audio], base) for i in rows} if hypothesis is None else {}
+    paths = {i: resolve_path(cell(df, i, audio), base) for i in rows} if hypothesis is None else {}
     hyps, run = _hypotheses(df, rows, paths, hypothesis, transcriber, cache, skips, audio, progress)
     kept, refs_n, hyps_n = [], [], []
     for i in rows:
         if i not in hyps:
             continue
-        ref = norm(df.at[i, reference])
+        ref = norm(cell(df, i, reference))
         if not ref:
             skips.add(i, file_of(i), "reference empty after normalisation")
             continue
@@ -215,22 +218,18 @@ def audit_speech(
         hyps_n.append(norm(hyps[i]))
     skips.check()
     errors = utterance_errors(refs_n, hyps_n)
-    frame = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "row": kept,
-                    "file": [file_of(i) for i in kept],
-                    **{g: df.loc[kept, g].to_numpy() for g in groups},
-                    **({speaker: df.loc[kept, speaker].to_numpy()} if speaker else {}),
-                    "reference_text": refs_n,
-                    "hypothesis_text": hyps_n,
-                }
-            ),
-            errors,
-        ],
-        axis=1,
-    )
+    frame = (
+        pd.DataFrame(
+            {
+                "row": kept,
+                "file": [file_of(i) for i in kept],
+                **{g: df.loc[kept, g].to_numpy() for g in groups},
+                **({speaker: df.loc[kept, speaker].to_numpy()} if speaker else {}),
+                "reference_text": refs_n,
+                "hypothesis_text": hyps_n,
+            }
+        )
+    ).join(errors)
     common: dict[str, Any] = {
         "task": "measure",
         "sensitive_features": list(groups),
