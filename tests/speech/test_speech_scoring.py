@@ -175,3 +175,33 @@ def test_worst_utterances_are_escaped_in_the_report(tmp_path: Path) -> None:
     assert media is not None and media.examples[0].value == max(
         e.value or 0 for e in media.examples
     )
+
+
+@pytest.mark.parametrize(("gap", "sd", "m"), [(0.05, 0.2, 1), (0.05, 0.12, 7), (0.1, 0.3, 3)])
+def test_units_for_gap_matches_statsmodels(gap: float, sd: float, m: int) -> None:
+    power_mod = pytest.importorskip("statsmodels.stats.power")
+    from equilens.speech import units_for_gap
+
+    k = units_for_gap(gap, sd, comparisons=m)
+    want = power_mod.TTestIndPower().solve_power(gap / sd, alpha=0.05 / m, power=0.8)
+    assert k == int(np.ceil(want))
+
+
+def test_unit_sd_is_the_ratio_interval_standard_error() -> None:
+    from equilens.speech import design_effect, unit_sd
+
+    df = _manifest(n_speakers=30, per=4, seed=3)
+    e = utterance_errors(
+        [TextNormalisation()(t) for t in df.reference], [TextNormalisation()(t) for t in df.hyp]
+    )
+    res = audit_speech(df, groups=["accent"], hypothesis="hyp")
+    row = res.log.result("ratio_of_sums")
+    sd = unit_sd(e.word_errors, e.reference_words, df.speaker)
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, 29) * sd / np.sqrt(30)
+    assert (row.ci_high - row.ci_low) / 2 == pytest.approx(half, rel=1e-6)
+    deff = design_effect(e.word_errors, e.reference_words, df.speaker)
+    assert deff == pytest.approx(
+        res.log.spec_resolved["task_cluster"]["design_effect"]["ratio_of_sums"], rel=1e-3
+    )

@@ -12,6 +12,7 @@ See ``docs/speech-and-images.md`` and ``docs/design/0019-speech-and-images.md``.
 """
 
 from equilens.speech._normalise import TextNormalisation, number_words
+from equilens.speech._power import design_effect, unit_sd, units_for_gap
 from equilens.speech._run import SYNTHETIC_NOTE, SpeechAudit, audit_speech
 from equilens.speech._score import ERROR_COLUMNS, utterance_errors
 
@@ -21,6 +22,9 @@ __all__ = [
     "SpeechAudit",
     "TextNormalisation",
     "audit_speech",
+    "design_effect",
     "number_words",
+    "unit_sd",
+    "units_for_gap",
     "utterance_errors",
 ]
