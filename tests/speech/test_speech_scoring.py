@@ -171,6 +171,10 @@ def test_worst_utterances_are_escaped_in_the_report(tmp_path: Path) -> None:
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert 'id="media"' in html and "synthetic voices" in html
+    from equilens.report import render_markdown
+
+    md = render_markdown(res.log)
+    assert "### Speech" in md and "synthetic voices" in md and "character error rate" in md
     media = res.log.media
     assert media is not None and media.examples[0].value == max(
         e.value or 0 for e in media.examples

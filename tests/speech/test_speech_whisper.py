@@ -89,6 +89,10 @@ def test_cli_speech_from_the_cache(demo: Path, capsys: pytest.CaptureFixture[str
     html = (out / "report.html").read_text()
     assert "not its accuracy for real speakers" in html
     assert (out / "cer.json").is_file() and (out / "utterances.csv").is_file()
+    policy = Path(__file__).resolve().parents[2] / "examples/speech_accents/policy.yaml"
+    gate = main(["gate", str(out / "audit.json"), "--policy", str(policy), "--dry-run"])
+    assert gate in (0, 1)  # the gate reads the WER rows like any audit's
+    assert "speech-wer-floor" in capsys.readouterr().out
     code = main(
         ["speech", "--manifest", str(demo / "manifest.csv"), "--group", "accent",
          "--speaker", "sentence", "--cache", str(demo / "cache.sqlite"), "--out", str(out)]
