@@ -29,6 +29,7 @@ maybe_empty = hs.lists(hs.sampled_from(WORDS), min_size=0, max_size=12).map(" ".
         ("3.5 well-known \u201cquotes\u201d", "three point five well known quotes"),
         ("The 2nd and 3rd; 105 people", "the second and third one hundred five people"),
         ("  MIXED   case\ttabs ", "mixed case tabs"),
+        ("mp3 0_ 1.2.3 4'", "mp3 zero one point two three four"),
     ],
 )
 def test_default_normalisation(text: str, expect: str) -> None:
@@ -52,8 +53,11 @@ def test_number_words_are_distinct_and_digit_free() -> None:
     )
 
 
-@settings(max_examples=60, deadline=None)
-@given(hs.text(max_size=40))
+@settings(max_examples=300, deadline=None)
+@given(
+    hs.text(alphabet=hs.sampled_from("0123456789.,_'-aZ stndrh\u00e9"), max_size=30)
+    | hs.text(max_size=40)
+)
 def test_normalisation_is_idempotent(text: str) -> None:
     norm = TextNormalisation()
     once = norm(text)

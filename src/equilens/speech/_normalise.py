@@ -59,8 +59,13 @@ _ORDINAL = {
     "twelve": "twelfth",
 }
 _ASCII = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(st|nd|rd|th)?(?!\w)")
-_PUNCT = re.compile(r"[^\w\s']|_|(?<!\w)'|'(?!\w)")
+# A number not glued to a letter or digit (``_`` counts as punctuation, ``mp3`` is a word).
+_NUMBER = re.compile(
+    r"(?<![^\W_])(?<!\.)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(st|nd|rd|th)?(?![^\W_])"
+)
+#: Digit runs left standing once punctuation is gone (``1.2.3`` -> ``one point two 3``).
+_BARE = re.compile(r"(?<![^\W_])(\d+)()()(?![^\W_])")
+_PUNCT = re.compile(r"[^\w\s']|_|(?<![^\W_])'|'(?![^\W_])")
 
 
 def number_words(n: int) -> str:
@@ -124,6 +129,8 @@ class TextNormalisation:
             out = out.casefold()
         if self.punctuation:
             out = _PUNCT.sub(" ", out)
+            if self.numbers == "words":
+                out = _BARE.sub(_spell, out)
         return " ".join(out.split())
 
     def record(self) -> dict[str, Any]:
