@@ -64,7 +64,7 @@ _NUMBER = re.compile(
     r"(?<![^\W_])(?<!\.)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(st|nd|rd|th)?(?![^\W_])"
 )
 #: Digit runs left standing once punctuation is gone (``1.2.3`` -> ``one point two 3``).
-_BARE = re.compile(r"(?<![^\W_])(\d+)()()(?![^\W_])")
+_BARE = re.compile(r"(?<![^\W_])(\d+)()(st|nd|rd|th)?(?![^\W_])")
 _PUNCT = re.compile(r"[^\w\s']|_|(?<![^\W_])'|'(?![^\W_])")
 
 
@@ -104,7 +104,7 @@ def _spell(match: re.Match[str]) -> str:
         words += " point " + " ".join(_ONES[int(d)] for d in decimals)
     elif suffix:
         words = _ordinal(words)
-    return f" {words} "
+    return words
 
 
 @dataclass(frozen=True)
