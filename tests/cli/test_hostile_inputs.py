@@ -219,6 +219,7 @@ CASES: list[tuple[str, str, str]] = [
     ("images-callable-bad", "images --manifest {data} --callable nosuchmodule:f --label-column y --out {tmp}/im7", "mine"),
     ("images-bad-size", "images --manifest {data} --prediction pred --label-column y --size 28 --out {tmp}/im8", "mine"),
     ("images-bad-perturb", "images --manifest {data} --prediction pred --label-column y --perturb gamma=2 --out {tmp}/im9", "mine"),
+    ("images-array-garbage", "images --manifest {data} --prediction pred --label-column y --array {garbage} --out {tmp}/im11", "mine"),
     ("images-all-unreadable", "images --manifest {data} --prediction pred --label-column y --image-column race --out {tmp}/im10", "mine"),
     # card, datasheet, check-claims
     ("card-missing", "card {missing} --out {tmp}/c1", "mine"),

@@ -235,6 +235,12 @@ def test_cli_images_with_precomputed_predictions(tmp_path: Path) -> None:
                  "--no-cache"])  # fmt: skip
     assert code == 0
     assert (out / "report.html").is_file() and (out / "images.csv").is_file()
+    np.save(tmp_path / "x.npy", np.zeros((len(df), 16, 16), np.uint8))
+    argv = ["images", "--manifest", str(manifest), "--prediction", "pred", "--array",
+            str(tmp_path / "x.npy"), "--out", str(tmp_path / "o2"), "--quiet",
+            "--no-cache"]  # fmt: skip
+    assert main(argv) == 2  # constant images: no condition band, and no --group
+    assert main([*argv, "--group", "site"]) == 0  # an array file: nothing to decode
     assert main(["images", "--manifest", str(manifest), "--prediction", "pred", "--onnx",
                  "x.onnx", "--out", str(out), "--quiet"]) == 2  # fmt: skip
 

@@ -9,7 +9,7 @@ from typing import Any
 from equilens._cli._media import add_media_options, check_common, finish, groups, open_cache
 from equilens._cli._media import progress as progress_bar
 from equilens._cli._options import split_list
-from equilens.exceptions import InvalidParameterError
+from equilens.exceptions import InvalidInputError, InvalidParameterError
 
 
 def register(sub: Any) -> None:
@@ -26,6 +26,11 @@ def register(sub: Any) -> None:
     )
     add_media_options(p, "image")
     p.add_argument("--image-column", default="image", help="column of image paths")
+    p.add_argument(
+        "--array",
+        help="a .npy file of the images instead of paths: (N, H, W[, C]), uint8 or floats in "
+        "[0, 1], row-aligned with the manifest",
+    )
     p.add_argument("--label-column", default="label", help="column of true labels")
     p.add_argument("--prediction", help="column of precomputed predicted labels")
     p.add_argument("--onnx", help="ONNX image classifier (onnxruntime)")
@@ -64,6 +69,25 @@ def _size(text: str | None) -> tuple[int, int] | None:
     if not (sep and h.isdigit() and w.isdigit() and int(h) > 0 and int(w) > 0):
         raise InvalidParameterError(f"--size expects HxW in pixels (e.g. 28x28), got '{text}'")
     return int(h), int(w)
+
+
+def _array(path: str) -> Any:
+    import numpy as np
+
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise InvalidInputError(f"--array {path} is not a readable .npy file") from exc
+    if arr.ndim not in (3, 4) or arr.dtype.kind not in "uif" or arr.size == 0:
+        raise InvalidInputError(
+            f"--array {path} must hold (N, H, W[, C]) numbers, got shape {arr.shape} {arr.dtype}"
+        )
+    if arr.dtype == np.uint8:
+        return arr.astype(np.float32) / 255.0
+    out = arr.astype(np.float32)
+    if not np.all(np.isfinite(out)) or out.min() < 0 or out.max() > 1:
+        raise InvalidInputError(f"--array {path}: float images must be finite and in [0, 1]")
+    return out
 
 
 def _model(args: argparse.Namespace) -> Any:
@@ -111,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
         if args.perturb
         else list(PERTURBATIONS)
     )
+    images = _array(args.array) if args.array else None
     with open_cache(args) as cache, progress_bar(args, "classifying") as bar:
         result = audit_images(
             args.manifest,
@@ -119,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
             groups=groups(args, required=False),
             model=model,
             prediction=args.prediction,
+            images=images,
             classes=split_list(args.classes) or None,
             conditions=not args.no_conditions,
             perturbations=perturbations,
