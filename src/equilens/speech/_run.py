@@ -9,7 +9,7 @@ adjusted p values are kept in its ``media`` record (and its own log is returned 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,6 +135,7 @@ def audit_speech(
     base_dir: str | Path | None = None,
     worst: int = 10,
     intersections: bool = False,
+    reference_group: Mapping[str, str] | None = None,
     min_group_size: int = 30,
     seed: int = 0,
     notes: Sequence[str] = (),
@@ -160,6 +161,8 @@ def audit_speech(
     max_skip:
         Largest share of rows that may be skipped (no transcript, unreadable or silent audio)
         before the run fails.
+    reference_group:
+        Reference group per group column (default: the largest group).
     speaker:
         The cluster column (None: utterances are treated as independent; the log warns if
         the errors look serially correlated).
@@ -235,6 +238,7 @@ def audit_speech(
         "sensitive_features": list(groups),
         "cluster": speaker,
         "intersections": intersections,
+        "reference": dict(reference_group) if reference_group else None,
         "min_group_size": min_group_size,
         "seed": seed,
     }
