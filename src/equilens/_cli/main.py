@@ -39,6 +39,8 @@ _COMMANDS: dict[str, str] = {
     "users": "equilens._cli.users",
     "slices": "equilens._cli.slices",
     "mitigate": "equilens._cli.mitigate",
+    "speech": "equilens._cli.speech",
+    "images": "equilens._cli.images",
 }
 
 EXIT_OK = 0

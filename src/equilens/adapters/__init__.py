@@ -13,6 +13,15 @@ Adapters (``kind``): ``precomputed``, ``sklearn``, ``callable``, ``onnx``, ``hug
 ``spacy``, ``openai``. Heavy libraries are imported only by the adapter that needs them.
 """
 
+from equilens.adapters._asr import (
+    AudioError,
+    Transcriber,
+    TranscriptionRun,
+    WhisperTranscriber,
+    load_audio,
+    transcribe_files,
+    whisper_tiny_en_path,
+)
 from equilens.adapters._base import (
     TASKS,
     AdapterCallError,
@@ -29,6 +38,14 @@ from equilens.adapters._base import (
 )
 from equilens.adapters._cache import OutputCache, default_cache_path
 from equilens.adapters._callable import CallableAdapter
+from equilens.adapters._image import (
+    CallableImageClassifier,
+    ImageClassifier,
+    ImagePredictions,
+    OnnxImageClassifier,
+    TorchImageClassifier,
+    predict_images,
+)
 from equilens.adapters._precomputed import PrecomputedAdapter
 from equilens.adapters._registry import AdapterEntry, adapters, load_adapter, register_adapter
 from equilens.adapters._runner import (
@@ -50,13 +67,18 @@ __all__ = [
     "AdapterEntry",
     "AdapterRun",
     "AdapterSpec",
+    "AudioError",
     "BaseAdapter",
     "BatchResult",
     "CallableAdapter",
+    "CallableImageClassifier",
     "GenerationSettings",
+    "ImageClassifier",
+    "ImagePredictions",
     "MissingDependencyError",
     "ModelAdapter",
     "ModelOutputError",
+    "OnnxImageClassifier",
     "OutputCache",
     "PartialBatchError",
     "PickleLoadWarning",
@@ -65,14 +87,22 @@ __all__ = [
     "RowError",
     "SklearnAdapter",
     "Task",
+    "TorchImageClassifier",
+    "Transcriber",
+    "TranscriptionRun",
     "UnsupportedTaskError",
+    "WhisperTranscriber",
     "adapters",
     "check_model_spec",
     "default_cache_path",
     "load_adapter",
+    "load_audio",
     "predict_frame",
+    "predict_images",
     "progress_bar",
     "register_adapter",
     "run_adapter",
     "run_model_spec",
+    "transcribe_files",
+    "whisper_tiny_en_path",
 ]

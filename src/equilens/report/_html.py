@@ -39,6 +39,7 @@ from equilens.report._content import (
     slice_text,
     slice_values,
 )
+from equilens.report._media_html import media_nav, media_section
 from equilens.report._probe_html import (
     probe_header,
     probe_methodology,
@@ -1489,10 +1490,11 @@ def render_html(log: AuditLog) -> str:
         title = f"equilens audit: {log.task}"
         parts = [
             _header(c),
-            _nav(task_sections(log.task)),
+            _nav([*task_sections(log.task)[:2], *media_nav(log), *task_sections(log.task)[2:]]),
             "<main>",
             _summary(c),
             _groups_section(c, ids),
+            media_section(log),
             _intersections_section(c, ids),
             class_confusion_section(c) if log.task == "multiclass" else "",
             exposure_section(c) if log.task == "ranking" else "",
@@ -1515,6 +1517,7 @@ def render_html(log: AuditLog) -> str:
             "<main>",
             _summary(c),
             _groups_section(c, ids),
+            media_section(log),
             _intersections_section(c, ids),
             _curves_section(c),
             _confusion_section(c),

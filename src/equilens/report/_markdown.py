@@ -22,6 +22,7 @@ from equilens.report._content import (
     slice_text,
     slice_values,
 )
+from equilens.report._media_markdown import media_lines
 from equilens.report._probe_markdown import probe_lines, probe_title
 from equilens.report._task_content import (
     comparison_test_text,
@@ -256,6 +257,7 @@ def render_markdown(
             f"included; {shown} shown here) are in the HTML report's comparisons table.",
             "",
         ]
+    lines += media_lines(log)
     lines += probe_lines(
         log.probes or [], md_escape, level=v.level, max_groups=max_groups, max_pairs=max_pairs
     )

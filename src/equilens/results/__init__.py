@@ -29,6 +29,7 @@ from equilens.results._log import (
     write_log,
 )
 from equilens.results._log import _Model as LogModel
+from equilens.results._media import MediaExample, MediaRecord, MediaSkip, MediaSummary
 from equilens.results._task_metrics import (
     TASKS,
     base_name,
@@ -55,6 +56,10 @@ __all__ = [
     "Disparity",
     "FamilyRecord",
     "LogModel",
+    "MediaExample",
+    "MediaRecord",
+    "MediaSkip",
+    "MediaSummary",
     "MetricResult",
     "Number",
     "ProbeEstimate",

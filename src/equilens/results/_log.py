@@ -18,6 +18,7 @@ from equilens._files import write_text_atomic
 from equilens._redact import redact
 from equilens._version import __version__
 from equilens.exceptions import InvalidInputError, LogFormatError
+from equilens.results._media import MediaRecord
 
 #: Version of the log format written by this release. Readers accept the same major version.
 #: 1.1 added ``probes`` (probe runs) and ``Comparison.effect_size_name``/``effect_size``.
@@ -512,6 +513,9 @@ class AuditLog(_Model):
     """Probe runs (counterfactual, identity, stereotype): statistics per attribute value and
     the most-changed pairs verbatim; null when the log holds no probe (and in logs written
     before format 1.1)."""
+    media: MediaRecord | None = None
+    """Speech and image audits: the files skipped (with reasons), the settings that made
+    files into numbers, the worst examples and secondary measures; null otherwise."""
 
     def to_json(self) -> str:
         """The log as indented JSON."""
