@@ -22,6 +22,7 @@ from equilens.metrics._confusion import (
 )
 from equilens.metrics._continuous import (
     REGRESSION_QUANTITIES,
+    VALUE_MEANS,
     RankHistogram,
     UnitContext,
     evaluate_all,
@@ -81,6 +82,7 @@ __all__ = [
     "evaluate_all",
     "evaluate_confusion_metric",
     "evaluate_ranking_metrics",
+    "VALUE_MEANS",
     "measure_metrics",
     "metric_name",
     "metric_params",

@@ -513,6 +513,12 @@ class AuditLog(_Model):
     the most-changed pairs verbatim; null when the log holds no probe (and in logs written
     before format 1.1)."""
 
+    safety: _NoSecrets | None = None
+    """Safety audits of generated text (``equilens safety toxicity``): the protocol (k,
+    threshold, sampling settings and seed), the scorer and its measured error with the
+    corrected prevalence, the generation run (complete or not) and the worst continuations
+    verbatim; null for every other audit."""
+
     def to_json(self) -> str:
         """The log as indented JSON."""
         return self.model_dump_json(indent=2)
