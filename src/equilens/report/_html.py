@@ -39,6 +39,7 @@ from equilens.report._content import (
     slice_text,
     slice_values,
 )
+from equilens.report._safety_html import safety_section
 from equilens.report._probe_html import (
     probe_header,
     probe_methodology,
@@ -1498,6 +1499,7 @@ def render_html(log: AuditLog) -> str:
             exposure_section(c) if log.task == "ranking" else "",
             _criteria_section(c, ids),
             _comparisons_section(c, ids),
+            safety_section(log),
             task_methodology(c),
             _run_section(c),
         ]

@@ -50,7 +50,7 @@ def read_table(source: Any, what: str, shipped: str | None = None) -> pd.DataFra
     name = path.name.lower()
     try:
         if name.endswith((".jsonl", ".ndjson")):
-            frame = pd.read_json(path, lines=True, dtype=False)
+            frame = pd.read_json(path, lines=True, dtype=False, precise_float=True)
         elif name.endswith((".csv", ".csv.gz")):
             frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
         elif name.endswith((".parquet", ".pq")):
