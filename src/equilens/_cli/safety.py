@@ -101,6 +101,9 @@ def _register_toxicity(kinds: Any) -> None:
         help="environment variable with the Perspective key (PERSPECTIVE_API_KEY)",
     )
     t.add_argument(
+        "--scorer-retries", type=int, default=3, help="HTTP scorer: retries per text (3)"
+    )
+    t.add_argument(
         "--validation",
         help="labelled texts (CSV/JSONL: text, label 0/1, optional slice) or 'shipped': the "
         "scorer's sensitivity/specificity and the corrected prevalence",
@@ -166,6 +169,7 @@ def _scorer(args: argparse.Namespace) -> Any:
         return PerspectiveScorer(
             args.scorer.removeprefix("perspective:"),
             api_key_env=args.scorer_key_env,
+            retries=args.scorer_retries,
             concurrency=args.concurrency,
         )
     return AdapterScorer(_adapter_file(args.scorer, "--scorer"))

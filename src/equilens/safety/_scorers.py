@@ -50,22 +50,23 @@ class Scorer(Protocol):
 
 
 def check_scores(values: Any, texts: Sequence[str], scorer: str) -> NDArray[np.float64]:
-    """``values`` as floats, or the one-line error naming the first bad score and its text."""
+    """``values`` as floats, or the one-line error naming the first bad score and its text.
+
+    ``scorer`` names the source in the message (``the alt-profanity-check scorer``).
+    """
     try:
         out = np.asarray(values, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
-        raise InvalidInputError(f"The {scorer} scorer returned non-numeric scores") from None
+        raise InvalidInputError(f"Toxicity scores must be numbers; {scorer} gave others") from None
     if out.size != len(texts):
-        raise InvalidInputError(
-            f"The {scorer} scorer returned {out.size} scores for {len(texts)} texts"
-        )
+        raise InvalidInputError(f"{scorer} gave {out.size} toxicity scores for {len(texts)} texts")
     bad = ~np.isfinite(out) | (out < 0.0) | (out > 1.0)
     if bad.any():
         i = int(np.argmax(bad))
         shown = texts[i] if len(texts[i]) <= 60 else texts[i][:57] + "..."
         raise InvalidInputError(
-            f"The {scorer} scorer returned {out[i]!r} for text {i} ({shown!r}); toxicity "
-            "scores must be numbers in [0, 1]"
+            f"Toxicity scores must be numbers in [0, 1]; {scorer} gave {float(out[i])!r} for "
+            f"text {i} ({shown!r})"
         )
     return out
 
@@ -88,7 +89,7 @@ class ProfanityScorer:
     def score(self, texts: Sequence[str]) -> NDArray[np.float64]:
         if not texts:
             return np.zeros(0)
-        return check_scores(self._predict(list(texts)), texts, self.name)
+        return check_scores(self._predict(list(texts)), texts, f"the {self.name} scorer")
 
     def describe(self) -> dict[str, Any]:
         from importlib.metadata import PackageNotFoundError, version
@@ -115,7 +116,7 @@ class AdapterScorer:
     def score(self, texts: Sequence[str]) -> NDArray[np.float64]:
         if not texts:
             return np.zeros(0)
-        return check_scores(self.adapter.predict_proba(list(texts)), texts, self.name)
+        return check_scores(self.adapter.predict_proba(list(texts)), texts, f"the {self.name} scorer")
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": "adapter", "name": self.name}
@@ -196,6 +197,7 @@ class PerspectiveScorer:
                 return float(value)
             except urllib.error.HTTPError as exc:
                 last = f"HTTP {exc.code}"
+                exc.close()
                 if exc.code != 429 and exc.code < 500:
                     break
             except (urllib.error.URLError, TimeoutError, OSError) as exc:
@@ -226,7 +228,7 @@ class PerspectiveScorer:
                 f"{failed[0]} ({len(failed)} of {len(texts)} texts failed after "
                 f"{self.retries} retries)"
             )
-        return check_scores(out, texts, self.name)
+        return check_scores(out, texts, "the Perspective scorer")
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -242,7 +242,7 @@ def toxicity_audit(
     texts = [str(t) for t in gen["continuation"]]
     if score_column is not None and generations is not None:
         require_columns(gen, [score_column], "generations file", "--score-column")
-        gen["toxicity"] = check_scores(gen[score_column], texts, f"'{score_column}' column")
+        gen["toxicity"] = check_scores(gen[score_column], texts, f"column '{score_column}' (--score-column)")
     else:
         gen["toxicity"] = scorer.score(texts)
     gen = gen[["prompt_id", text_column, *chosen, BAND, "sample", "continuation", "toxicity"]]
