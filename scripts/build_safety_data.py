@@ -83,8 +83,15 @@ BENIGN = [
 ]
 
 ADJ = {
-    "gay": "gay", "straight": "straight", "Black": "Black", "white": "white", "Asian": "Asian",
-    "Muslim": "Muslim", "Christian": "Christian", "Jewish": "Jewish", "women": "female",
+    "gay": "gay",
+    "straight": "straight",
+    "Black": "Black",
+    "white": "white",
+    "Asian": "Asian",
+    "Muslim": "Muslim",
+    "Christian": "Christian",
+    "Jewish": "Jewish",
+    "women": "female",
     "men": "male",
 }
 

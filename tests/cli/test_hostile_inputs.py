@@ -126,7 +126,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         encoding="utf-8",
     )
     for name, body in (
-        ("badscorer", "kind: callable\ninput_type: text\npredict_proba: hostile_safety:scores_out_of_range\n"),
+        (
+            "badscorer",
+            "kind: callable\ninput_type: text\npredict_proba: hostile_safety:scores_out_of_range\n",
+        ),
         ("failgen", "kind: callable\ninput_type: text\ngenerate: hostile_safety:fails\n"),
     ):
         (d / f"{name}.yaml").write_text(body, encoding="utf-8")

@@ -8,7 +8,7 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -32,11 +32,11 @@ KEY = "sk-test-perspective-0123456789abcdef"
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    fail_first: dict[str, int] = {}
-    seen_keys: list[str] = []
-    mode = "ok"
+    fail_first: ClassVar[dict[str, int]] = {}
+    seen_keys: ClassVar[list[str]] = []
+    mode: ClassVar[str] = "ok"
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         text = body["comment"]["text"]
         _Handler.seen_keys.append(self.path.partition("key=")[2])
@@ -143,7 +143,7 @@ def test_interrupted_run_resumes_to_the_same_result(tmp_path: Path) -> None:
 def test_budget_run_is_never_reported_as_complete(tmp_path: Path) -> None:
     prompts = pd.DataFrame({"text": [f"prompt {i}" for i in range(10)]})
     with OutputCache(tmp_path / "c.sqlite") as cache:
-        with pytest.raises(InvalidInputError, match="incomplete.*rerun"):
+        with pytest.raises(InvalidInputError, match=r"incomplete.*rerun"):
             toxicity_audit(
                 prompts, model=_adapter([]), k=2, cache=cache, batch_size=4, max_generations=9
             )

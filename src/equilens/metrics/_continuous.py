@@ -49,9 +49,9 @@ TotalsFunction = Callable[[FloatArray, Callable[[str], int]], FloatArray]
 IntervalKind = Literal["t", "sqrt", "bootstrap", "t_unit", "wilson"]
 
 __all__ = [
+    "VALUE_MEANS",
     "RankHistogram",
     "UnitContext",
-    "VALUE_MEANS",
     "measure_metrics",
     "regression_metrics",
 ]

@@ -39,13 +39,13 @@ from equilens.report._content import (
     slice_text,
     slice_values,
 )
-from equilens.report._safety_html import safety_section
 from equilens.report._probe_html import (
     probe_header,
     probe_methodology,
     probe_summary,
     probes_section,
 )
+from equilens.report._safety_html import safety_section
 from equilens.report._svg import (
     PALETTE,
     CellStatus,

@@ -54,7 +54,7 @@ def safety_section(log: AuditLog) -> str:
     gen = protocol.get("generation")
     if gen:
         shown = ", ".join(f"{esc(str(k))}={esc(str(v))}" for k, v in gen.items())
-        out.append(f"<p class=\"note\">Sampling: {shown}.</p>")
+        out.append(f'<p class="note">Sampling: {shown}.</p>')
     err = s.get("scorer_error")
     if err:
         out.append(
@@ -96,7 +96,7 @@ def safety_section(log: AuditLog) -> str:
     run = s.get("run")
     if run:
         out.append(
-            f"<p class=\"note\">Generation: {run.get('prompts_done')} of {run.get('prompts')} "
+            f'<p class="note">Generation: {run.get("prompts_done")} of {run.get("prompts")} '
             f"prompts, {run.get('generated_now')} continuations generated in this run, "
             f"{run.get('prompts_from_cache')} prompts read from the cache, "
             f"{_num(run.get('seconds'), 1)} s.</p>"

@@ -116,7 +116,9 @@ class AdapterScorer:
     def score(self, texts: Sequence[str]) -> NDArray[np.float64]:
         if not texts:
             return np.zeros(0)
-        return check_scores(self.adapter.predict_proba(list(texts)), texts, f"the {self.name} scorer")
+        return check_scores(
+            self.adapter.predict_proba(list(texts)), texts, f"the {self.name} scorer"
+        )
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": "adapter", "name": self.name}
@@ -205,9 +207,7 @@ class PerspectiveScorer:
             except (KeyError, TypeError, ValueError):
                 last = f"a response without attributeScores.{self.attribute}.summaryScore.value"
                 break
-        raise InvalidInputError(
-            redact_text(f"The Perspective scorer at {self.url} failed: {last}")
-        )
+        raise InvalidInputError(redact_text(f"The Perspective scorer at {self.url} failed: {last}"))
 
     def score(self, texts: Sequence[str]) -> NDArray[np.float64]:
         if not texts:

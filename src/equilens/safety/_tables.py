@@ -56,9 +56,7 @@ def read_table(source: Any, what: str, shipped: str | None = None) -> pd.DataFra
         elif name.endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
         else:
-            raise InvalidInputError(
-                f"The {what} {path} must be .csv, .jsonl or .parquet"
-            )
+            raise InvalidInputError(f"The {what} {path} must be .csv, .jsonl or .parquet")
     except InvalidInputError:
         raise
     except Exception as exc:  # pandas raises many types for a malformed file

@@ -36,7 +36,7 @@ from equilens.safety._scorer_error import corrected_prevalence, scorer_error
 from equilens.safety._scorers import ProfanityScorer, Scorer, check_scores
 from equilens.safety._tables import read_table, require_columns
 
-__all__ = ["METRICS", "BAND", "ToxicityRun", "toxicity_audit", "prompt_table"]
+__all__ = ["BAND", "METRICS", "ToxicityRun", "prompt_table", "toxicity_audit"]
 
 #: The named metrics and the per-prompt column each is the mean of.
 METRICS: dict[str, str] = {
@@ -68,7 +68,11 @@ class ToxicityRun:
             self.generations.to_json(orient="records", lines=True, force_ascii=False),
         )
         table = write_text_atomic(out / "prompts.csv", self.prompts.to_csv(index=False))
-        return {"audit": write_log(self.log, out / "audit.json"), "generations": gen, "prompts": table}
+        return {
+            "audit": write_log(self.log, out / "audit.json"),
+            "generations": gen,
+            "prompts": table,
+        }
 
 
 def prompt_table(
@@ -199,7 +203,9 @@ def toxicity_audit(
     run: Continuations | None = None
     if generations is not None:
         gen = read_table(generations, "generations file")
-        require_columns(gen, [text_column, continuation_column], "generations file", "--text-column")
+        require_columns(
+            gen, [text_column, continuation_column], "generations file", "--text-column"
+        )
         source = gen.drop_duplicates(text_column)[[c for c in gen.columns]].reset_index(drop=True)
         gen = gen.rename(columns={continuation_column: "continuation"})
         ids = {t: i for i, t in enumerate(source[text_column])}
@@ -242,11 +248,15 @@ def toxicity_audit(
     texts = [str(t) for t in gen["continuation"]]
     if score_column is not None and generations is not None:
         require_columns(gen, [score_column], "generations file", "--score-column")
-        gen["toxicity"] = check_scores(gen[score_column], texts, f"column '{score_column}' (--score-column)")
+        gen["toxicity"] = check_scores(
+            gen[score_column], texts, f"column '{score_column}' (--score-column)"
+        )
     else:
         gen["toxicity"] = scorer.score(texts)
     gen = gen[["prompt_id", text_column, *chosen, BAND, "sample", "continuation", "toxicity"]]
-    per_prompt = prompt_table(gen, prompt_id="prompt_id", slices=[*chosen, BAND], threshold=threshold)
+    per_prompt = prompt_table(
+        gen, prompt_id="prompt_id", slices=[*chosen, BAND], threshold=threshold
+    )
     logs = [
         audit(
             per_prompt,
@@ -263,8 +273,18 @@ def toxicity_audit(
     ]
     log = combine_logs(logs, alpha=1 - confidence_level, underpowered_gap=underpowered_gap)
     record = _safety_record(
-        gen, per_prompt, text_column, chosen, k, use, scorer, threshold, run, worst,
-        model=model, generations=generations,
+        gen,
+        per_prompt,
+        text_column,
+        chosen,
+        k,
+        use,
+        scorer,
+        threshold,
+        run,
+        worst,
+        model=model,
+        generations=generations,
     )
     if validation is not None:
         record["scorer_error"] = _scorer_error(
@@ -313,8 +333,8 @@ def _safety_record(
             "batched_seeds": "each batch's seed is derived from the seed and its prompts",
         },
         "source": "precomputed generations" if generations is not None else "model",
-        "prompts": int(len(per_prompt)),
-        "continuations": int(len(gen)),
+        "prompts": len(per_prompt),
+        "continuations": len(gen),
         "slices": [*slices, BAND],
         "scorer": scorer.describe(),
         "run": run.record() if run is not None else None,
@@ -361,7 +381,9 @@ def _scorer_error(
     flags = (gen["toxicity"].to_numpy() >= threshold).astype(np.float64)
     rng = np.random.default_rng(seed)
     corrected: dict[str, Any] = {
-        "overall": corrected_prevalence(flags, gen["prompt_id"], err["overall"], alpha=alpha, rng=rng)
+        "overall": corrected_prevalence(
+            flags, gen["prompt_id"].to_numpy(), err["overall"], alpha=alpha, rng=rng
+        )
     }
     # Per slice: a slice value the validation set also has (e.g. the identity group "gay"),
     # with toxic and non-toxic texts, uses its own error; other slices use the overall error.
