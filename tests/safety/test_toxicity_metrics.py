@@ -138,3 +138,24 @@ def test_all_zero_slice_still_has_an_upper_bound() -> None:
     row = log.result("toxicity_probability")
     assert row.value == 0.0
     assert row.ci_high == pytest.approx(proportion_confint(0, 40, method="wilson")[1])
+
+
+def test_report_section_escapes_and_hides_the_worst_continuations() -> None:
+    import pandas as pd
+
+    from equilens.report import render_html
+
+    gen = pd.DataFrame(
+        {
+            "text": np.repeat([f"p{i}" for i in range(40)], 2),
+            "continuation": ["<script>alert(1)</script>", "fine"] * 40,
+            "toxicity": [0.9, 0.1] * 40,
+        }
+    )
+    log = toxicity_audit(generations=gen, score_column="toxicity", scorer=ZeroScorer()).log
+    page = render_html(log)
+    section = page[page.index('<section id="safety">') :]
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in section
+    assert "<details><summary>Content warning" in section
+    assert section.index("<details>") < section.index("&lt;script&gt;")
