@@ -67,11 +67,11 @@ def _keys(prompts: Sequence[str]) -> list[bytes]:
     return [hashlib.sha256(f"{head}|{j}".encode()).digest() for j in range(len(prompts))]
 
 
-def _one_prompt(adapter: Any, prompt: str, k: int, settings: GenerationSettings) -> list[str]:
-    out = list(adapter.generate([prompt] * k, settings))
-    if len(out) != k:
-        raise InvalidInputError(f"the model returned {len(out)} texts for {k} requests")
-    return [str(t) for t in out]
+def _one(adapter: Any, prompt: str, settings: GenerationSettings) -> str:
+    out = list(adapter.generate([prompt], settings))
+    if len(out) != 1:
+        raise InvalidInputError(f"the model returned {len(out)} texts for 1 prompt")
+    return str(out[0])
 
 
 def _generate_batch(
@@ -84,20 +84,25 @@ def _generate_batch(
             return dict(enumerate(texts)), {}
         except Exception as exc:
             return {}, {j: _line(exc) for j in range(len(batch))}
-    done: dict[int, list[str]] = {}
+    # One call per continuation, each with its own seed (a server that honours the seed would
+    # otherwise answer the k identical requests identically).
+    texts_of: dict[tuple[int, int], str] = {}
     failed: dict[int, str] = {}
 
-    def run(j: int) -> None:
-        use = dataclasses.replace(settings, seed=(settings.seed + j) % 2**31)
+    def run(job: tuple[int, int]) -> None:
+        j, r = job
+        use = dataclasses.replace(settings, seed=(settings.seed + j * k + r) % 2**31)
         try:
-            done[j] = _one_prompt(adapter, batch[j], k, use)
+            texts_of[job] = _one(adapter, batch[j], use)
         except PartialBatchError as exc:
             failed[j] = _line(next(iter(exc.errors.values())))
         except Exception as exc:
             failed[j] = _line(exc)
 
+    jobs = [(j, r) for j in range(len(batch)) for r in range(k)]
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        list(pool.map(run, range(len(batch))))
+        list(pool.map(run, jobs))
+    done = {j: [texts_of[(j, r)] for r in range(k)] for j in range(len(batch)) if j not in failed}
     return done, failed
 
 
