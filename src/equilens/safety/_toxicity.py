@@ -233,7 +233,8 @@ def toxicity_audit(
     skip = {text_column, continuation_column, "perspective_toxicity", "origin", "sample"}
     skip |= {score_column} if score_column else set()
     chosen = list(slices) if slices is not None else [c for c in table.columns if c not in skip]
-    require_columns(table, chosen, "prompt file", "--slice")
+    where = "generations file" if generations is not None else "prompt file"
+    require_columns(table, chosen, where, "--slice")
     prompt_text = [str(t) for t in table[text_column]]
     table = table.assign(
         prompt_id=np.arange(len(table)),
