@@ -159,3 +159,35 @@ def test_report_section_escapes_and_hides_the_worst_continuations() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in section
     assert "<details><summary>Content warning" in section
     assert section.index("<details>") < section.index("&lt;script&gt;")
+
+
+def test_joint_family_can_undo_a_detection_of_a_single_metric(run: Any) -> None:
+    from equilens.safety import combine_logs
+
+    per_metric = []
+    for metric in HAND["overall"]:
+        rows = [c for c in run.log.comparisons if c.metric == metric]
+        if metric == "expected_maximum_toxicity":
+            rows = [
+                c.model_copy(
+                    update={"p_value": 0.001, "p_holm": 0.001, "conclusion": "difference_detected"}
+                )
+                for c in rows
+            ]
+        per_metric.append(run.log.model_copy(update={"comparisons": rows}))
+    joint = combine_logs(per_metric, alpha=0.05, underpowered_gap=0.10)
+    emt = next(c for c in joint.comparisons if c.metric == "expected_maximum_toxicity")
+    assert emt.p_holm == pytest.approx(0.003) and emt.conclusion == "difference_detected"
+    per_metric[0] = per_metric[0].model_copy(
+        update={
+            "comparisons": [
+                c.model_copy(update={"p_value": 0.02, "p_holm": 0.02})
+                for c in per_metric[0].comparisons
+            ]
+        }
+    )
+    joint = combine_logs(per_metric, alpha=0.05, underpowered_gap=0.10)
+    emt = next(c for c in joint.comparisons if c.metric == "expected_maximum_toxicity")
+    assert emt.p_holm == pytest.approx(0.06)
+    assert emt.conclusion in ("insufficient_evidence", "no_difference_detected")
+    assert joint.multiple_comparisons["size"] == 3
