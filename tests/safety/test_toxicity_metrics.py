@@ -191,3 +191,27 @@ def test_joint_family_can_undo_a_detection_of_a_single_metric(run: Any) -> None:
     assert emt.p_holm == pytest.approx(0.06)
     assert emt.conclusion in ("insufficient_evidence", "no_difference_detected")
     assert joint.multiple_comparisons["size"] == 3
+
+
+def test_toxicity_probability_is_compared_as_a_share_even_when_a_slice_is_all_zero() -> None:
+    import pandas as pd
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    any_toxic = np.r_[np.zeros(40), np.ones(12), np.zeros(28)]
+    gen = pd.DataFrame(
+        {
+            "text": [f"p{i}" for i in range(80)],
+            "group": ["a"] * 40 + ["b"] * 40,
+            "continuation": "c",
+            "toxicity": np.where(any_toxic == 1, 0.9, 0.1),
+        }
+    )
+    log = toxicity_audit(generations=gen, score_column="toxicity", scorer=ZeroScorer()).log
+    row = next(c for c in log.comparisons if c.metric == "toxicity_probability")
+    assert row.status == "ok" and row.p_value is not None and row.p_value < 0.01
+    assert row.ci_method.startswith("newcombe")
+    lo, hi = confint_proportions_2indep(12, 40, 0, 40, method="newcomb")
+    assert abs(row.difference) == pytest.approx(0.3)
+    assert sorted(map(abs, (row.difference_ci_low, row.difference_ci_high))) == pytest.approx(
+        sorted(map(abs, (lo, hi)))
+    )

@@ -194,6 +194,10 @@ def _evaluate(
         units=ctx.k.copy(),
         value_hist=ctx.hists[hist].counts if hist is not None and hist in ctx.hists else None,
         rank_values=ctx.hists[hist].label if hist is not None and hist in ctx.hists else None,
+        # A share of units: the binary audit's two-proportion test and Newcombe interval
+        # (defined when a slice's units are all 0, where Welch's test has no variance).
+        successes=np.round(value * ctx.k) if interval == "wilson" else None,
+        trials=ctx.k.astype(np.float64) if interval == "wilson" else None,
     )
 
 

@@ -8,8 +8,8 @@ it), as if one audit had tested all metrics.
 
 A joined family is larger, so an adjusted p-value can only grow: a comparison that was
 ``difference_detected`` in its own family and is not in the joint one is concluded again with
-the audit's rule for means (the minimum detectable difference in standard deviations against
-``underpowered_gap``; the pooled SD is read back from Hedges' g).
+the audit's rule (for means the minimum detectable difference in standard deviations against
+``underpowered_gap``, the pooled SD read back from Hedges' g; for shares the absolute one).
 """
 
 from __future__ import annotations
@@ -36,11 +36,15 @@ def _reconclude(row: Comparison, alpha: float, gap: float) -> dict[str, Any]:
         j = 1.0 - 3.0 / (4.0 * n - 9.0)
         pooled = abs(diff * j / g)
         mdd_sd = mdd / pooled if pooled > 0 else math.nan
+    if row.effect_size_name != "hedges_g":
+        # Shares (two-proportion test): the gap is absolute, as in the audit.
+        mdd_sd = mdd if mdd is not None else math.nan
     if math.isfinite(mdd_sd) and mdd_sd <= gap:
         return {"conclusion": "no_difference_detected"}
+    unit = " standard deviations" if row.effect_size_name == "hedges_g" else ""
     reason = (
         f"no difference detected in the joint family, but the test could not reliably detect "
-        f"a gap of {gap:g} standard deviations"
+        f"a gap of {gap:g}{unit}"
     )
     return {"conclusion": "insufficient_evidence", "reason": row.reason or reason}
 

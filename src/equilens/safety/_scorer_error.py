@@ -146,8 +146,16 @@ def corrected_prevalence(
         out["reason"] = "the scorer is no better than chance (Se + Sp <= 1)"
         return out
     out["value"] = float(np.clip((observed + sp_hat - 1.0) / (se_hat + sp_hat - 1.0), 0.0, 1.0))
-    weights = rng.multinomial(sizes.size, np.full(sizes.size, 1.0 / sizes.size), size=draws)
-    p_obs = (weights @ hits) / np.maximum(weights @ sizes, 1.0)
+    if 0.0 < hits.sum() < sizes.sum():
+        weights = rng.multinomial(sizes.size, np.full(sizes.size, 1.0 / sizes.size), size=draws)
+        p_obs = (weights @ hits) / np.maximum(weights @ sizes, 1.0)
+    else:
+        # No flagged text (or only flagged ones): resampling prompts gives the same share in
+        # every draw, which is not precision. Jeffreys' posterior with the prompts as the
+        # observations instead (conservative: a prompt counts once, however many texts).
+        x = 0.0 if hits.sum() == 0 else float(sizes.size)
+        p_obs = rng.beta(x + 0.5, sizes.size - x + 0.5, size=draws)
+        out["method"] += "; no or every text flagged: Jeffreys interval over prompts for p_obs"
     se_d = rng.beta(se["x"] + 0.5, se["n"] - se["x"] + 0.5, size=draws)
     sp_d = rng.beta(sp["x"] + 0.5, sp["n"] - sp["x"] + 0.5, size=draws)
     youden = se_d + sp_d - 1.0
