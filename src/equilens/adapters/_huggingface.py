@@ -391,7 +391,9 @@ class HuggingFaceAdapter(BaseAdapter):
         config: dict[str, Any] = {
             "max_new_tokens": use.max_new_tokens,
             "do_sample": not use.greedy,
-            "num_return_sequences": k,
+            # Greedy decoding gives one text per prompt (transformers refuses more); it is
+            # repeated k times below.
+            "num_return_sequences": 1 if use.greedy else k,
             "pad_token_id": self.tokenizer.pad_token_id,
             "eos_token_id": self.model.generation_config.eos_token_id,
         }
@@ -405,6 +407,8 @@ class HuggingFaceAdapter(BaseAdapter):
         new = out[:, enc["input_ids"].shape[1] :]
         decoded = self.tokenizer.batch_decode(new, skip_special_tokens=True)
         cut = [self._cut(t, use) for t in decoded]
+        if use.greedy:
+            return [[t] * k for t in cut]
         return [cut[i * k : (i + 1) * k] for i in range(len(prompts))]
 
     def _prompt_text(self, prompt: str, settings: GenerationSettings) -> str:
