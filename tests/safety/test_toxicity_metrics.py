@@ -158,6 +158,7 @@ def test_report_section_escapes_and_hides_the_worst_continuations() -> None:
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in section
     assert "<details><summary>Content warning" in section
+    assert '<a href="#safety">Safety</a>' in page
     assert section.index("<details>") < section.index("&lt;script&gt;")
 
 

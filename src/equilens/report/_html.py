@@ -45,7 +45,7 @@ from equilens.report._probe_html import (
     probe_summary,
     probes_section,
 )
-from equilens.report._safety_html import safety_section
+from equilens.report._safety_html import SAFETY, safety_section
 from equilens.report._svg import (
     PALETTE,
     CellStatus,
@@ -1488,9 +1488,12 @@ def render_html(log: AuditLog) -> str:
         # Other tasks: their own title, summary wording, confusion matrices (multiclass),
         # exposure (ranking) and methods; no binary-only section (curves, 2 x 2 cards).
         title = f"equilens audit: {log.task}"
+        sections = task_sections(log.task)
+        if log.safety:
+            sections.insert(sections.index(("methodology", "Methodology & limitations")), SAFETY)
         parts = [
             _header(c),
-            _nav(task_sections(log.task)),
+            _nav(sections),
             "<main>",
             _summary(c),
             _groups_section(c, ids),

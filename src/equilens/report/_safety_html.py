@@ -11,7 +11,10 @@ from typing import Any
 from equilens.report._svg import esc
 from equilens.results import AuditLog
 
-__all__ = ["safety_section"]
+__all__ = ["SAFETY", "safety_section"]
+
+#: The section's navigation entry.
+SAFETY = ("safety", "Safety")
 
 
 def _num(v: Any, digits: int = 3) -> str:
