@@ -111,10 +111,35 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         "def scores(texts):\n    return [0.5 for _ in texts]\n", encoding="utf-8"
     )
     out_paths["models"] = "hostile_models"
+    # equilens safety toxicity: generations with a score out of [0, 1] and a NaN score, a
+    # scorer answering 2.0, a generator failing every prompt.
+    gens = pd.DataFrame({"text": ["a", "a", "b", "b"], "continuation": list("wxyz")})
+    for name, tox in (
+        ("gens_ok", [0.1, 0.9, 0.2, 0.3]),
+        ("gens_range", [0.1, 1.5, 0.2, 0.3]),
+        ("gens_nan", [0.1, None, 0.2, 0.3]),
+    ):
+        (d / f"{name}.csv").write_text(gens.assign(tox=tox).to_csv(index=False), encoding="utf-8")
+        out_paths[name] = str(d / f"{name}.csv")
+    (d / "hostile_safety.py").write_text(
+        "def scores_out_of_range(texts):\n    return [2.0 for _ in texts]\n"
+        "def fails(prompts, settings=None):\n    raise RuntimeError('model down')\n",
+        encoding="utf-8",
+    )
+    for name, body in (
+        (
+            "badscorer",
+            "kind: callable\ninput_type: text\npredict_proba: hostile_safety:scores_out_of_range\n",
+        ),
+        ("failgen", "kind: callable\ninput_type: text\ngenerate: hostile_safety:fails\n"),
+    ):
+        (d / f"{name}.yaml").write_text(body, encoding="utf-8")
+        out_paths[name] = str(d / f"{name}.yaml")
     sys.path.insert(0, str(d))
     yield out_paths
     sys.path.remove(str(d))
     sys.modules.pop("hostile_models", None)
+    sys.modules.pop("hostile_safety", None)
 
 
 #: (id, argv with {placeholders}, owner). Owner ``io``: fixed on the io branch.
@@ -258,6 +283,21 @@ CASES: list[tuple[str, str, str]] = [
     ("check-claims-garbage-card", "check-claims {garbage} {log}", "mine"),
     ("check-claims-out-of-range", "check-claims {card} {badlog}", "mine"),
     ("check-claims-width", "check-claims {card} {log} --max-ci-width -1", "mine"),
+    # safety
+    ("safety-no-kind", "safety", "mine"),
+    ("safety-tox-no-source", "safety toxicity --out {tmp}/s0", "mine"),
+    ("safety-tox-empty-prompts", "safety toxicity --model {failgen} --prompts {empty} --out {tmp}/s1", "mine"),
+    ("safety-tox-no-text-column", "safety toxicity --model {failgen} --prompts {data} --out {tmp}/s2", "mine"),
+    ("safety-tox-k0", "safety toxicity --model {failgen} --k 0 --out {tmp}/s3", "mine"),
+    ("safety-tox-model-fails", "safety toxicity --model {failgen} --k 2 --no-cache --out {tmp}/s4", "mine"),
+    ("safety-tox-unknown-model", "safety toxicity --model nosuch --out {tmp}/s5", "mine"),
+    ("safety-tox-score-range", "safety toxicity --generations {gens_range} --score-column tox --out {tmp}/s6", "mine"),
+    ("safety-tox-score-nan", "safety toxicity --generations {gens_nan} --score-column tox --out {tmp}/s7", "mine"),
+    ("safety-tox-scorer-range", "safety toxicity --generations {gens_ok} --scorer {badscorer} --out {tmp}/s8", "mine"),
+    ("safety-tox-http-scorer-down", "safety toxicity --generations {gens_ok} --scorer perspective:http://127.0.0.1:9/x --scorer-retries 0 --out {tmp}/s9", "mine"),
+    ("safety-tox-generations-missing", "safety toxicity --generations {missing} --out {tmp}/s10", "mine"),
+    ("safety-tox-budget", "safety toxicity --model {failgen} --budget 0 --out {tmp}/s11", "mine"),
+    ("safety-tox-validation-garbage", "safety toxicity --generations {gens_ok} --score-column tox --validation {garbage} --out {tmp}/s12", "mine"),
     # probe
     ("probe-no-kind", "probe", "mine"),
     ("probe-unknown-model", "probe counterfactual --model nope --suite profession_gender --out {tmp}/p1", "mine"),

@@ -41,6 +41,7 @@ _COMMANDS: dict[str, str] = {
     "mitigate": "equilens._cli.mitigate",
     "speech": "equilens._cli.speech",
     "images": "equilens._cli.images",
+    "safety": "equilens._cli.safety",
 }
 
 EXIT_OK = 0

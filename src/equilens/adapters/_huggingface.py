@@ -340,13 +340,7 @@ class HuggingFaceAdapter(BaseAdapter):
 
     def _prompt_ids(self, prompt: str, settings: GenerationSettings) -> Any:
         if self.chat:
-            messages = []
-            if settings.system_prompt:
-                messages.append({"role": "system", "content": settings.system_prompt})
-            messages.append({"role": "user", "content": prompt})
-            text = self.tokenizer.apply_chat_template(
-                messages, add_generation_prompt=True, tokenize=False
-            )
+            text = self._prompt_text(prompt, settings)
             return self.tokenizer(text, add_special_tokens=False, return_tensors="pt")
         return self.tokenizer(prompt, return_tensors="pt")
 
@@ -368,10 +362,73 @@ class HuggingFaceAdapter(BaseAdapter):
             out = self.model.generate(**enc, generation_config=gen_config)
         new = out[0, enc["input_ids"].shape[1] :]
         text: str = self.tokenizer.decode(new, skip_special_tokens=True)
+        return self._cut(text, settings)
+
+    def generate_many(
+        self, prompts: Sequence[str], k: int, settings: GenerationSettings | None = None
+    ) -> list[list[str]]:
+        """``k`` continuations of each prompt, all prompts in one forward pass per step.
+
+        Prompts are left-padded into one batch and ``num_return_sequences=k`` samples each;
+        the sampler is seeded with ``settings.seed``, so the same batch gives the same texts
+        (a batch's texts depend on the whole batch: callers that cache per prompt must form
+        batches the same way every time). Greedy settings give ``k`` identical texts.
+        """
+        if self.task != "text-generation":
+            raise self._unsupported("generate")
+        use = settings or self.settings
+        torch = self._torch
+        transformers = _hf("transformers")
+        texts = [self._prompt_text(p, use) for p in prompts]
+        side = self.tokenizer.padding_side
+        self.tokenizer.padding_side = "left"
+        try:
+            enc = self.tokenizer(
+                texts, return_tensors="pt", padding=True, add_special_tokens=not self.chat
+            ).to(self.device)
+        finally:
+            self.tokenizer.padding_side = side
+        config: dict[str, Any] = {
+            "max_new_tokens": use.max_new_tokens,
+            "do_sample": not use.greedy,
+            # Greedy decoding gives one text per prompt (transformers refuses more); it is
+            # repeated k times below.
+            "num_return_sequences": 1 if use.greedy else k,
+            "pad_token_id": self.tokenizer.pad_token_id,
+            "eos_token_id": self.model.generation_config.eos_token_id,
+        }
+        if not use.greedy:
+            config.update(temperature=float(use.temperature), top_p=float(use.top_p))
+            torch.manual_seed(use.seed)
+        with torch.inference_mode():
+            out = self.model.generate(
+                **enc, generation_config=transformers.GenerationConfig(**config)
+            )
+        new = out[:, enc["input_ids"].shape[1] :]
+        decoded = self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        cut = [self._cut(t, use) for t in decoded]
+        if use.greedy:
+            return [[t] * k for t in cut]
+        return [cut[i * k : (i + 1) * k] for i in range(len(prompts))]
+
+    def _prompt_text(self, prompt: str, settings: GenerationSettings) -> str:
+        if not self.chat:
+            return prompt
+        messages = []
+        if settings.system_prompt:
+            messages.append({"role": "system", "content": settings.system_prompt})
+        messages.append({"role": "user", "content": prompt})
+        text: str = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, tokenize=False
+        )
+        return text
+
+    @staticmethod
+    def _cut(text: str, settings: GenerationSettings) -> str:
         for stop in settings.stop:
-            cut = text.find(stop)
-            if cut >= 0:
-                text = text[:cut]
+            at = text.find(stop)
+            if at >= 0:
+                text = text[:at]
         return text
 
     # --- tasks --------------------------------------------------------------------------------

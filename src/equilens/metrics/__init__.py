@@ -22,6 +22,7 @@ from equilens.metrics._confusion import (
 )
 from equilens.metrics._continuous import (
     REGRESSION_QUANTITIES,
+    VALUE_MEANS,
     RankHistogram,
     UnitContext,
     evaluate_all,
@@ -60,6 +61,7 @@ __all__ = [
     "POSITIVES",
     "REGRESSION_QUANTITIES",
     "USER_METRICS",
+    "VALUE_MEANS",
     "BinaryContext",
     "CriterionSpec",
     "Evaluated",

@@ -46,6 +46,7 @@ from equilens.report._probe_html import (
     probe_summary,
     probes_section,
 )
+from equilens.report._safety_html import SAFETY, safety_section
 from equilens.report._svg import (
     PALETTE,
     CellStatus,
@@ -1488,9 +1489,12 @@ def render_html(log: AuditLog) -> str:
         # Other tasks: their own title, summary wording, confusion matrices (multiclass),
         # exposure (ranking) and methods; no binary-only section (curves, 2 x 2 cards).
         title = f"equilens audit: {log.task}"
+        sections = task_sections(log.task)
+        if log.safety:
+            sections.insert(sections.index(("methodology", "Methodology & limitations")), SAFETY)
         parts = [
             _header(c),
-            _nav([*task_sections(log.task)[:2], *media_nav(log), *task_sections(log.task)[2:]]),
+            _nav([*sections[:2], *media_nav(log), *sections[2:]]),
             "<main>",
             _summary(c),
             _groups_section(c, ids),
@@ -1500,6 +1504,7 @@ def render_html(log: AuditLog) -> str:
             exposure_section(c) if log.task == "ranking" else "",
             _criteria_section(c, ids),
             _comparisons_section(c, ids),
+            safety_section(log),
             task_methodology(c),
             _run_section(c),
         ]

@@ -517,6 +517,12 @@ class AuditLog(_Model):
     """Speech and image audits: the files skipped (with reasons), the settings that made
     files into numbers, the worst examples and secondary measures; null otherwise."""
 
+    safety: _NoSecrets | None = None
+    """Safety audits of generated text (``equilens safety toxicity``): the protocol (k,
+    threshold, sampling settings and seed), the scorer and its measured error with the
+    corrected prevalence, the generation run (complete or not) and the worst continuations
+    verbatim; null for every other audit."""
+
     def to_json(self) -> str:
         """The log as indented JSON."""
         return self.model_dump_json(indent=2)

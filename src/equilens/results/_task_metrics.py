@@ -51,6 +51,9 @@ _UNIT_INTERVAL = frozenset(
         "mean_reciprocal_rank",
         "exposure_share",
         "relevance_share",
+        "expected_maximum_toxicity",
+        "toxicity_probability",
+        "mean_toxicity",
     }
 )
 #: Metrics (base names) of non-binary tasks with a one-sided range.

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from equilens.data import TaskInputs
 from equilens.exceptions import InvalidParameterError
-from equilens.metrics import measure_metrics
+from equilens.metrics import VALUE_MEANS, measure_metrics
 from equilens.slicing import SlicePlan
 from equilens.tasks._base import Role, Task, TaskEvaluation, TaskOptions, TaskStatistics
 from equilens.tasks._unit_stats import (
@@ -91,8 +91,11 @@ def _evaluate(
 ) -> TaskEvaluation:
     assert isinstance(stats, UnitStatistics)
     which = str(stats.facts["measure"])
-    specs = choose_metrics(measure_metrics, [which], metrics, "measure")
-    return evaluate_units(stats, plan, specs, options, compared=[which])
+    # A value column's mean may be reported under a named metric (``VALUE_MEANS``, e.g.
+    # ``expected_maximum_toxicity``); without ``metrics`` it is ``mean``.
+    available = [which, *VALUE_MEANS] if which == "mean" else [which]
+    specs = choose_metrics(measure_metrics, available, metrics or [which], "measure")
+    return evaluate_units(stats, plan, specs, options, compared=[s.name for s in specs])
 
 
 TASK = Task(
