@@ -33,6 +33,7 @@ _COMMANDS: dict[str, str] = {
     "check-claims": "equilens._cli.card",
     "compare": "equilens._cli.compare",
     "monitor": "equilens._cli.monitor",
+    "safety": "equilens._cli.safety",
 }
 
 EXIT_OK = 0

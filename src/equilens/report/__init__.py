@@ -39,9 +39,15 @@ from equilens.report._terminal import (
 from equilens.report._terminal_monitor import print_look, print_monitor_status
 from equilens.report._terminal_records import print_claim_checks, print_history
 from equilens.report._terminal_runs import print_comparison, print_decision
+from equilens.report._qa import qa_lines, qa_section
+from equilens.report._redteam import redteam_lines, redteam_section
 from equilens.report._write import write_report
 
 __all__ = [
+    "qa_lines",
+    "qa_section",
+    "redteam_lines",
+    "redteam_section",
     "CONCLUSION_LABELS",
     "CSS",
     "JS",

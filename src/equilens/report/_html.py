@@ -39,6 +39,8 @@ from equilens.report._content import (
     slice_text,
     slice_values,
 )
+from equilens.report._qa import qa_section
+from equilens.report._redteam import redteam_section
 from equilens.report._probe_html import (
     probe_header,
     probe_methodology,
@@ -1493,6 +1495,7 @@ def render_html(log: AuditLog) -> str:
             "<main>",
             _summary(c),
             _groups_section(c, ids),
+            redteam_section(log),
             _intersections_section(c, ids),
             class_confusion_section(c) if log.task == "multiclass" else "",
             exposure_section(c) if log.task == "ranking" else "",
@@ -1515,6 +1518,7 @@ def render_html(log: AuditLog) -> str:
             "<main>",
             _summary(c),
             _groups_section(c, ids),
+            qa_section(log),
             _intersections_section(c, ids),
             _curves_section(c),
             _confusion_section(c),

@@ -1,0 +1,1 @@
+"""Safety of generated text: toxicity, red-team suites and factual accuracy by slice."""
