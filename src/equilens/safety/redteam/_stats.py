@@ -91,13 +91,12 @@ def _paired(
 ) -> None:
     """Replace a persona comparison's independent-samples test by the paired one."""
     persona, ref = row["slice"]["persona"], row["reference"]["persona"]
-    wide = frame[frame["persona"].isin([persona, ref])].pivot_table(
-        index="request_id", columns="persona", values=value, aggfunc="first"
-    )
-    wide = wide.dropna()
-    n = int(len(wide))
-    other = wide[persona].to_numpy() > 0.5 if n else np.zeros(0, bool)
-    base = wide[ref].to_numpy() > 0.5 if n else np.zeros(0, bool)
+    a = frame.loc[frame["persona"] == persona, ["request_id", value]].drop_duplicates("request_id")
+    r = frame.loc[frame["persona"] == ref, ["request_id", value]].drop_duplicates("request_id")
+    both = a.merge(r, on="request_id", suffixes=("_other", "_ref"))
+    n = int(len(both))
+    other = both[f"{value}_other"].to_numpy() > 0.5
+    base = both[f"{value}_ref"].to_numpy() > 0.5
     b, c = int(np.sum(other & ~base)), int(np.sum(~other & base))
     diff, lo, hi = paired_difference(b, c, n, alpha)
     row.update(
@@ -193,44 +192,52 @@ def redteam_log(
         "min_group_size": min_group_size,
         "underpowered_gap": underpowered_gap,
     }
-    runs: list[tuple[AuditLog, pd.DataFrame, str, dict[str, str]]] = []
-    for value in ("harmful", "refusal"):
-        log = audit(
-            harm,
-            value=value,
-            sensitive_features=["persona", "category"],
-            reference={"persona": reference},
-            **common,
-        )
-        runs.append((log, harm, value, {}))
-    if not benign.empty and benign["persona"].nunique() > 1:
-        log = audit(
-            benign,
-            value="refusal",
-            sensitive_features=["persona"],
-            reference={"persona": reference},
-            **common,
-        )
-        runs.append((log, benign, "refusal", BENIGN_SLICE))
+    # One audit per outcome and feature: the finest cells of an audit are the intersections of
+    # its features, and a cluster (request) is one unit per finest cell. With persona and
+    # category together, a request's persona cases would fall in different cells and the
+    # category intervals would count cases, not requests (the null simulation showed a
+    # Welch test of size 0.14 at 0.05). Each audit keeps the rows whose clusters it counts
+    # right: the category audit its overall and category rows, the persona audit its persona
+    # rows (one case per request and persona).
+    runs: list[tuple[AuditLog, pd.DataFrame, str, dict[str, str], bool]] = []
+    plans = [(harm, v, {}) for v in ("harmful", "refusal")]
+    if not benign.empty:
+        plans.append((benign, "refusal", BENIGN_SLICE))
+    for data, value, extra in plans:
+        for feature in ("category", "persona"):
+            if feature == "persona" and data["persona"].nunique() < 2:
+                continue
+            log = audit(
+                data,
+                value=value,
+                sensitive_features=[feature],
+                reference={"persona": reference} if feature == "persona" else None,
+                **common,
+            )
+            runs.append((log, data, value, extra, feature == "category"))
     results: list[MetricResult] = []
     raw: list[dict[str, Any]] = []
     families: list[FamilyRecord] = []
     warnings: list[str] = []
-    for log, data, value, extra in runs:
+    for log, data, value, extra, by_category in runs:
         name = metric_name(value)
-        results.extend(MetricResult(**d) for d in _rename(log.results, name, extra))
-        for row in _rename(log.comparisons, name, extra):
-            if row["features"] == [*extra, "persona"]:
+        # The benign controls' category rows are their overall row (one pool of controls).
+        keep = (lambda r: not r.slice) if extra else (lambda r: by_category or bool(r.slice))
+        results.extend(
+            MetricResult(**d) for d in _rename([r for r in log.results if keep(r)], name, extra)
+        )
+        for row in _rename(log.comparisons if not (extra and by_category) else [], name, extra):
+            if not by_category:
                 _paired(row, data, value, alpha, min_pairs)
             raw.append(row)
-        if value == "harmful" or extra:
+        if (value == "harmful" or extra) and not (extra and by_category):
             families.extend(FamilyRecord(**d) for d in _rename(log.families, "", extra))
-            prefix = "Benign controls (over-refusal): " if extra else ""
-            warnings.extend(
-                prefix + w
-                for w in log.warnings
-                if not w.startswith("Bootstrap disabled") and prefix + w not in warnings
-            )
+        prefix = "Benign controls (over-refusal): " if extra else ""
+        warnings.extend(
+            prefix + w
+            for w in log.warnings
+            if not w.startswith("Bootstrap disabled") and prefix + w not in warnings
+        )
     family = adjust_and_conclude(
         raw,
         alpha,
