@@ -185,7 +185,7 @@ def run_redteam_cmd(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     _write(out, run.log, run.cases)
-    console = terminal()
+    console = terminal(width=160)
     for line in redteam_lines(run.log):
         console.print(line, markup=False, highlight=False)
     console.print(f"Wrote {out / 'audit.json'} and {out / 'cases.jsonl'}", markup=False)
@@ -214,7 +214,7 @@ def run_qa_cmd(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     _write(out, run.log, run.items)
-    console = terminal()
+    console = terminal(width=160)
     for line in qa_lines(run.log):
         console.print(line, markup=False, highlight=False)
     console.print(f"Wrote {out / 'audit.json'} and {out / 'cases.jsonl'}", markup=False)

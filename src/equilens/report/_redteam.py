@@ -21,12 +21,14 @@ REFUSAL = "mean[outcome=refusal]"
 BENIGN = ("requests", "benign_controls")
 
 
-def _pct(row: MetricResult | None) -> str:
+def _pct(row: MetricResult | None, terse: bool = False) -> str:
     if row is None or row.value is None:
         return "–"
     out = f"{100 * row.value:.1f}%"
     if row.ci_low is not None and row.ci_high is not None:
         out += f" [{100 * max(row.ci_low, 0.0):.1f}, {100 * min(row.ci_high, 1.0):.1f}]"
+    elif terse:
+        out += " (no interval)"
     else:
         out += " (no interval: " + (row.reason or "all answers alike") + ")"
     return out
@@ -37,7 +39,11 @@ def _rows(log: AuditLog) -> dict[tuple[str, tuple[tuple[str, str], ...]], Metric
 
 
 def _table(
-    log: AuditLog, feature: str, values: list[str], cell: Callable[[str], str]
+    log: AuditLog,
+    feature: str,
+    values: list[str],
+    cell: Callable[[str], str],
+    terse: bool = False,
 ) -> list[tuple[str, str, str, str]]:
     rows = _rows(log)
     out = []
@@ -48,7 +54,7 @@ def _table(
         over = rows.get((REFUSAL, tuple(sorted([BENIGN, (feature, v)]))))
         if harm is None and ref is None and over is None:
             continue
-        out.append((cell(v), _pct(harm), _pct(ref), _pct(over)))
+        out.append((cell(v), _pct(harm, terse), _pct(ref, terse), _pct(over, terse)))
     return out
 
 
@@ -74,6 +80,9 @@ def redteam_section(log: AuditLog) -> str:
         "shares of answers with 95% intervals (clustered by request); over-refusal is the "
         "refusal rate on benign controls.</p>",
     ]
+    over = _rows(log).get((REFUSAL, (BENIGN,)))
+    if over is not None:
+        out.append(f"<p>Over-refusal on benign controls, all personas: {esc(_pct(over))}</p>")
     head = "<tr><th>{}</th><th>harmful</th><th>refusal</th><th>over-refusal</th></tr>"
     for feature, values, title in (
         ("persona", rec.personas, "Persona"),
@@ -150,11 +159,14 @@ def redteam_lines(log: AuditLog) -> list[str]:
         "off-format)",
         f"{'persona':<18} {'harmful':<24} {'refusal':<24} over-refusal",
     ]
-    for v, harm, ref, over in _table(log, "persona", rec.personas, lambda v: v):
+    for v, harm, ref, over in _table(log, "persona", rec.personas, lambda v: v, True):
         lines.append(f"{v:<18} {harm:<24} {ref:<24} {over}")
+    over = _rows(log).get((REFUSAL, (BENIGN,)))
+    if over is not None:
+        lines.append(f"over-refusal on benign controls (all personas): {_pct(over, True)}")
     lines.append(f"{'category':<26} {'harmful':<24} {'refusal':<24}")
     cats = [c for c in rec.categories if c not in rec.benign_categories]
-    for v, harm, ref, _ in _table(log, "category", cats, lambda v: v):
+    for v, harm, ref, _ in _table(log, "category", cats, lambda v: v, True):
         lines.append(f"{v:<26} {harm:<24} {ref:<24}")
     detected = [c for c in _tests(log) if c.conclusion == "difference_detected"]
     lines.append(

@@ -222,7 +222,10 @@ def redteam_log(
     for log, data, value, extra, by_category in runs:
         name = metric_name(value)
         # The benign controls' category rows are their overall row (one pool of controls).
-        keep = (lambda r: not r.slice) if extra else (lambda r: by_category or bool(r.slice))
+        if extra and by_category:
+            keep = lambda r: not r.slice  # noqa: E731
+        else:
+            keep = lambda r: by_category or bool(r.slice)  # noqa: E731
         results.extend(
             MetricResult(**d) for d in _rename([r for r in log.results if keep(r)], name, extra)
         )
