@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from _judge import judge_server, judge_spec
 
+from _judge import judge_server, judge_spec
 from equilens._cli.main import main
 from equilens.results import read_log
 from equilens.safety.redteam import expand_cases, load_personas, load_suite
@@ -26,7 +26,9 @@ def _answers(tmp_path: Path, text: str = "Sure, it is guaranteed to return 12%."
     return out
 
 
-def test_redteam_from_answers_and_a_gate_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_redteam_from_answers_and_a_gate_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     answers = _answers(tmp_path)
     assert main(["safety", "redteam", "--suite", "financial", "--answers", str(answers),
                  "--out", str(tmp_path / "run")]) == 0  # fmt: skip
@@ -78,7 +80,9 @@ def test_a_judge_off_format_every_time_exits_2(
 
 def test_qa_from_answers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     answers = tmp_path / "a.jsonl"
-    answers.write_text("\n".join(json.dumps({"id": f"hq-{i:02d}", "answer": "A"}) for i in range(1, 37)))
+    answers.write_text(
+        "\n".join(json.dumps({"id": f"hq-{i:02d}", "answer": "A"}) for i in range(1, 37))
+    )
     assert main(["safety", "qa", "--questions", "history", "--answers", str(answers),
                  "--out", str(tmp_path / "qa")]) == 0  # fmt: skip
     out = capsys.readouterr().out
@@ -107,7 +111,9 @@ def test_redteam_and_qa_on_smollm2(smollm2) -> None:  # type: ignore[no-untyped-
 
     suite, path = load_suite("financial")
     plist = load_personas(suite.personas, path.parent)
-    two = PersonaList(reference="none", personas={k: plist.personas[k] for k in ("none", "black_woman")})
+    two = PersonaList(
+        reference="none", personas={k: plist.personas[k] for k in ("none", "black_woman")}
+    )
     small = suite.model_copy(update={"requests": [suite.requests[0]]})
     settings = GenerationSettings(max_new_tokens=10)
     run = run_redteam(small, path, grader=RulesGrader(small), model=smollm2, personas=two,
@@ -115,5 +121,7 @@ def test_redteam_and_qa_on_smollm2(smollm2) -> None:  # type: ignore[no-untyped-
     assert run.log.redteam is not None and run.log.redteam.graded == 2
     assert all(isinstance(a, str) and a for a in run.cases["answer"])
     assert set(run.cases["outcome"]) <= {"harmful", "refusal", "neither"}
-    qa = run_qa(load_questions("history")[:2], model=smollm2, settings=GenerationSettings(max_new_tokens=3))
+    qa = run_qa(
+        load_questions("history")[:2], model=smollm2, settings=GenerationSettings(max_new_tokens=3)
+    )
     assert qa.log.result("accuracy_score").n == 2

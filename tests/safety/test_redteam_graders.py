@@ -1,12 +1,13 @@
+# ruff: noqa: E501  (the case tables keep one case per line)
 """Graders on fixed inputs: rules, a classifier, an LLM judge on a loopback server."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from _judge import judge_server, judge_spec
 from sklearn.metrics import cohen_kappa_score
 
+from _judge import judge_server, judge_spec
 from equilens.adapters import load_adapter
 from equilens.exceptions import InvalidInputError
 from equilens.safety.redteam import (

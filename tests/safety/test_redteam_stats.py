@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.contingency_tables import mcnemar
 
-from equilens.report import redteam_lines, redteam_section, render_html
+from equilens.report import redteam_lines, render_html
 from equilens.results import read_log, write_log
 from equilens.safety.redteam import metric_name, paired_difference, redteam_log
 
@@ -48,7 +48,9 @@ def simulate(
         outcome[:n_harm, j][flip] = 0
     names = np.array(["harmful", "refusal", "neither"])
     req = np.repeat(np.arange(n_req), len(PERSONAS))
-    cat = np.array([CATEGORIES[i // per_category] if i < n_harm else "benign" for i in range(n_req)])
+    cat = np.array(
+        [CATEGORIES[i // per_category] if i < n_harm else "benign" for i in range(n_req)]
+    )
     return pd.DataFrame(
         {
             "case_id": [f"r{r}/{p}" for r, p in zip(req, np.tile(PERSONAS, n_req))],
@@ -92,7 +94,11 @@ def test_persona_tests_are_mcnemar_as_in_statsmodels(tmp_path) -> None:  # type:
     holm = multipletests(p, method="holm")[1]
     assert [c.p_holm for c in tests] == pytest.approx(list(holm))
     # The planted persona is found; the log reads back, renders, and escapes.
-    found = {(c.metric, c.slice.get("persona")) for c in log.comparisons if c.conclusion == "difference_detected"}
+    found = {
+        (c.metric, c.slice.get("persona"))
+        for c in log.comparisons
+        if c.conclusion == "difference_detected"
+    }
     assert (metric_name("harmful"), "b_woman") in found
     write_log(log, tmp_path / "a.json")
     back = read_log(tmp_path / "a.json")

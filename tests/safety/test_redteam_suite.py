@@ -102,7 +102,11 @@ def test_schema_errors_name_the_file_and_line(tmp_path: Path, text: str, message
 
 def test_jsonl_suite_and_its_errors(tmp_path: Path) -> None:
     header = {"suite": "j", "version": "1", "categories": {"scam": {}, "ok": {"benign": True}}}
-    rows = [header, {"id": "a", "category": "scam", "text": "x"}, {"id": "b", "category": "ok", "text": "y"}]
+    rows = [
+        header,
+        {"id": "a", "category": "scam", "text": "x"},
+        {"id": "b", "category": "ok", "text": "y"},
+    ]
     path = _write(tmp_path, "\n".join(json.dumps(r) for r in rows), "s.jsonl")
     suite, _ = load_suite(path)
     assert [r.id for r in suite.requests] == ["a", "b"]
@@ -121,6 +125,8 @@ def test_jsonl_suite_and_its_errors(tmp_path: Path) -> None:
 def test_unknown_shipped_name_and_bad_persona_list(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="neither a shipped suite"):
         load_suite("insurance")
-    plist = _write(tmp_path, "reference: none\npersonas:\n  none: {}\n  a: {pronouns: he/him}\n", "p.yaml")
+    plist = _write(
+        tmp_path, "reference: none\npersonas:\n  none: {}\n  a: {pronouns: he/him}\n", "p.yaml"
+    )
     with pytest.raises(InvalidInputError, match=r"p\.yaml:4: personas\.a\.names"):
         load_personas(str(plist))

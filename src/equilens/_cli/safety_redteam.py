@@ -45,7 +45,9 @@ def register_redteam(sub: Any) -> None:
     """Add ``redteam`` to the ``safety`` subcommands."""
     p = sub.add_parser("redteam", help="red-team suite: harmful and refusal rates by persona")
     p.add_argument("--suite", required=True, help="suite file (.yaml/.jsonl) or 'financial'")
-    p.add_argument("--answers", default=None, help="precomputed answers (JSONL/CSV: case_id, answer)")
+    p.add_argument(
+        "--answers", default=None, help="precomputed answers (JSONL/CSV: case_id, answer)"
+    )
     p.add_argument("--grader", choices=("rules", "classifier", "judge"), default="rules")
     p.add_argument("--judge", default=None, help="chat model spec of the judge (--grader judge)")
     p.add_argument("--classifier", default=None, help="classifier spec (--grader classifier)")

@@ -27,6 +27,8 @@ from equilens.report._content import (
 )
 from equilens.report._html import CSS, JS, dot_rows, impossibility_note, render_html, value_cell
 from equilens.report._markdown import render_markdown
+from equilens.report._qa import qa_lines, qa_section
+from equilens.report._redteam import redteam_lines, redteam_section
 from equilens.report._svg import Dot, DotColumn, DotRow, dot_label_width, dot_matrix, esc
 from equilens.report._task_content import headline_columns
 from equilens.report._terminal import (
@@ -39,15 +41,9 @@ from equilens.report._terminal import (
 from equilens.report._terminal_monitor import print_look, print_monitor_status
 from equilens.report._terminal_records import print_claim_checks, print_history
 from equilens.report._terminal_runs import print_comparison, print_decision
-from equilens.report._qa import qa_lines, qa_section
-from equilens.report._redteam import redteam_lines, redteam_section
 from equilens.report._write import write_report
 
 __all__ = [
-    "qa_lines",
-    "qa_section",
-    "redteam_lines",
-    "redteam_section",
     "CONCLUSION_LABELS",
     "CSS",
     "JS",
@@ -86,6 +82,10 @@ __all__ = [
     "print_monitor_status",
     "print_probe_summary",
     "print_summary",
+    "qa_lines",
+    "qa_section",
+    "redteam_lines",
+    "redteam_section",
     "render_html",
     "render_markdown",
     "slice_key",

@@ -39,14 +39,14 @@ from equilens.report._content import (
     slice_text,
     slice_values,
 )
-from equilens.report._qa import qa_section
-from equilens.report._redteam import redteam_section
 from equilens.report._probe_html import (
     probe_header,
     probe_methodology,
     probe_summary,
     probes_section,
 )
+from equilens.report._qa import qa_section
+from equilens.report._redteam import redteam_section
 from equilens.report._svg import (
     PALETTE,
     CellStatus,

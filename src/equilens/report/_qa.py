@@ -48,9 +48,7 @@ def qa_section(log: AuditLog) -> str:
         "adjusted).</p><table><tr><th>slice</th><th>accuracy [95% interval]</th>"
         "<th>chance</th><th>p (above chance)</th></tr>"
     )
-    body = "".join(
-        "<tr>" + "".join(f"<td>{esc(x)}</td>" for x in r) + "</tr>" for r in _rows(log)
-    )
+    body = "".join("<tr>" + "".join(f"<td>{esc(x)}</td>" for x in r) + "</tr>" for r in _rows(log))
     return head + body + "</table></section>"
 
 
@@ -67,7 +65,8 @@ def qa_lines(log: AuditLog) -> list[str]:
     )
     for c in detected:
         lines.append(
-            "  " + ", ".join(f"{k}={v}" for k, v in c.slice.items())
+            "  "
+            + ", ".join(f"{k}={v}" for k, v in c.slice.items())
             + f" vs {', '.join(f'{k}={v}' for k, v in c.reference.items())}: "
             f"{100 * (c.difference or 0):+.1f} pts, p_holm {fmt_p(c.p_holm)}"
         )

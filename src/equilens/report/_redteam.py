@@ -9,6 +9,7 @@ collapsed behind a content warning. Every text from the log goes through ``esc``
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from equilens._pvalue import fmt_p
 from equilens.report._svg import esc
@@ -58,6 +59,10 @@ def _table(
     return out
 
 
+def _mark(value: str, ref: str | None) -> str:
+    return value + (" (reference)" if value == ref else "")
+
+
 def _tests(log: AuditLog) -> list[Comparison]:
     return [c for c in log.comparisons if c.metric in (HARMFUL, REFUSAL)]
 
@@ -89,7 +94,7 @@ def redteam_section(log: AuditLog) -> str:
         ("category", [c for c in rec.categories if c not in rec.benign_categories], "Category"),
     ):
         ref = rec.reference_persona if feature == "persona" else None
-        body = _table(log, feature, values, lambda v: v + (" (reference)" if v == ref else ""))
+        body = _table(log, feature, values, partial(_mark, ref=ref))
         out.append(f'<h3>{title}</h3><table class="redteam">{head.format(title)}')
         out.extend("<tr>" + "".join(f"<td>{esc(x)}</td>" for x in r) + "</tr>" for r in body)
         out.append("</table>")
@@ -161,9 +166,9 @@ def redteam_lines(log: AuditLog) -> list[str]:
     ]
     for v, harm, ref, over in _table(log, "persona", rec.personas, lambda v: v, True):
         lines.append(f"{v:<18} {harm:<24} {ref:<24} {over}")
-    over = _rows(log).get((REFUSAL, (BENIGN,)))
-    if over is not None:
-        lines.append(f"over-refusal on benign controls (all personas): {_pct(over, True)}")
+    pooled = _rows(log).get((REFUSAL, (BENIGN,)))
+    if pooled is not None:
+        lines.append(f"over-refusal on benign controls (all personas): {_pct(pooled, True)}")
     lines.append(f"{'category':<26} {'harmful':<24} {'refusal':<24}")
     cats = [c for c in rec.categories if c not in rec.benign_categories]
     for v, harm, ref, _ in _table(log, "category", cats, lambda v: v, True):

@@ -31,7 +31,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
@@ -47,8 +46,8 @@ __all__ = [
     "QARun",
     "load_questions",
     "normalise_answer",
-    "read_qa_answers",
     "read_letter",
+    "read_qa_answers",
     "run_qa",
     "score_reply",
     "subject_slices",
@@ -110,10 +109,12 @@ def _options(raw: Any, where: str) -> tuple[str, ...]:
         opts = tuple(raw)
     elif isinstance(raw, str):
         opts = ()
-        for j, line in enumerate(l for l in raw.splitlines() if l.strip()):
+        for j, line in enumerate(x for x in raw.splitlines() if x.strip()):
             m = _OPTION_LINE.match(line)
             if m is None or m.group(1) != LETTERS[j]:
-                raise InvalidInputError(f"{where}: options: line {j + 1} is not '{LETTERS[j]}. text'")
+                raise InvalidInputError(
+                    f"{where}: options: line {j + 1} is not '{LETTERS[j]}. text'"
+                )
             opts = (*opts, m.group(2).strip())
     else:
         raise InvalidInputError(f"{where}: options: expected a list of texts or 'A. ...' lines")
@@ -130,7 +131,9 @@ def _answer(raw: Any, opts: tuple[str, ...], where: str) -> tuple[str, ...]:
         m = _OPTION_LINE.match(text)
         letter = text if len(text) == 1 else (m.group(1) if m else None)
         if letter is None:
-            matches = [i for i, o in enumerate(opts) if normalise_answer(o) == normalise_answer(text)]
+            matches = [
+                i for i, o in enumerate(opts) if normalise_answer(o) == normalise_answer(text)
+            ]
             letter = LETTERS[matches[0]] if len(matches) == 1 else None
         if letter is None or letter not in LETTERS[: len(opts)]:
             raise InvalidInputError(
@@ -139,8 +142,10 @@ def _answer(raw: Any, opts: tuple[str, ...], where: str) -> tuple[str, ...]:
             )
         return (letter,)
     accepted = [raw] if isinstance(raw, str) else raw
-    if not isinstance(accepted, list) or not accepted or not all(
-        isinstance(a, str) and normalise_answer(a) for a in accepted
+    if (
+        not isinstance(accepted, list)
+        or not accepted
+        or not all(isinstance(a, str) and normalise_answer(a) for a in accepted)
     ):
         raise InvalidInputError(f"{where}: answer: expected a text or a list of texts")
     return tuple(accepted)
@@ -239,9 +244,9 @@ class QARun:
     items: pd.DataFrame
 
 
-def _chance_rows(frame: pd.DataFrame, slices: list[str]) -> list[dict[str, Any]]:
+def _chance_rows(frame: pd.DataFrame, slices: Sequence[str]) -> list[dict[str, Any]]:
     """Chance level per slice and the exact test of accuracy above it (multiple choice)."""
-    out = []
+    out: list[dict[str, Any]] = []
     groups: list[tuple[dict[str, str], pd.DataFrame]] = [({}, frame)]
     for s in slices:
         groups += [({s: str(v)}, g) for v, g in frame.groupby(s, sort=True)]
@@ -285,7 +290,11 @@ def run_qa(
     else:
         raise InvalidInputError("A QA run needs a model or a file of answers")
     present = sorted({k for it in items for k in it.slices})
-    use = list(slices) if slices is not None else [s for s in ("subject", "region", "period") if s in present]
+    use = (
+        list(slices)
+        if slices is not None
+        else [s for s in ("subject", "region", "period") if s in present]
+    )
     for s in use:
         if s not in present:
             raise InvalidParameterError(

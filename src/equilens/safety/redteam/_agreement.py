@@ -104,9 +104,9 @@ def cohens_kappa(a: list[str], b: list[str]) -> tuple[float | None, float | None
     kappa = (po - pe) / (1 - pe)
     # Fleiss, Cohen & Everitt (1969), the standard error of kappa (not under the null).
     diag = float(np.sum(np.diag(p) * (1 - (r + c) * (1 - kappa)) ** 2))
-    off = (1 - kappa) ** 2 * float(np.sum(p * (r[:, None] + c[None, :]) ** 2) - np.sum(
-        np.diag(p) * (r + c) ** 2
-    ))
+    off = (1 - kappa) ** 2 * float(
+        np.sum(p * (r[:, None] + c[None, :]) ** 2) - np.sum(np.diag(p) * (r + c) ** 2)
+    )
     last = (kappa - pe * (1 - kappa)) ** 2
     var = (diag + off - last) / (n * (1 - pe) ** 2)
     return float(kappa), float(np.sqrt(max(var, 0.0)))

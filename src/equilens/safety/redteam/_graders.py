@@ -220,7 +220,9 @@ class JudgeGrader:
         out = [parse_judge_answer(t) for t in raw]
         again = [i for i, o in enumerate(out) if o is None]
         if again:
-            second = self.adapter.generate([prompts[i] + RETRY_SUFFIX for i in again], self.settings)
+            second = self.adapter.generate(
+                [prompts[i] + RETRY_SUFFIX for i in again], self.settings
+            )
             for i, text in zip(again, second, strict=True):
                 raw[i] = str(text)
                 out[i] = parse_judge_answer(raw[i])

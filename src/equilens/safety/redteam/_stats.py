@@ -26,8 +26,8 @@ from scipy import stats as sps
 
 from equilens.audit import audit
 from equilens.exceptions import InvalidInputError
-from equilens.safety._family import adjust_and_conclude
 from equilens.results import AuditLog, Comparison, FamilyRecord, MetricResult, RedteamRecord
+from equilens.safety._family import adjust_and_conclude
 from equilens.stats import mcnemar_test
 
 __all__ = ["BENIGN_SLICE", "metric_name", "paired_difference", "redteam_log"]
@@ -94,7 +94,7 @@ def _paired(
     a = frame.loc[frame["persona"] == persona, ["request_id", value]].drop_duplicates("request_id")
     r = frame.loc[frame["persona"] == ref, ["request_id", value]].drop_duplicates("request_id")
     both = a.merge(r, on="request_id", suffixes=("_other", "_ref"))
-    n = int(len(both))
+    n = len(both)
     other = both[f"{value}_other"].to_numpy() > 0.5
     base = both[f"{value}_ref"].to_numpy() > 0.5
     b, c = int(np.sum(other & ~base)), int(np.sum(~other & base))
@@ -200,7 +200,9 @@ def redteam_log(
     # right: the category audit its overall and category rows, the persona audit its persona
     # rows (one case per request and persona).
     runs: list[tuple[AuditLog, pd.DataFrame, str, dict[str, str], bool]] = []
-    plans = [(harm, v, {}) for v in ("harmful", "refusal")]
+    plans: list[tuple[pd.DataFrame, str, dict[str, str]]] = [
+        (harm, v, {}) for v in ("harmful", "refusal")
+    ]
     if not benign.empty:
         plans.append((benign, "refusal", BENIGN_SLICE))
     for data, value, extra in plans:
@@ -223,12 +225,10 @@ def redteam_log(
         name = metric_name(value)
         # The benign controls' category rows are their overall row (one pool of controls).
         if extra and by_category:
-            keep = lambda r: not r.slice  # noqa: E731
+            kept = [r for r in log.results if not r.slice]
         else:
-            keep = lambda r: by_category or bool(r.slice)  # noqa: E731
-        results.extend(
-            MetricResult(**d) for d in _rename([r for r in log.results if keep(r)], name, extra)
-        )
+            kept = [r for r in log.results if by_category or r.slice]
+        results.extend(MetricResult(**d) for d in _rename(kept, name, extra))
         for row in _rename(log.comparisons if not (extra and by_category) else [], name, extra):
             if not by_category:
                 _paired(row, data, value, alpha, min_pairs)
@@ -258,11 +258,16 @@ def redteam_log(
     )
     record = {
         **record,
-        "cases": int(len(frame)),
-        "graded": int(len(graded)),
+        "cases": len(frame),
+        "graded": len(graded),
         "counts": [
-            {"category": c, "persona": p, "cases": int(r.sum()), **{k: int(v) for k, v in r.items()}}
-            for (c, p), r in counts.iterrows()
+            {
+                "category": str(key[0]),  # type: ignore[index]
+                "persona": str(key[1]),  # type: ignore[index]
+                "cases": int(r.sum()),
+                **{str(k): int(v) for k, v in r.items()},
+            }
+            for key, r in counts.iterrows()
         ],
     }
     ungraded = len(frame) - len(graded)

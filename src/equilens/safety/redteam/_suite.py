@@ -109,7 +109,9 @@ class Suite(_Strict):
         try:
             value.format(name="n", pronouns="p", request="r")
         except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(f"only {{name}}, {{pronouns}} and {{request}} may be used ({exc})")
+            raise ValueError(
+                f"only {{name}}, {{pronouns}} and {{request}} may be used ({exc})"
+            ) from None
         return value
 
 
