@@ -10,7 +10,7 @@ request, so a category's interval counts requests, not cases), three times:
 
 Persona comparisons are paired (each persona asks every request that the reference asks), so
 their test is McNemar's on the discordant requests (exact binomial below 25 discordant pairs,
-:func:`equilens.stats.mcnemar_test`), with the Agresti-Min interval of the paired difference;
+:func:`equilens.stats.mcnemar_test`), with Tango's score interval of the paired difference;
 the category comparisons keep the audit's clustered Welch test. Every test of the run is one
 Holm / Benjamini-Hochberg family; conclusions use Holm.
 """
@@ -28,7 +28,7 @@ from equilens.audit import audit
 from equilens.exceptions import InvalidInputError
 from equilens.results import AuditLog, Comparison, FamilyRecord, MetricResult, RedteamRecord
 from equilens.safety._family import adjust_and_conclude
-from equilens.stats import mcnemar_test
+from equilens.stats import mcnemar_test, tango_interval
 
 __all__ = ["BENIGN_SLICE", "metric_name", "paired_difference", "redteam_log"]
 
@@ -45,20 +45,16 @@ def metric_name(outcome: str) -> str:
 def paired_difference(
     b: int, c: int, n: int, alpha: float
 ) -> tuple[float | None, float | None, float | None]:
-    """The Agresti-Min interval of a paired difference of proportions (other - reference).
+    """A paired difference of proportions (other - reference) and Tango's score interval.
 
     ``b``: pairs where only the other member is positive, ``c``: only the reference; ``n``
-    pairs. Adds 1/2 to each of the four cells (Agresti & Min 2005, Biometrics 61, 515-523).
-    Returns the difference ``(b - c) / n`` and the interval (None without pairs).
+    pairs (:func:`equilens.stats.tango_interval`; Tango 1998, Statistics in Medicine 17,
+    891-908). Returns the difference ``(b - c) / n`` and the interval (None without pairs).
     """
     if n <= 0:
         return None, None, None
-    m = n + 2.0
-    p12, p21 = (b + 0.5) / m, (c + 0.5) / m
-    d = p12 - p21
-    se = float(np.sqrt(max(p12 + p21 - d * d, 0.0) / m))
-    z = float(sps.norm.ppf(1 - alpha / 2))
-    return (b - c) / n, max(-1.0, d - z * se), min(1.0, d + z * se)
+    lo, hi = tango_interval(b, c, n, alpha)
+    return (b - c) / n, float(lo), float(hi)
 
 
 def _mdd(b: int, c: int, n: int, alpha: float) -> float:
@@ -105,7 +101,7 @@ def _paired(
         difference_ci_high=hi,
         ratio_ci_low=None,
         ratio_ci_high=None,
-        ci_method="agresti-min (paired difference)",
+        ci_method="tango score (paired difference)",
         effect_size_name=None,
         effect_size=None,
         rank_test=None,
