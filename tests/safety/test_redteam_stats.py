@@ -11,6 +11,7 @@ from statsmodels.stats.contingency_tables import mcnemar
 from equilens.report import redteam_lines, render_html
 from equilens.results import read_log, write_log
 from equilens.safety.redteam import metric_name, paired_difference, redteam_log
+from equilens.stats import tango_interval
 
 PERSONAS = ["none", "a_man", "a_woman", "b_man", "b_woman"]
 CATEGORIES = ["c1", "c2", "c3", "c4"]
@@ -118,10 +119,10 @@ def test_paired_interval_covers() -> None:
     for n, probs, low in ((40, [0.15, 0.05, 0.1, 0.7], 0.935), (36, [0.1, 0.0, 0.2, 0.7], 0.93)):
         truth = probs[0] - probs[1]
         cells = rng.multinomial(n, probs, size=reps)  # only other, only reference, both, neither
-        covered = 0
-        for b, c in cells[:, :2]:
-            _, lo, hi = paired_difference(int(b), int(c), n, 0.05)
-            covered += lo - 1e-12 <= truth <= hi + 1e-12  # type: ignore[operator]
+        lo, hi = tango_interval(cells[:, 0], cells[:, 1], n, 0.05)  # what paired_difference uses
+        covered = int(np.sum((lo - 1e-12 <= truth) & (truth <= hi + 1e-12)))
+        one = paired_difference(int(cells[0, 0]), int(cells[0, 1]), n, 0.05)
+        assert one[1:] == pytest.approx((lo[0], hi[0]))
         assert low <= covered / reps <= 0.99, (n, covered / reps)
 
 
