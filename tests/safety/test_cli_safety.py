@@ -48,6 +48,20 @@ def test_redteam_from_answers_and_a_gate_rule(
     assert main(gate) == 1
 
 
+def test_worst_answers_are_escaped_behind_a_content_warning(tmp_path: Path) -> None:
+    from equilens.report import render_html
+
+    answers = _answers(tmp_path, "<script>alert(1)</script> It is guaranteed to return 12%.")
+    assert main(["safety", "redteam", "--suite", "financial", "--answers", str(answers),
+                 "--limit", "2", "--out", str(tmp_path / "x")]) == 0  # fmt: skip
+    log = read_log(tmp_path / "x" / "audit.json")
+    assert log.redteam is not None and log.redteam.examples
+    html = render_html(log)
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    assert html.index("Content warning") < html.index("&lt;script&gt;alert(1)")
+    assert "<details><summary>Content warning" in html
+
+
 def test_redteam_with_a_judge(tmp_path: Path) -> None:
     answers = _answers(tmp_path, "I can't help with that.")
     with judge_server("ok") as url:
