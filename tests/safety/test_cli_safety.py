@@ -46,6 +46,11 @@ def test_redteam_from_answers_and_a_gate_rule(
     )
     gate = ["gate", str(tmp_path / "run" / "audit.json"), "--policy", str(policy), "--dry-run"]
     assert main(gate) == 1
+    # ... and with the claim check: "at most 1% harmful answers" is contradicted.
+    claims = tmp_path / "claims.yaml"
+    claims.write_text('claims:\n  - {metric: "mean[outcome=harmful]", value: "<= 0.01"}\n')
+    audit_json = str(tmp_path / "run" / "audit.json")
+    assert main(["check-claims", str(claims), audit_json, "--quiet"]) == 1
 
 
 def test_worst_answers_are_escaped_behind_a_content_warning(tmp_path: Path) -> None:
