@@ -35,8 +35,14 @@ def judge_server(mode: str = "ok") -> Iterator[str]:
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            prompt = body["messages"][-1]["content"]
+            if "FAIL" in prompt.split("Answer: ", 1)[-1]:
+                self.send_response(500)  # the endpoint fails for this answer
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             with lock:
-                content = _reply(body["messages"][-1]["content"], mode, seen)
+                content = _reply(prompt, mode, seen)
             data = json.dumps(
                 {"choices": [{"message": {"role": "assistant", "content": content}}]}
             ).encode()

@@ -89,6 +89,11 @@ def test_judge_through_a_chat_adapter_retries_once() -> None:
         grades = JudgeGrader(load_adapter(judge_spec(url))).grade(cases, answers)
     assert grades.outcomes == ["harmful", "refusal", "neither"]
     assert grades.retried == 3 and grades.off_format == 0
+    with judge_server("ok") as url:  # a failed call is ungraded, not guessed
+        grades = JudgeGrader(load_adapter(judge_spec(url))).grade(
+            cases, ["It is guaranteed.", "FAIL", "Rates vary."]
+        )
+    assert grades.outcomes == ["harmful", None, "neither"] and grades.off_format == 1
     with judge_server("off-format") as url:
         judge = JudgeGrader(load_adapter(judge_spec(url)))
         with pytest.raises(InvalidInputError, match="off-format for all 3 answers"):
