@@ -81,6 +81,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     put("badsuite.yaml", "suite: s\nversion: '1'\ncategories: {a: {}}\nrequests:\n"
         "  - {id: r, category: nope, text: t}\n")  # fmt: skip
     put("qa.jsonl", '{"question": "q?", "options": ["x", "y"], "answer": "C"}\n')
+    put("qaans.jsonl", "".join(f'{{"id": "hq-{i:02d}", "answer": "A"}}\n' for i in range(1, 37)))
     out = d / "run"
     assert main(["audit", "--data", str(paths["data"]), "--y-true", "y", "--y-pred", "pred",
                  "--y-score", "score", "--sensitive", "race,sex", "--bootstrap", "20",
@@ -248,7 +249,8 @@ CASES: list[tuple[str, str, str]] = [
     ("safety-qa-missing", "safety qa --questions {missing} --answers {data} --out {tmp}/q1", "mine"),
     ("safety-qa-bad-answer", "safety qa --questions {qa} --answers {data} --out {tmp}/q2", "mine"),
     ("safety-qa-garbage", "safety qa --questions {garbage} --answers {data} --out {tmp}/q3", "mine"),
-    ("safety-qa-slices", "safety qa --questions history --answers {malformed} --out {tmp}/q4", "mine"),
+    ("safety-qa-answers-malformed", "safety qa --questions history --answers {malformed} --out {tmp}/q4", "mine"),
+    ("safety-qa-unknown-slice", "safety qa --questions history --answers {qaans} --slices nosuch --out {tmp}/q6", "mine"),
     ("safety-qa-limit", "safety qa --questions history --limit 0 --answers {data} --out {tmp}/q5", "mine"),
     # demo
     ("demo-only", "demo --only nosuch", "mine"),
