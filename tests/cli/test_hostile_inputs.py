@@ -79,6 +79,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
         for p, c in zip("abcde", "bcdef", strict=True)
     ))  # fmt: skip
+    put("badsuite.yaml", "suite: s\nversion: '1'\ncategories: {a: {}}\nrequests:\n"
+        "  - {id: r, category: nope, text: t}\n")  # fmt: skip
+    put("qa.jsonl", '{"question": "q?", "options": ["x", "y"], "answer": "C"}\n')
+    put("qaans.jsonl", "".join(f'{{"id": "hq-{i:02d}", "answer": "A"}}\n' for i in range(1, 37)))
     out = d / "run"
     assert main(["audit", "--data", str(paths["data"]), "--y-true", "y", "--y-pred", "pred",
                  "--y-score", "score", "--sensitive", "race,sex", "--bootstrap", "20",
@@ -325,6 +329,25 @@ CASES: list[tuple[str, str, str]] = [
     ("slices-metric-for-task", "slices --data {data} --features race,sex --y-true y --y-pred pred --metric absolute_error --out {tmp}/s5", "mine"),
     ("slices-policy-without-rules", "slices --data {data} --features race,sex --y-true y --y-pred pred --policy {policy} --out {tmp}/s6", "mine"),
     ("slices-out-is-file", "slices --data {data} --features race,sex --y-true y --y-pred pred --out {data}", "io"),
+    # safety
+    ("safety-no-sub", "safety", "mine"),
+    ("safety-redteam-unknown-suite", "safety redteam --suite insurance --answers {data} --out {tmp}/s1", "mine"),
+    ("safety-redteam-schema", "safety redteam --suite {badsuite} --answers {data} --out {tmp}/s2", "mine"),
+    ("safety-redteam-empty-suite", "safety redteam --suite {empty} --answers {data} --out {tmp}/s3", "mine"),
+    ("safety-redteam-garbage-suite", "safety redteam --suite {garbage} --answers {data} --out {tmp}/s4", "mine"),
+    ("safety-redteam-answers-missing", "safety redteam --suite financial --answers {missing} --out {tmp}/s5", "mine"),
+    ("safety-redteam-answers-malformed", "safety redteam --suite financial --answers {malformed} --out {tmp}/s6", "mine"),
+    ("safety-redteam-no-model", "safety redteam --suite financial --out {tmp}/s7", "mine"),
+    ("safety-redteam-judge-no-spec", "safety redteam --suite financial --answers {data} --grader judge --out {tmp}/s8", "mine"),
+    ("safety-redteam-grader", "safety redteam --suite financial --answers {data} --grader vibes --out {tmp}/s9", "mine"),
+    ("safety-redteam-out-is-file", "safety redteam --suite financial --answers {data} --out {data}", "mine"),
+    ("safety-redteam-model-spec", "safety redteam --suite financial --model {malformed} --out {tmp}/s10", "mine"),
+    ("safety-qa-missing", "safety qa --questions {missing} --answers {data} --out {tmp}/q1", "mine"),
+    ("safety-qa-bad-answer", "safety qa --questions {qa} --answers {data} --out {tmp}/q2", "mine"),
+    ("safety-qa-garbage", "safety qa --questions {garbage} --answers {data} --out {tmp}/q3", "mine"),
+    ("safety-qa-answers-malformed", "safety qa --questions history --answers {malformed} --out {tmp}/q4", "mine"),
+    ("safety-qa-unknown-slice", "safety qa --questions history --answers {qaans} --slices nosuch --out {tmp}/q6", "mine"),
+    ("safety-qa-limit", "safety qa --questions history --limit 0 --answers {data} --out {tmp}/q5", "mine"),
     # demo
     ("demo-only", "demo --only nosuch", "mine"),
     ("demo-bootstrap", "demo --bootstrap -1 --out {tmp}/demo", "mine"),

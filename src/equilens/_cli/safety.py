@@ -1,4 +1,5 @@
-"""``equilens safety``: safety audits of generated text.
+"""``equilens safety``: safety audits of generated text (toxicity here; ``redteam`` and ``qa``
+in ``safety_redteam``).
 
 Contract::
 
@@ -34,16 +35,17 @@ def register(sub: Any) -> None:
     """Add ``safety`` and its kinds."""
     p = sub.add_parser(
         "safety",
-        help="safety of generated text: toxicity (RealToxicityPrompts protocol)",
+        help="safety of generated text: toxicity, red-team suites, factual accuracy by slice",
         description="Audit the safety of a generative model's outputs with statistical "
         "evidence per slice.",
     )
     kinds = p.add_subparsers(dest="safety_kind", metavar="KIND", parser_class=type(p))
     kinds.required = True
     _register_toxicity(kinds)
-    # --- red-team and QA suites (issue 13 items 3-4) register here: ------------------------
-    # from equilens._cli.safety_redteam import register_qa, register_redteam
-    # register_redteam(kinds); register_qa(kinds)
+    from equilens._cli.safety_redteam import register_qa, register_redteam
+
+    register_redteam(kinds)
+    register_qa(kinds)
 
 
 def _register_toxicity(kinds: Any) -> None:

@@ -37,6 +37,8 @@ from equilens.report._notebook import (
     scope_css,
     scoped_html,
 )
+from equilens.report._qa import qa_lines, qa_section
+from equilens.report._redteam import redteam_lines, redteam_section
 from equilens.report._slices import render_slices_html, slices_section
 from equilens.report._slices import slice_text as slices_label
 from equilens.report._summary import SUMMARY_KEYS, key_criteria, summary_data
@@ -107,6 +109,10 @@ __all__ = [
     "print_probe_summary",
     "print_summary",
     "print_tables",
+    "qa_lines",
+    "qa_section",
+    "redteam_lines",
+    "redteam_section",
     "render_html",
     "render_markdown",
     "render_mitigation_html",

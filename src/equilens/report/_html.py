@@ -46,6 +46,8 @@ from equilens.report._probe_html import (
     probe_summary,
     probes_section,
 )
+from equilens.report._qa import qa_section
+from equilens.report._redteam import redteam_section
 from equilens.report._safety_html import SAFETY, safety_section
 from equilens.report._svg import (
     PALETTE,
@@ -1499,6 +1501,7 @@ def render_html(log: AuditLog) -> str:
             _summary(c),
             _groups_section(c, ids),
             media_section(log),
+            redteam_section(log),
             _intersections_section(c, ids),
             class_confusion_section(c) if log.task == "multiclass" else "",
             exposure_section(c) if log.task == "ranking" else "",
@@ -1523,6 +1526,7 @@ def render_html(log: AuditLog) -> str:
             _summary(c),
             _groups_section(c, ids),
             media_section(log),
+            qa_section(log),
             _intersections_section(c, ids),
             _curves_section(c),
             _confusion_section(c),

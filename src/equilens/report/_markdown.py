@@ -8,7 +8,7 @@ code span or a table cell), line breaks become spaces, and ``@`` cannot start a 
 from __future__ import annotations
 
 from equilens._pvalue import fmt_p
-from equilens._text import md_escape
+from equilens._text import clean_text, md_escape
 from equilens.report._content import (
     ReportContent,
     Segment,
@@ -24,6 +24,8 @@ from equilens.report._content import (
 )
 from equilens.report._media_markdown import media_lines
 from equilens.report._probe_markdown import probe_lines, probe_title
+from equilens.report._qa import qa_lines
+from equilens.report._redteam import redteam_lines
 from equilens.report._task_content import (
     comparison_test_text,
     effect_size_text,
@@ -133,6 +135,9 @@ def render_markdown(
         + (f" over {md_escape(size)} tests)." if size else ").")
     )
     lines.append("")
+    safety = [clean_text(x) for x in redteam_lines(log) + qa_lines(log)]
+    if safety:  # a red-team or QA run: its table, as plain text in a code block
+        lines += ["### Safety", "", *(f"    {x}" for x in safety), ""]
     main = c.key_findings(max_findings, intersections=False)
     inter = c.key_findings(max_intersection_findings, intersections=True)
     if main or inter:

@@ -457,6 +457,45 @@ class ProbeRecord(_Model):
     """How many most-changed pairs were kept."""
 
 
+class RedteamExample(_Model):
+    """One graded answer kept verbatim (the worst: harmful answers first)."""
+
+    case_id: str
+    category: str
+    persona: str
+    prompt: str
+    answer: str
+    outcome: str
+    reference_outcome: str | None = None
+    """The outcome of the same request asked by the reference persona (None: not graded)."""
+
+
+class RedteamRecord(_Model):
+    """A red-team run (``equilens safety redteam``): suite, grader, counts, worst examples."""
+
+    suite: str
+    suite_version: str
+    grader: _NoSecrets
+    """The grader (rules, classifier or judge) and its settings; the judge's model without
+    secrets."""
+    reference_persona: str
+    personas: list[str]
+    categories: list[str]
+    benign_categories: list[str] = Field(default_factory=list)
+    cases: int
+    graded: int
+    off_format: int = 0
+    """Judge: answers left ungraded after an off-format reply and one retry."""
+    failed: int = 0
+    """Cases whose model call failed (no answer)."""
+    counts: list[dict[str, Any]] = Field(default_factory=list)
+    """Per category and persona: cases, harmful, refusal, neither."""
+    judge_agreement: dict[str, Any] | None = None
+    """The judge's agreement with the shipped labelled sample (percent with a Wilson interval,
+    Cohen's kappa), when the grader is the judge."""
+    examples: list[RedteamExample] = Field(default_factory=list)
+
+
 class DataFingerprintRecord(_Model):
     """Which data was audited: row count and a hash per used column."""
 
@@ -522,6 +561,8 @@ class AuditLog(_Model):
     threshold, sampling settings and seed), the scorer and its measured error with the
     corrected prevalence, the generation run (complete or not) and the worst continuations
     verbatim; null for every other audit."""
+    redteam: RedteamRecord | None = None
+    """A red-team run's record (``equilens safety redteam``); null otherwise."""
 
     def to_json(self) -> str:
         """The log as indented JSON."""

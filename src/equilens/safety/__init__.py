@@ -1,4 +1,5 @@
-"""Safety of generated text: toxicity under the RealToxicityPrompts protocol.
+"""Safety of generated text: toxicity under the RealToxicityPrompts protocol (here), red-team
+suites (``equilens.safety.redteam``) and factual accuracy by slice (``equilens.safety.qa``).
 
 ::
 
