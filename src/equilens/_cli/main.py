@@ -33,6 +33,7 @@ _COMMANDS: dict[str, str] = {
     "check-claims": "equilens._cli.card",
     "compare": "equilens._cli.compare",
     "monitor": "equilens._cli.monitor",
+    "agreement": "equilens._cli.agreement",
 }
 
 EXIT_OK = 0
