@@ -96,6 +96,13 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     put("emptied.json", json.dumps(emptied))
     assert main(["card", str(paths["log"]), "--out", str(d / "card"), "--quiet"]) == 0
     paths["card"] = next((d / "card").glob("*.md"))
+    # Ratings for `equilens agreement` (valid, one rater, an item rated once, a text score).
+    put("ratings.csv", "item,rater,score\n" + "".join(
+        f"i{i},r{r},{(i + r) % 3 + 1}\n" for i in range(8) for r in range(3)
+    ))  # fmt: skip
+    put("onerater.csv", "item,rater,score\ni1,r1,2\ni2,r1,3\n")
+    put("ratedonce.csv", "item,rater,score\ni1,r1,2\ni1,r2,3\ni2,r1,1\n")
+    put("textscore.csv", "item,rater,score\ni1,r1,2\ni1,r2,good\n")
     paths["dir"] = d / "adir"
     paths["dir"].mkdir()
     paths["missing"] = d / "does-not-exist.json"
@@ -233,6 +240,14 @@ CASES: list[tuple[str, str, str]] = [
     ("demo-only", "demo --only nosuch", "mine"),
     ("demo-bootstrap", "demo --bootstrap -1 --out {tmp}/demo", "mine"),
     ("demo-out-is-file", "demo --only compas --bootstrap 0 --out {data}", "io"),
+    # agreement
+    ("agreement-one-rater", "agreement --ratings {onerater} --item item --rater rater --score score --level ordinal --out {tmp}/ag", "mine"),
+    ("agreement-rated-once", "agreement --ratings {ratedonce} --item item --rater rater --score score --level ordinal --out {tmp}/ag", "mine"),
+    ("agreement-text-score", "agreement --ratings {textscore} --item item --rater rater --score score --level interval --out {tmp}/ag", "mine"),
+    ("agreement-missing-column", "agreement --ratings {ratings} --item nope --rater rater --score score --level ordinal --out {tmp}/ag", "mine"),
+    ("agreement-bad-level", "agreement --ratings {ratings} --item item --rater rater --score score --level fuzzy --out {tmp}/ag", "mine"),
+    ("agreement-garbage", "agreement --ratings {garbage} --item item --rater rater --score score --level nominal --out {tmp}/ag", "mine"),
+    ("agreement-out-is-file", "agreement --ratings {ratings} --item item --rater rater --score score --level nominal --out {data}", "mine"),
 ]  # fmt: skip
 
 
@@ -323,5 +338,6 @@ def test_valid_inputs_pass_so_the_table_can_fail(
     assert _run(_argv("compare {log} {log} --quiet", files)) == 0
     assert _run(_argv("check-claims {card} {log} --quiet", files)) in (0, 1)
     assert _run(_argv("monitor status --state {state}", files)) == 0
+    assert _run(_argv("agreement --ratings {ratings} --item item --rater rater --score score --level ordinal --bootstrap 50 --out {tmp}/agok", files)) == 0
     frame = pd.read_csv(files["data"])
     assert len(frame) == 400

@@ -39,6 +39,8 @@ class BootstrapResult:
     """Standard deviation of the defined draws (NaN when fewer than two)."""
     draws: FloatArray
     method: str
+    jackknife_se: float = float("nan")
+    """Leave-one-unit-out jackknife standard error (NaN when not computed)."""
     """``"bca"``, or ``"percentile"`` where the jackknife is degenerate."""
 
 
@@ -112,4 +114,8 @@ def unit_bootstrap(
     lo, hi, method = bca_bounds(value, boot, jack, alpha)
     finite = boot[np.isfinite(boot)]
     se = float(np.std(finite, ddof=1)) if finite.size >= 2 else float("nan")
-    return BootstrapResult(value, lo, hi, se, boot, method)
+    jfin = jack[np.isfinite(jack)]
+    jse = float("nan")
+    if jfin.size >= 2:
+        jse = float(np.sqrt((jfin.size - 1) / jfin.size * np.sum((jfin - jfin.mean()) ** 2)))
+    return BootstrapResult(value, lo, hi, se, boot, method, jse)

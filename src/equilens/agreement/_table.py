@@ -4,7 +4,7 @@ Ratings are one row per (item, rater[, criterion]) with a score. A slice is a gr
 sensitive column that is constant within an item (the item's group: raters may agree less
 about texts from some groups). Slices hold disjoint items, so their coefficients are
 independent and a Wald test of homogeneity (``Q = sum w_g (a_g - a_w)^2``, ``w = 1/se^2``
-from each slice's bootstrap, chi-square on ``G - 1`` df) asks whether agreement differs.
+from each slice's jackknife over items, chi-square on ``G - 1`` df) asks whether agreement differs.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def slice_rows(
             value=a.value,
             ci_low=a.ci_low,
             ci_high=a.ci_high,
-            se=a.se,
+            se=a.jackknife_se if np.isfinite(a.jackknife_se) else a.se,
             ci_method=f"item bootstrap ({a.method}, {draws} draws)",
         )
     ]
@@ -363,7 +363,7 @@ def agreement_tables(
                     "criterion": str(criterion),
                     "feature": col,
                     "metric": "krippendorff_alpha",
-                    "test": "Wald chi-square of equal alpha (bootstrap standard errors)",
+                    "test": "Wald chi-square of equal alpha (jackknife standard errors)",
                     "statistic": _f(q),
                     "df": df,
                     "p_value": _f(p),
