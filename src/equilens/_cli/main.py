@@ -34,6 +34,7 @@ _COMMANDS: dict[str, str] = {
     "compare": "equilens._cli.compare",
     "monitor": "equilens._cli.monitor",
     "agreement": "equilens._cli.agreement",
+    "textmetrics": "equilens._cli.textmetrics",
 }
 
 EXIT_OK = 0

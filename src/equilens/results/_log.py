@@ -512,6 +512,10 @@ class AuditLog(_Model):
     """Probe runs (counterfactual, identity, stereotype): statistics per attribute value and
     the most-changed pairs verbatim; null when the log holds no probe (and in logs written
     before format 1.1)."""
+    text_quality: _NoSecrets | None = None
+    """Generation-quality context of a ``measure`` log written by ``equilens textmetrics``:
+    the system and metric, sacrebleu signatures, corpus-level scores per slice with intervals
+    and system / group comparisons; null otherwise (and in older logs)."""
 
     def to_json(self) -> str:
         """The log as indented JSON."""
