@@ -9,7 +9,8 @@
   randomisation test (each segment's statistics swapped between the two systems with
   probability 1/2; ``p = (c + 1) / (R + 1)``, ``c`` the trials whose absolute difference
   reaches the observed one), Holm-adjusted over the comparisons.
-* **Groups**: each group against the rest of its feature's segments (disjoint): the
+* **Groups**: each group against the rest of its feature's segments (disjoint; one test for
+  a feature with two groups): the
   difference with an interval from independent bootstraps and an approximate-randomisation
   (permutation) p-value, Holm-adjusted over the groups of all features and metrics.
 """
@@ -42,6 +43,20 @@ def slice_masks(
         arr = np.asarray([str(v) for v in values])
         for g in sorted(set(arr.tolist())):
             out.append((feature, g, arr == g))
+    return out
+
+
+def _group_masks(
+    masks: list[tuple[str | None, str | None, NDArray[np.bool_]]],
+) -> list[tuple[str | None, str | None, NDArray[np.bool_]]]:
+    """The groups compared with the rest: all, except one of a two-group feature (one test)."""
+    out, seen = [], set()
+    for feature, group, rows in masks[1:]:
+        n_groups = sum(1 for f, _, _ in masks if f == feature)
+        if n_groups == 2 and feature in seen:
+            continue
+        seen.add(feature)
+        out.append((feature, group, rows))
     return out
 
 
@@ -137,7 +152,7 @@ def corpus_tables(
                         "signature": seg.signature,
                     }
                 )
-            for feature, group, rows_in in masks[1:]:
+            for feature, group, rows_in in _group_masks(masks):
                 rest = ~rows_in
                 if rows_in.sum() < 2 or rest.sum() < 2:
                     continue

@@ -58,10 +58,10 @@ def check_texts(values: Sequence[Any], column: str, *, allow_empty: bool = False
     out = []
     for i, v in enumerate(values):
         if v is None or (isinstance(v, float) and np.isnan(v)):
-            raise InvalidInputError(f"Column '{column}' has a missing text at row {i}")
+            raise InvalidInputError(f"Column '{column}' has an empty or missing text at row {i}")
         text = str(v)
         if not allow_empty and not text.strip():
-            raise InvalidInputError(f"Column '{column}' has an empty text at row {i}")
+            raise InvalidInputError(f"Column '{column}' has an empty or missing text at row {i}")
         out.append(text)
     return out
 

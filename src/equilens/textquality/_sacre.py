@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from equilens.exceptions import InvalidInputError
+
 FloatArray = NDArray[np.float64]
 
 CORPUS_METRICS: tuple[str, ...] = ("bleu", "chrf", "ter")
@@ -98,16 +100,26 @@ def segment_statistics(
     metric: str, hypotheses: Sequence[str], references: Sequence[str]
 ) -> SegmentStatistics:
     """sacrebleu's statistics of each (hypothesis, reference) segment for ``metric``."""
+    check_lengths(hypotheses, references)
     scorer = _metric(metric)
     stats = scorer._extract_corpus_statistics(list(hypotheses), [list(references)])
     arr = np.asarray(stats, dtype=np.float64).reshape(len(hypotheses), -1)
     return SegmentStatistics(metric, arr, str(scorer.get_signature()))
 
 
+def check_lengths(hypotheses: Sequence[str], references: Sequence[str]) -> None:
+    if len(hypotheses) != len(references):
+        raise InvalidInputError(
+            f"Got {len(hypotheses)} hypotheses and {len(references)} references; "
+            "each hypothesis needs its reference"
+        )
+
+
 def sentence_scores(
     metric: str, hypotheses: Sequence[str], references: Sequence[str]
 ) -> tuple[FloatArray, str]:
     """Sentence-level scores (BLEU with effective order, as sacrebleu recommends)."""
+    check_lengths(hypotheses, references)
     from sacrebleu.metrics import BLEU
 
     scorer = BLEU(effective_order=True) if metric == "bleu" else _metric(metric)
