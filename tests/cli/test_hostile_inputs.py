@@ -104,7 +104,11 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     put("ratedonce.csv", "item,rater,score\ni1,r1,2\ni1,r2,3\ni2,r1,1\n")
     put("textscore.csv", "item,rater,score\ni1,r1,2\ni1,r2,good\n")
     # Texts for `equilens textmetrics` (valid, an empty hypothesis).
-    put("texts.csv", "hyp,ref,g\n" + "".join(f"the cat sat {i},the cat sat on {i},{'ab'[i % 2]}\n" for i in range(8)))
+    put(
+        "texts.csv",
+        "hyp,ref,g\n"
+        + "".join(f"the cat sat {i},the cat sat on {i},{'ab'[i % 2]}\n" for i in range(8)),
+    )
     put("emptyhyp.csv", "hyp,ref\nthe cat,the cat\n,a dog\n")
     paths["dir"] = d / "adir"
     paths["dir"].mkdir()
@@ -348,7 +352,23 @@ def test_valid_inputs_pass_so_the_table_can_fail(
     assert _run(_argv("compare {log} {log} --quiet", files)) == 0
     assert _run(_argv("check-claims {card} {log} --quiet", files)) in (0, 1)
     assert _run(_argv("monitor status --state {state}", files)) == 0
-    assert _run(_argv("textmetrics --data {texts} --hypothesis hyp --reference ref --sensitive g --bootstrap 20 --trials 20 --min-group-size 2 --out {tmp}/tmok", files)) == 0
-    assert _run(_argv("agreement --ratings {ratings} --item item --rater rater --score score --level ordinal --bootstrap 50 --out {tmp}/agok", files)) == 0
+    assert (
+        _run(
+            _argv(
+                "textmetrics --data {texts} --hypothesis hyp --reference ref --sensitive g --bootstrap 20 --trials 20 --min-group-size 2 --out {tmp}/tmok",
+                files,
+            )
+        )
+        == 0
+    )
+    assert (
+        _run(
+            _argv(
+                "agreement --ratings {ratings} --item item --rater rater --score score --level ordinal --bootstrap 50 --out {tmp}/agok",
+                files,
+            )
+        )
+        == 0
+    )
     frame = pd.read_csv(files["data"])
     assert len(frame) == 400

@@ -12,7 +12,22 @@ import pytest
 from equilens._cli.main import main
 from equilens.results import read_log
 
-WORDS = "the a cat dog sat on mat quickly ran home big small red blue".split()
+WORDS = [
+    "the",
+    "a",
+    "cat",
+    "dog",
+    "sat",
+    "on",
+    "mat",
+    "quickly",
+    "ran",
+    "home",
+    "big",
+    "small",
+    "red",
+    "blue",
+]
 
 
 def _texts(path: Path, n: int = 120) -> Path:
@@ -64,8 +79,14 @@ def test_logs_corpus_tables_and_comparisons(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda f: f.assign(sys_a=[""] + list(f["sys_a"][1:])), "'sys_a' has an empty or missing text at row 0"),
-        (lambda f: f.assign(ref=[None] + list(f["ref"][1:])), "'ref' has an empty or missing text at row 0"),
+        (
+            lambda f: f.assign(sys_a=["", *list(f["sys_a"][1:])]),
+            "'sys_a' has an empty or missing text at row 0",
+        ),
+        (
+            lambda f: f.assign(ref=[None, *list(f["ref"][1:])]),
+            "'ref' has an empty or missing text at row 0",
+        ),
     ],
 )
 def test_bad_texts_exit_2(

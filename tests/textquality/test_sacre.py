@@ -18,7 +18,24 @@ from equilens.textquality import (
     sentence_scores,
 )
 
-WORDS = "the a cat dog sat on mat quickly ran home big small red blue , .".split()
+WORDS = [
+    "the",
+    "a",
+    "cat",
+    "dog",
+    "sat",
+    "on",
+    "mat",
+    "quickly",
+    "ran",
+    "home",
+    "big",
+    "small",
+    "red",
+    "blue",
+    ",",
+    ".",
+]
 CLASSES = {"bleu": BLEU, "chrf": CHRF, "ter": TER}
 
 

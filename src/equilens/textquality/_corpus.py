@@ -60,19 +60,44 @@ def _group_masks(
     return out
 
 
-def corpus_interval(
-    stats: FloatArray, metric: str, draws: int, rng: np.random.Generator
-) -> tuple[float, float, float, FloatArray]:
-    """Corpus score, BCa bounds and the bootstrap draws of one slice's segments."""
-    score = SCORERS[metric]
+def _stack(segs: Mapping[str, SegmentStatistics]) -> tuple[dict[str, slice], FloatArray]:
+    """All metrics' statistics side by side (one resample serves them all) and their spans."""
+    spans, at = {}, 0
+    for metric, seg in segs.items():
+        spans[metric] = slice(at, at + seg.stats.shape[1])
+        at += seg.stats.shape[1]
+    return spans, np.hstack([seg.stats for seg in segs.values()])
+
+
+def _slice_draws(
+    stacked: FloatArray,
+    masks: list[tuple[str | None, str | None, NDArray[np.bool_]]],
+    draws: int,
+    rng: np.random.Generator,
+) -> list[FloatArray]:
+    """Bootstrap totals per slice, stratified by each feature's groups (sizes kept).
+
+    The overall slice's draws are the sums of the first feature's groups' draws (the
+    stratified bootstrap); without a feature, a plain resample of all segments.
+    """
+    out: list[FloatArray | None] = [None] * len(masks)
+    for i, (feature, _, rows) in enumerate(masks):
+        if feature is not None:
+            out[i] = resampled_unit_totals(stacked[rows], draws, rng)
+    first = masks[1][0] if len(masks) > 1 else None
+    parts = [t for (f, _, _), t in zip(masks, out, strict=True) if f == first and t is not None]
+    out[0] = sum(parts) if parts else resampled_unit_totals(stacked, draws, rng)  # type: ignore[assignment]
+    return [np.asarray(t, dtype=np.float64) for t in out]
+
+
+def _bca(stats: FloatArray, score: Any, boot_totals: FloatArray) -> tuple[float, float, float]:
     total = stats.sum(axis=0)
     value = float(score(total[None, :])[0])
-    if stats.shape[0] < 2 or draws == 0:
-        return value, float("nan"), float("nan"), np.empty(0)
-    boot = score(resampled_unit_totals(stats, draws, rng))
-    jack = score(total[None, :] - stats) if stats.shape[0] <= 200_000 else boot[:0]
-    lo, hi, _ = bca_bounds(value, boot, jack)
-    return value, lo, hi, boot
+    if stats.shape[0] < 2 or boot_totals.shape[0] == 0:
+        return value, float("nan"), float("nan")
+    jack = score(total[None, :] - stats) if stats.shape[0] <= 200_000 else boot_totals[:0, 0]
+    lo, hi, _ = bca_bounds(value, score(boot_totals), jack)
+    return value, lo, hi
 
 
 def approximate_randomisation(
@@ -135,9 +160,13 @@ def corpus_tables(
     sys_rows: list[dict[str, Any]] = []
     group_rows: list[dict[str, Any]] = []
     for system in names:
-        for metric, seg in systems[system].items():
-            for feature, group, rows_in in masks:
-                value, lo, hi, _ = corpus_interval(seg.stats[rows_in], metric, draws, rng)
+        segs = systems[system]
+        spans, stacked = _stack(segs)
+        slice_draws = _slice_draws(stacked, masks, draws, rng)
+        for metric, seg in segs.items():
+            score, cols = SCORERS[metric], spans[metric]
+            for (feature, group, rows_in), boot_totals in zip(masks, slice_draws, strict=True):
+                value, lo, hi = _bca(seg.stats[rows_in], score, boot_totals[:, cols])
                 rows.append(
                     {
                         "system": system,
@@ -158,11 +187,16 @@ def corpus_tables(
                     continue
                 inside = seg.stats[rows_in].sum(axis=0)
                 outside = seg.stats[rest].sum(axis=0)
-                score = SCORERS[metric]
                 diff = float(score(inside[None])[0] - score(outside[None])[0])
-                b_in = score(resampled_unit_totals(seg.stats[rows_in], draws, rng))
-                b_out = score(resampled_unit_totals(seg.stats[rest], draws, rng))
-                lo, hi = np.quantile(b_in - b_out, [0.025, 0.975]) if draws else (np.nan,) * 2
+                lo = hi = np.nan
+                if draws:
+                    own = [
+                        t for (f, _, _), t in zip(masks, slice_draws, strict=True) if f == feature
+                    ]
+                    at = next(i for i, (f, g, _) in enumerate(masks) if f == feature and g == group)
+                    b_in = slice_draws[at][:, cols]
+                    b_out = sum(own)[:, cols] - b_in
+                    lo, hi = np.quantile(score(b_in) - score(b_out), [0.025, 0.975])
                 p = permutation_p(seg.stats, rows_in, metric, trials, rng) if trials else np.nan
                 group_rows.append(
                     {
