@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from equilens._cli._options import check_draws, output_dir, split_list
+from equilens.exceptions import InvalidParameterError
 
 
 def register(sub: Any) -> None:
@@ -51,6 +52,15 @@ def register(sub: Any) -> None:
     p.add_argument("--trials", type=int, default=1000, help="randomisation trials (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument("--min-group-size", type=int, default=30, help="as in audit (default 30)")
+    h = p.add_argument_group("human ratings (agreement, triangulation, verdicts)")
+    h.add_argument("--ratings", metavar="FILE", help="long-format ratings (CSV or Parquet)")
+    h.add_argument("--rubric", metavar="FILE", help="rubric YAML (criteria, scales, metrics)")
+    h.add_argument("--id", dest="id_column", metavar="COL", help="segment id column of --data")
+    h.add_argument("--rated-system", metavar="COL", help="hypothesis column that was rated")
+    h.add_argument("--rating-item", default="item", metavar="COL", help="(default item)")
+    h.add_argument("--rating-rater", default="rater", metavar="COL", help="(default rater)")
+    h.add_argument("--rating-criterion", default="criterion", metavar="COL")
+    h.add_argument("--rating-score", default="score", metavar="COL", help="(default score)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.set_defaults(handler=run)
 
@@ -71,7 +81,13 @@ def run(args: argparse.Namespace) -> int:
     wanted += [(args.reference, "reference")] if args.reference else []
     wanted += [(c, "sensitive") for c in sensitive]
     wanted += [(args.cluster, "cluster")] if args.cluster else []
+    if bool(args.ratings) != bool(args.rubric) or (args.ratings and not args.id_column):
+        raise InvalidParameterError("--ratings, --rubric and --id go together")
+    wanted += [(args.id_column, "id")] if args.id_column else []
     frame = read_columns(args.data, wanted)
+    rated = args.rated_system or systems[0]
+    if rated not in systems:
+        raise InvalidParameterError(f"--rated-system {rated} is not a --hypothesis column")
     lm = None
     if "perplexity" in metrics and args.lm:
         lm = language_model(args.lm, args.lm_gguf)
@@ -89,8 +105,14 @@ def run(args: argparse.Namespace) -> int:
         lm=lm,
         min_group_size=args.min_group_size,
     )
+    human: dict[str, Any] = {}
+    if args.ratings:
+        human = _human(args, frame, result, rated, sensitive, draws)
     ensure_dir(out, "--out folder")
     logs: dict[str, str] = {}
+    for criterion, log in human.pop("human_logs", {}).items():
+        path = write_log(log, Path(out) / f"human.{_safe(criterion)}.json")
+        logs[f"human.{criterion}"] = str(path.name)
     for (system, metric), log in result.logs.items():
         path = write_log(log, Path(out) / f"{_safe(system)}.{metric}.json")
         logs[f"{system}.{metric}"] = str(path.name)
@@ -117,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         "logs": logs,
         **result.corpus,
         "perplexity": perplexity,
+        **human,
     }
     write_text_atomic(Path(out) / "textmetrics.json", json.dumps(doc, indent=2) + "\n")
     result.segments.to_csv(Path(out) / "segments.csv", index=False)
@@ -128,6 +151,42 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(f"{row['system']}: corpus {row['metric']} = {row['value']:.2f}{ci}\n")
     sys.stdout.write(f"wrote {len(logs)} audit logs and textmetrics.json to {out}\n")
     return 0
+
+
+def _human(
+    args: argparse.Namespace,
+    frame: Any,
+    result: Any,
+    rated: str,
+    sensitive: list[str],
+    draws: int,
+) -> dict[str, Any]:
+    from equilens.agreement import read_columns
+    from equilens.textquality import combined_tables, load_rubric, prepare_ratings
+
+    rubric = load_rubric(args.rubric)
+    names = {
+        "item": args.rating_item,
+        "rater": args.rating_rater,
+        "criterion": args.rating_criterion,
+        "score": args.rating_score,
+    }
+    ratings = read_columns(args.ratings, [(c, role) for role, c in names.items()])
+    ratings = ratings.rename(columns={c: role for role, c in names.items()})
+    ratings = prepare_ratings(
+        ratings, rubric, result.segments, frame[args.id_column], sensitive, str(args.ratings)
+    )
+    return combined_tables(
+        ratings,
+        rubric,
+        result.segments,
+        result.logs,
+        rated_system=rated,
+        sensitive=sensitive,
+        bootstrap=draws,
+        seed=args.seed,
+        min_group_size=args.min_group_size,
+    )
 
 
 def _safe(name: str) -> str:
