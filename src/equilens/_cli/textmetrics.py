@@ -68,6 +68,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from equilens._files import ensure_dir, write_text_atomic
     from equilens.agreement import read_columns
+    from equilens.report import render_text_quality
     from equilens.results import write_log
     from equilens.textquality import check_metrics, language_model, perplexity_rows, text_metrics
 
@@ -143,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
     }
     write_text_atomic(Path(out) / "textmetrics.json", json.dumps(doc, indent=2) + "\n")
     result.segments.to_csv(Path(out) / "segments.csv", index=False)
+    write_text_atomic(Path(out) / "text_quality.html", render_text_quality(doc))
     for row in result.corpus.get("corpus", []):
         if row["feature"] is None:
             ci = ""

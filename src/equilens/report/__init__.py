@@ -39,6 +39,7 @@ from equilens.report._terminal import (
 from equilens.report._terminal_monitor import print_look, print_monitor_status
 from equilens.report._terminal_records import print_claim_checks, print_history
 from equilens.report._terminal_runs import print_comparison, print_decision
+from equilens.report._text_quality import render_text_quality, text_quality_section
 from equilens.report._write import write_report
 
 __all__ = [
@@ -82,9 +83,11 @@ __all__ = [
     "print_summary",
     "render_html",
     "render_markdown",
+    "render_text_quality",
     "slice_key",
     "slice_text",
     "terminal",
+    "text_quality_section",
     "value_cell",
     "write_report",
 ]

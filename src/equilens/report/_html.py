@@ -72,6 +72,7 @@ from equilens.report._task_html import (
     task_sections,
     task_title,
 )
+from equilens.report._text_quality import text_quality_section
 from equilens.results import (
     AuditLog,
     Comparison,
@@ -1498,6 +1499,7 @@ def render_html(log: AuditLog) -> str:
             exposure_section(c) if log.task == "ranking" else "",
             _criteria_section(c, ids),
             _comparisons_section(c, ids),
+            text_quality_section(log.text_quality),
             task_methodology(c),
             _run_section(c),
         ]
