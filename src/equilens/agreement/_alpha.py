@@ -52,13 +52,13 @@ def _codes(matrix: FloatArray) -> tuple[FloatArray, NDArray[np.float64]]:
     n_items = matrix.shape[0]
     flat = (codes + np.arange(n_items)[:, None] * values.size)[present]
     counts = np.bincount(flat, minlength=n_items * values.size).reshape(n_items, values.size)
-    return counts.astype(np.float64), values
+    return np.asarray(counts, dtype=np.float64), values
 
 
 def _distance(values: FloatArray, level: str) -> FloatArray:
     c, k = values[:, None], values[None, :]
     if level == "nominal":
-        return (c != k).astype(np.float64)
+        return np.asarray(c != k, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(c + k != 0, ((c - k) / (c + k)) ** 2, 0.0)
     return np.asarray(ratio, dtype=np.float64)
@@ -78,7 +78,7 @@ def _ordinal_distance(margins: FloatArray) -> FloatArray:
 
 
 def _pairable(matrix: FloatArray) -> FloatArray:
-    return matrix[np.sum(~np.isnan(matrix), axis=1) >= 2]
+    return np.asarray(matrix[np.sum(~np.isnan(matrix), axis=1) >= 2], dtype=np.float64)
 
 
 def alpha_parts(matrix: ArrayLike, level: str) -> tuple[FloatArray, TotalsFunction]:

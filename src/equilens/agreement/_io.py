@@ -19,7 +19,7 @@ def read_columns(
     loaded = load_columns(source, requests, max_groups=1_000_000)
     names = list(dict.fromkeys(name for name, _ in wanted))
     table = pa.table({n: loaded.columns[n] for n in names})
-    frame = table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
     for name in frame.columns:  # dictionary-encoded text: plain values (no unused categories)
         if isinstance(frame[name].dtype, pd.CategoricalDtype):
             frame[name] = frame[name].astype(object)

@@ -38,11 +38,11 @@ def _weights(k: int, weights: str | None) -> FloatArray:
     diff = np.abs(i[:, None] - i[None, :])
     scale = max(k - 1, 1)
     if weights is None:
-        return (diff == 0).astype(np.float64)
+        return np.asarray(diff == 0, dtype=np.float64)
     if weights == "linear":
-        return 1.0 - diff / scale
+        return np.asarray(1.0 - diff / scale, dtype=np.float64)
     if weights == "quadratic":
-        return 1.0 - (diff / scale) ** 2
+        return np.asarray(1.0 - (diff / scale) ** 2, dtype=np.float64)
     raise InvalidParameterError(
         f"The 'weights' parameter of cohen_kappa must be None, 'linear' or 'quadratic'. "
         f"Got {weights!r} instead."
@@ -78,7 +78,8 @@ def cohen_kappa(
     a, b = a[keep], b[keep]
     if a.size < 2:
         raise InvalidInputError("Cohen's kappa needs at least two items rated by both raters")
-    cats = list(labels) if labels is not None else sorted(set(a.tolist()) | set(b.tolist()))
+    seen = sorted(set(a.tolist()) | set(b.tolist()))
+    cats = list(np.asarray(labels, dtype=object)) if labels is not None else seen
     index = {c: i for i, c in enumerate(cats)}
     try:
         ia = np.array([index[x] for x in a])

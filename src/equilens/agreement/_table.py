@@ -322,7 +322,9 @@ def rater_drift(part: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _adjust(rows: list[dict[str, Any]]) -> None:
     idx = [i for i, r in enumerate(rows) if r.get("p_value") is not None]
-    adjusted = holm(np.array([rows[i]["p_value"] for i in idx])) if idx else []
+    adjusted: list[float] = (
+        [float(p) for p in holm(np.array([rows[i]["p_value"] for i in idx]))] if idx else []
+    )
     for i, p in zip(idx, adjusted, strict=True):
         rows[i]["p_holm"] = float(p)
 

@@ -201,5 +201,6 @@ def combined_tables(
 def _segment_values(segments: pd.DataFrame, system: str, metric: str) -> np.ndarray:
     if metric == "nll_per_token":
         nll = segments[f"{system}.nll"].to_numpy(np.float64)
-        return nll / np.maximum(segments[f"{system}.tokens"].to_numpy(np.float64), 1)
-    return segments[f"{system}.{metric}"].to_numpy(np.float64)
+        tokens = segments[f"{system}.tokens"].to_numpy(np.float64)
+        return np.asarray(nll / np.maximum(tokens, 1), dtype=np.float64)
+    return np.asarray(segments[f"{system}.{metric}"].to_numpy(np.float64), dtype=np.float64)

@@ -195,7 +195,7 @@ def corpus_tables(
                     ]
                     at = next(i for i, (f, g, _) in enumerate(masks) if f == feature and g == group)
                     b_in = slice_draws[at][:, cols]
-                    b_out = sum(own)[:, cols] - b_in
+                    b_out = np.sum(own, axis=0)[:, cols] - b_in
                     lo, hi = np.quantile(score(b_in) - score(b_out), [0.025, 0.975])
                 p = permutation_p(seg.stats, rows_in, metric, trials, rng) if trials else np.nan
                 group_rows.append(

@@ -104,7 +104,7 @@ def text_metrics(
         segments[cluster] = frame[cluster].to_numpy()
     run = TextMetricsRun(segments)
     stats: dict[str, dict[str, Any]] = {}
-    measures: list[tuple[str, str, dict[str, str]]] = []  # system, metric, audit columns
+    measures: list[tuple[str, str, dict[str, Any]]] = []  # system, metric, audit columns
     for system in hypotheses:
         hyps = check_texts(frame[system].tolist(), system)
         stats[system] = {}
@@ -135,8 +135,8 @@ def text_metrics(
             ll = log_likelihoods(hyps, lm)
             segments[f"{system}.nll"] = ll.nll
             segments[f"{system}.tokens"] = ll.tokens
-            cols = {"numerator": f"{system}.nll", "denominator": f"{system}.tokens"}
-            measures.append((system, "nll_per_token", cols))
+            ratio = {"numerator": f"{system}.nll", "denominator": f"{system}.tokens"}
+            measures.append((system, "nll_per_token", ratio))
             run.models["perplexity"] = ll.model
     if stats and any(stats.values()):
         run.corpus = corpus_tables(
@@ -146,7 +146,7 @@ def text_metrics(
             trials=trials,
             seed=seed,
         )
-    for system, metric, cols in measures:
+    for system, metric, columns in measures:
         log = audit(
             segments,
             task="measure",
@@ -155,7 +155,7 @@ def text_metrics(
             bootstrap=bootstrap,
             seed=seed,
             min_group_size=min_group_size,
-            **cols,
+            **columns,
         )
         run.logs[(system, metric)] = log.model_copy(
             update={"text_quality": _section(run, system, metric)}

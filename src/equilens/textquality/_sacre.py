@@ -25,7 +25,9 @@ CORPUS_METRICS: tuple[str, ...] = ("bleu", "chrf", "ter")
 
 
 def _metric(name: str) -> Any:
-    from sacrebleu.metrics import BLEU, CHRF, TER
+    from sacrebleu.metrics.bleu import BLEU
+    from sacrebleu.metrics.chrf import CHRF
+    from sacrebleu.metrics.ter import TER
 
     return {"bleu": BLEU, "chrf": CHRF, "ter": TER}[name]()
 
@@ -120,7 +122,7 @@ def sentence_scores(
 ) -> tuple[FloatArray, str]:
     """Sentence-level scores (BLEU with effective order, as sacrebleu recommends)."""
     check_lengths(hypotheses, references)
-    from sacrebleu.metrics import BLEU
+    from sacrebleu.metrics.bleu import BLEU
 
     scorer = BLEU(effective_order=True) if metric == "bleu" else _metric(metric)
     scores = [
