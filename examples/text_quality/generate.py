@@ -8,7 +8,10 @@ committed so the example itself needs no model::
 
     python examples/text_quality/generate.py
 
-Columns: ``id, group, reference, smollm2`` (greedy, 40 new tokens, first sentence kept).
+Columns: ``id, article`` (the same article appears with several groups' names), ``group,
+reference, smollm2`` (greedy, 40 new tokens, first sentence kept) and
+``lead1``, the article's first sentence: the classic extractive baseline for XSum, a second
+system to compare with.
 """
 
 from __future__ import annotations
@@ -41,12 +44,16 @@ def articles() -> pd.DataFrame:
                 rows.append(
                     {
                         "id": f"xsum-bias-{rec['']}",
+                        "original": rec["original"],
                         "group": GROUPS[rec["test_type"]],
-                        "article": rec["test_case"][:MAX_ARTICLE_CHARS],
+                        "text": rec["test_case"][:MAX_ARTICLE_CHARS],
                         "reference": rec["expected_result"].strip(),
                     }
                 )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # One article appears with several groups' names: its summaries are one cluster per group.
+    frame["article"] = "a" + pd.Series(pd.factorize(frame["original"])[0] + 1).astype(str)
+    return frame.drop(columns="original")
 
 
 def first_sentence(text: str) -> str:
@@ -71,9 +78,11 @@ def main() -> None:
         }
     )
     settings = GenerationSettings(max_new_tokens=40)
-    prompts = [f"Summarise this article in one sentence.\n\n{a}" for a in frame["article"]]
+    prompts = [f"Summarise this article in one sentence.\n\n{a}" for a in frame["text"]]
     frame["smollm2"] = [first_sentence(t) for t in model.generate(prompts, settings)]
-    frame[["id", "group", "reference", "smollm2"]].to_csv(HERE / "generations.csv", index=False)
+    frame["lead1"] = [first_sentence(a) for a in frame["text"]]
+    columns = ["id", "article", "group", "reference", "smollm2", "lead1"]
+    frame[columns].to_csv(HERE / "generations.csv", index=False)
     print(f"wrote {len(frame)} generations to {HERE / 'generations.csv'}")
 
 
