@@ -106,9 +106,15 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     # Texts for `equilens textmetrics` (valid, an empty hypothesis).
     put(
         "texts.csv",
-        "hyp,ref,g\n"
-        + "".join(f"the cat sat {i},the cat sat on {i},{'ab'[i % 2]}\n" for i in range(8)),
+        "id,hyp,ref,g\n"
+        + "".join(f"s{i},the cat sat {i},the cat sat on {i},{'ab'[i % 2]}\n" for i in range(8)),
     )
+    put(
+        "rubric.yaml", "kind: rubric\ncriteria:\n  - {name: q, scale: ordinal, values: [1, 2, 3]}\n"
+    )
+    put("offscale.csv", "item,rater,criterion,score\n" + "".join(
+        f"s{i},r{r},q,{7 if i == 0 else 2}\n" for i in range(8) for r in range(2)
+    ))  # fmt: skip
     put("emptyhyp.csv", "hyp,ref\nthe cat,the cat\n,a dog\n")
     paths["dir"] = d / "adir"
     paths["dir"].mkdir()
@@ -260,6 +266,9 @@ CASES: list[tuple[str, str, str]] = [
     ("textmetrics-unknown-metric", "textmetrics --data {texts} --hypothesis hyp --reference ref --metrics bleu,meteor --out {tmp}/tm", "mine"),
     ("textmetrics-no-reference", "textmetrics --data {texts} --hypothesis hyp --metrics bleu --out {tmp}/tm", "mine"),
     ("textmetrics-garbage", "textmetrics --data {garbage} --hypothesis hyp --reference ref --out {tmp}/tm", "mine"),
+    ("textmetrics-rating-off-scale", "textmetrics --data {texts} --hypothesis hyp --reference ref --metrics chrf --id id --ratings {offscale} --rubric {rubric} --out {tmp}/tm", "mine"),
+    ("textmetrics-malformed-rubric", "textmetrics --data {texts} --hypothesis hyp --reference ref --metrics chrf --id id --ratings {offscale} --rubric {malformed} --out {tmp}/tm", "mine"),
+    ("textmetrics-ratings-without-rubric", "textmetrics --data {texts} --hypothesis hyp --reference ref --metrics chrf --id id --ratings {offscale} --out {tmp}/tm", "mine"),
     ("textmetrics-bad-bertscore-model", "textmetrics --data {texts} --hypothesis hyp --reference ref --metrics bertscore --bertscore-model {missing} --out {tmp}/tm", "mine"),
     ("agreement-out-is-file", "agreement --ratings {ratings} --item item --rater rater --score score --level nominal --out {data}", "mine"),
 ]  # fmt: skip

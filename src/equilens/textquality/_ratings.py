@@ -71,7 +71,7 @@ class Criterion(BaseModel):
         if bad.any():
             scale = self.values if self.values is not None else f"[{self.min}, {self.max}]"
             raise InvalidInputError(
-                f"{source}: score {scores[bad].iloc[0]!r} of criterion '{self.name}' is outside "
+                f"{source}: score '{scores[bad].iloc[0]}' of criterion '{self.name}' is outside "
                 f"the rubric's scale {scale}"
             )
 
