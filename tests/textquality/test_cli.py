@@ -106,3 +106,17 @@ def test_mismatched_lengths_in_the_api() -> None:
 
     with pytest.raises(InvalidInputError, match="2 hypotheses and 3 references"):
         segment_statistics("bleu", ["a", "b"], ["a", "b", "c"])
+
+
+def test_report_of_a_textmetrics_log_shows_the_corpus_scores(tmp_path: Path) -> None:
+    data = _texts(tmp_path / "t.csv", 60)
+    out = tmp_path / "out"
+    argv = ["textmetrics", "--data", str(data), "--hypothesis", "sys_a", "--reference", "ref"]
+    argv += ["--sensitive", "dialect", "--metrics", "chrf", "--bootstrap", "50"]
+    assert main([*argv, "--trials", "50", "--out", str(out)]) == 0
+    assert main(["report", str(out / "sys_a.chrf.json"), "--out", str(tmp_path / "rep")]) == 0
+    page = next((tmp_path / "rep").glob("*.html")).read_text()
+    assert 'id="text-quality"' in page and "nrefs:1|case:mixed" in page
+    summary = (tmp_path / "rep" / "summary.md").read_text()
+    assert "## Corpus chrf per slice" in summary
+    assert "dialect=x | 30 |" in summary

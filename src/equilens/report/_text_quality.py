@@ -275,3 +275,23 @@ def render_text_quality(doc: Mapping[str, Any]) -> str:
         + "".join(parts)
         + "</body></html>\n"
     )
+
+
+def text_quality_lines(section: Mapping[str, Any] | None) -> list[str]:
+    """Markdown lines of a textmetrics log's corpus scores (none when the log has none)."""
+    from equilens._text import md_escape
+
+    if not section or not section.get("corpus"):
+        return []
+    lines = [
+        f"## Corpus {md_escape(str(section.get('metric')))} per slice (segment bootstrap, BCa 95%)",
+        "",
+        "| system | slice | segments | score | 95% interval |",
+        "|---|---|---:|---:|---|",
+    ]
+    for r in section["corpus"]:
+        lines.append(
+            f"| {md_escape(str(r['system']))} | {md_escape(_slice(r))} | {r['n_segments']} | "
+            f"{_num(r['value'])} | {_ci(r)} |"
+        )
+    return [*lines, ""]
