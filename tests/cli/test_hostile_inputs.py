@@ -101,6 +101,26 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     put("emptied.json", json.dumps(emptied))
     assert main(["card", str(paths["log"]), "--out", str(d / "card"), "--quiet"]) == 0
     paths["card"] = next((d / "card").glob("*.md"))
+    # Ratings for `equilens agreement` (valid, one rater, an item rated once, a text score).
+    put("ratings.csv", "item,rater,score\n" + "".join(
+        f"i{i},r{r},{(i + r) % 3 + 1}\n" for i in range(8) for r in range(3)
+    ))  # fmt: skip
+    put("onerater.csv", "item,rater,score\ni1,r1,2\ni2,r1,3\n")
+    put("ratedonce.csv", "item,rater,score\ni1,r1,2\ni1,r2,3\ni2,r1,1\n")
+    put("textscore.csv", "item,rater,score\ni1,r1,2\ni1,r2,good\n")
+    # Texts for `equilens textmetrics` (valid, an empty hypothesis).
+    put(
+        "texts.csv",
+        "id,hyp,ref,g\n"
+        + "".join(f"s{i},the cat sat {i},the cat sat on {i},{'ab'[i % 2]}\n" for i in range(8)),
+    )
+    put(
+        "rubric.yaml", "kind: rubric\ncriteria:\n  - {name: q, scale: ordinal, values: [1, 2, 3]}\n"
+    )
+    put("offscale.csv", "item,rater,criterion,score\n" + "".join(
+        f"s{i},r{r},q,{7 if i == 0 else 2}\n" for i in range(8) for r in range(2)
+    ))  # fmt: skip
+    put("emptyhyp.csv", "hyp,ref\nthe cat,the cat\n,a dog\n")
     paths["dir"] = d / "adir"
     paths["dir"].mkdir()
     paths["missing"] = d / "does-not-exist.json"
@@ -352,6 +372,24 @@ CASES: list[tuple[str, str, str]] = [
     ("demo-only", "demo --only nosuch", "mine"),
     ("demo-bootstrap", "demo --bootstrap -1 --out {tmp}/demo", "mine"),
     ("demo-out-is-file", "demo --only compas --bootstrap 0 --out {data}", "io"),
+    # agreement
+    ("agreement-one-rater", "agreement --ratings {onerater} --item item --rater rater --score score --level ordinal --out {tmp}/ag", "mine"),
+    ("agreement-rated-once", "agreement --ratings {ratedonce} --item item --rater rater --score score --level ordinal --out {tmp}/ag", "mine"),
+    ("agreement-text-score", "agreement --ratings {textscore} --item item --rater rater --score score --level interval --out {tmp}/ag", "mine"),
+    ("agreement-missing-column", "agreement --ratings {ratings} --item nope --rater rater --score score --level ordinal --out {tmp}/ag", "mine"),
+    ("agreement-bad-level", "agreement --ratings {ratings} --item item --rater rater --score score --level fuzzy --out {tmp}/ag", "mine"),
+    ("agreement-garbage", "agreement --ratings {garbage} --item item --rater rater --score score --level nominal --out {tmp}/ag", "mine"),
+    # textmetrics
+    ("textmetrics-empty-hypothesis", "textmetrics --data {emptyhyp} --hypothesis hyp --reference ref --out {tmp}/tm", "mine"),
+    ("textmetrics-missing-column", "textmetrics --data {texts} --hypothesis nope --reference ref --out {tmp}/tm", "mine"),
+    ("textmetrics-unknown-metric", "textmetrics --data {texts} --hypothesis hyp --reference ref --metrics bleu,meteor --out {tmp}/tm", "mine"),
+    ("textmetrics-no-reference", "textmetrics --data {texts} --hypothesis hyp --metrics bleu --out {tmp}/tm", "mine"),
+    ("textmetrics-garbage", "textmetrics --data {garbage} --hypothesis hyp --reference ref --out {tmp}/tm", "mine"),
+    ("textmetrics-rating-off-scale", "textmetrics --data {texts} --hypothesis hyp --reference ref --metrics chrf --id id --ratings {offscale} --rubric {rubric} --out {tmp}/tm", "mine"),
+    ("textmetrics-malformed-rubric", "textmetrics --data {texts} --hypothesis hyp --reference ref --metrics chrf --id id --ratings {offscale} --rubric {malformed} --out {tmp}/tm", "mine"),
+    ("textmetrics-ratings-without-rubric", "textmetrics --data {texts} --hypothesis hyp --reference ref --metrics chrf --id id --ratings {offscale} --out {tmp}/tm", "mine"),
+    ("textmetrics-bad-bertscore-model", "textmetrics --data {texts} --hypothesis hyp --reference ref --metrics bertscore --bertscore-model {missing} --out {tmp}/tm", "mine"),
+    ("agreement-out-is-file", "agreement --ratings {ratings} --item item --rater rater --score score --level nominal --out {data}", "mine"),
 ]  # fmt: skip
 
 
@@ -444,5 +482,23 @@ def test_valid_inputs_pass_so_the_table_can_fail(
     assert _run(_argv("monitor status --state {state}", files)) == 0
     slices = "slices --data {data} --features race,sex --y-true y --y-pred pred --out {tmp}/sok"
     assert _run(_argv(f"{slices} --quiet", files)) == 0
+    assert (
+        _run(
+            _argv(
+                "textmetrics --data {texts} --hypothesis hyp --reference ref --sensitive g --bootstrap 20 --trials 20 --min-group-size 2 --out {tmp}/tmok",
+                files,
+            )
+        )
+        == 0
+    )
+    assert (
+        _run(
+            _argv(
+                "agreement --ratings {ratings} --item item --rater rater --score score --level ordinal --bootstrap 50 --out {tmp}/agok",
+                files,
+            )
+        )
+        == 0
+    )
     frame = pd.read_csv(files["data"])
     assert len(frame) == 400

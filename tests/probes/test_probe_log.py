@@ -48,7 +48,7 @@ def unbiased() -> AuditLog:
 
 
 def test_probe_record_matches_the_rows(biased: AuditLog) -> None:
-    assert biased.format_version == FORMAT_VERSION == "1.3"
+    assert biased.format_version == FORMAT_VERSION == "1.4"
     assert biased.probes is not None and len(biased.probes) == 1
     record = biased.probes[0]
     assert record.kind == "counterfactual" and record.suite == "profession_gender"

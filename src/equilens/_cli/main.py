@@ -42,6 +42,8 @@ _COMMANDS: dict[str, str] = {
     "speech": "equilens._cli.speech",
     "images": "equilens._cli.images",
     "safety": "equilens._cli.safety",
+    "agreement": "equilens._cli.agreement",
+    "textmetrics": "equilens._cli.textmetrics",
 }
 
 EXIT_OK = 0

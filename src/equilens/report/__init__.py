@@ -56,6 +56,7 @@ from equilens.report._terminal_brief import SHOW_CHOICES, print_brief, print_tab
 from equilens.report._terminal_monitor import print_look, print_monitor_status
 from equilens.report._terminal_records import print_claim_checks, print_history
 from equilens.report._terminal_runs import print_comparison, print_decision
+from equilens.report._text_quality import render_text_quality, text_quality_section
 from equilens.report._write import write_report
 
 __all__ = [
@@ -117,6 +118,7 @@ __all__ = [
     "render_markdown",
     "render_mitigation_html",
     "render_slices_html",
+    "render_text_quality",
     "scope_css",
     "scoped_html",
     "slice_key",
@@ -125,6 +127,7 @@ __all__ = [
     "slices_section",
     "summary_data",
     "terminal",
+    "text_quality_section",
     "tradeoff_svg",
     "trend_chart",
     "value_cell",

@@ -76,6 +76,7 @@ from equilens.report._task_html import (
     task_sections,
     task_title,
 )
+from equilens.report._text_quality import text_quality_section
 from equilens.results import (
     AuditLog,
     Comparison,
@@ -1508,6 +1509,7 @@ def render_html(log: AuditLog) -> str:
             _criteria_section(c, ids),
             _comparisons_section(c, ids),
             safety_section(log),
+            text_quality_section(log.text_quality),
             task_methodology(c),
             _run_section(c),
         ]

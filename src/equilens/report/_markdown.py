@@ -33,6 +33,7 @@ from equilens.report._task_content import (
     headline_label,
 )
 from equilens.report._task_html import TASK_TITLES
+from equilens.report._text_quality import text_quality_lines
 from equilens.results import AuditLog, MetricResult
 
 _COMPLEMENT = {
@@ -266,6 +267,7 @@ def render_markdown(
     lines += probe_lines(
         log.probes or [], md_escape, level=v.level, max_groups=max_groups, max_pairs=max_pairs
     )
+    lines += text_quality_lines(log.text_quality)
     return _finish(lines, log, max_warnings)
 
 

@@ -28,7 +28,9 @@ from equilens.results._media import MediaRecord
 #: 1.3 added ``task`` (binary, multiclass, regression, measure, ranking; logs without it are
 #: binary), ``Comparison.test`` values for means and ratios (Welch t), per-class and per-k
 #: metric names ``base[param=value]``, and ``AuditLog.confusion_matrices`` (multiclass).
-FORMAT_VERSION = "1.3"
+#: 1.4 added the optional records of the new audit kinds: ``media`` (speech and images),
+#: ``safety`` (toxicity), ``redteam`` (red-team suites) and ``text_quality`` (textmetrics).
+FORMAT_VERSION = "1.4"
 
 
 def _finite(value: float | None) -> float | None:
@@ -563,6 +565,10 @@ class AuditLog(_Model):
     verbatim; null for every other audit."""
     redteam: RedteamRecord | None = None
     """A red-team run's record (``equilens safety redteam``); null otherwise."""
+    text_quality: _NoSecrets | None = None
+    """Generation-quality context of a ``measure`` log written by ``equilens textmetrics``:
+    the system and metric, sacrebleu signatures, corpus-level scores per slice with intervals
+    and system / group comparisons; null otherwise (and in older logs)."""
 
     def to_json(self) -> str:
         """The log as indented JSON."""
