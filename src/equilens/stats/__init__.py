@@ -45,6 +45,7 @@ from equilens.stats._simultaneous import (
 from equilens.stats._tables import CellStats, ScoreBins, merged_key_order
 from equilens.stats._units import (
     UnitSums,
+    UnitTable,
     bucket_draws,
     covariance,
     linearised,
@@ -59,6 +60,7 @@ __all__ = [
     "CellStats",
     "ScoreBins",
     "UnitSums",
+    "UnitTable",
     "aggregate_draws",
     "as_float_arrays",
     "benjamini_hochberg",

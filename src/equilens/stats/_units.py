@@ -12,7 +12,11 @@ T[words], R^2 = 1 - T[e^2] / (T[y^2] - T[y]^2 / T[1])). Per finest cell the engi
 * ``buckets[c, g, q]``: the sums over random groups of units (for the bootstrap).
 
 All of them add over cells and over batches (a slice is a sum of cells; a cluster must not
-straddle two batches). From a slice's totals, cross-products and unit count, the
+straddle two batches). A cluster that spans several cells (a prompt used with every persona,
+an item rated in several groups) is one unit per cell there, but one unit in a slice that
+holds several of its cells: with clusters the per-unit totals are kept as well
+(:class:`UnitTable`), and :func:`slice_sums` and :func:`bucket_draws` regroup them by
+cluster within each slice. From a slice's totals, cross-products and unit count, the
 with-replacement (design-based) covariance of the totals is
 ``V = K / (K - 1) * (M - T T' / K)``, and a metric ``f(T)`` gets the linearised (delta-method)
 standard error ``sqrt(grad f' V grad f)`` with ``K - 1`` degrees of freedom: the textbook
@@ -40,6 +44,7 @@ DEFAULT_BUCKETS = 64
 __all__ = [
     "DEFAULT_BUCKETS",
     "UnitSums",
+    "UnitTable",
     "bucket_draws",
     "covariance",
     "gradient",
@@ -48,6 +53,20 @@ __all__ = [
     "unit_index",
     "unit_sums",
 ]
+
+
+@dataclass(frozen=True)
+class UnitTable:
+    """Per-unit totals of clustered rows: each unit's cell, cluster and quantities."""
+
+    cell: IntArray  # (U,)
+    cluster: IntArray  # (U,)
+    values: FloatArray  # (U, Q)
+
+    @property
+    def spans(self) -> bool:
+        """Whether some cluster has units in more than one cell."""
+        return bool(np.unique(self.cluster).size < self.cluster.size)
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,9 @@ class UnitSums:
     #: Row-level cross-products (C, Q, Q) when the units are clusters: the variance the rows
     #: would get if they were independent (for the design effect and the ICC warning).
     row_cross: FloatArray | None = None
+    #: Clustered units' own totals, kept so that slices holding several cells of one cluster
+    #: count that cluster once (:func:`slice_sums`, :func:`bucket_draws`).
+    unit_table: UnitTable | None = None
 
     def __post_init__(self) -> None:
         c, q = self.totals.shape
@@ -99,6 +121,11 @@ class UnitSums:
             place(self.bucket_units).astype(np.float64),
             self.clustered,
             None if self.row_cross is None else place(self.row_cross).astype(np.float64),
+            None
+            if self.unit_table is None
+            else UnitTable(
+                cells[self.unit_table.cell], self.unit_table.cluster, self.unit_table.values
+            ),
         )
 
     def __add__(self, other: UnitSums) -> UnitSums:
@@ -116,6 +143,16 @@ class UnitSums:
         row_cross = None
         if self.row_cross is not None and other.row_cross is not None:
             row_cross = self.row_cross + other.row_cross
+        table = None
+        a, b = self.unit_table, other.unit_table
+        if a is not None and b is not None:
+            # Clusters do not straddle batches: the second batch's codes follow the first's.
+            offset = int(a.cluster.max()) + 1 if a.cluster.size else 0
+            table = UnitTable(
+                np.concatenate([a.cell, b.cell]),
+                np.concatenate([a.cluster, b.cluster + offset]),
+                np.concatenate([a.values, b.values]),
+            )
         return UnitSums(
             self.quantities,
             self.totals + other.totals,
@@ -126,6 +163,7 @@ class UnitSums:
             pad(self.bucket_units) + pad(other.bucket_units),
             self.clustered,
             row_cross,
+            table,
         )
 
 
@@ -264,14 +302,41 @@ def unit_sums(
         counts.reshape(n_cells, buckets),
         clustered=True,
         row_cross=_cross(cell, n_cells, values, keep, totals),
+        unit_table=UnitTable(unit_cell, unit_cluster, per_unit),
     )
 
 
 def slice_sums(sums: UnitSums, membership: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Totals ``(S, Q)``, cross-products ``(S, Q, Q)`` and unit counts ``(S,)`` per slice."""
+    """Totals ``(S, Q)``, cross-products ``(S, Q, Q)`` and unit counts ``(S,)`` per slice.
+
+    Where a cluster spans cells, a slice holding several of them counts it once: its units
+    in the slice are added up before the cross-products (cross-products not kept stay NaN).
+    """
     t = membership @ sums.totals
     m = np.einsum("sc,cqr->sqr", membership, sums.cross, optimize=True)
     k = membership @ sums.units
+    table = sums.unit_table
+    if table is None or not table.spans:
+        return t, m, k
+    kept = ~np.isnan(sums.cross).all(axis=0) if sums.cross.shape[0] else None
+    n_clusters = int(table.cluster.max()) + 1
+    for i in range(membership.shape[0]):
+        inside = membership[i, table.cell] > 0
+        if not inside.any():
+            continue
+        cl = table.cluster[inside]
+        if np.unique(cl).size == cl.size:
+            continue  # no cluster has two cells in this slice
+        x = table.values[inside]
+        per = np.stack(
+            [np.bincount(cl, weights=x[:, j], minlength=n_clusters) for j in range(x.shape[1])],
+            axis=1,
+        )
+        present = np.bincount(cl, minlength=n_clusters) > 0
+        per = per[present]
+        mm = per.T @ per
+        m[i] = mm if kept is None else np.where(kept, mm, np.nan)
+        k[i] = float(present.sum())
     return t, m, k
 
 
@@ -322,9 +387,20 @@ def bucket_draws(
 
     Each cell's non-empty random groups are resampled with replacement (multinomial counts,
     the cell's number of groups fixed: strata are the finest cells, as in the count-level
-    bootstrap of the binary audit).
+    bootstrap of the binary audit). When a cluster spans cells the groups are resampled
+    jointly over the cells instead (a cluster bootstrap: cell sizes vary between draws).
     """
     c, g = sums.buckets.shape[:2]
+    if sums.unit_table is not None and sums.unit_table.spans:
+        # A cluster's units share one random group (its code mod G) in every cell; resampling
+        # the groups jointly keeps a spanning cluster's cells together.
+        used = np.flatnonzero(sums.bucket_units.sum(axis=0) > 0)
+        picks = rng.integers(0, max(used.size, 1), size=(draws, used.size))
+        joint = np.zeros((draws, g), dtype=np.float64)
+        if used.size:
+            np.add.at(joint, (np.arange(draws)[:, None], used[picks]), 1.0)
+        cell_draws = np.einsum("bg,cgq->bcq", joint, sums.buckets, optimize=True)
+        return np.asarray(np.einsum("sc,bcq->bsq", membership, cell_draws, optimize=True))
     occupied = sums.bucket_units > 0
     k = occupied.sum(axis=1)
     # The j-th occupied group of each cell; k_c uniform picks with replacement per cell and
