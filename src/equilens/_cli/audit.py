@@ -246,16 +246,19 @@ def run(args: argparse.Namespace) -> int:
 
         connect(args.mlflow_uri)
     if args.spec:
-        from equilens.spec import load_spec, resolve_policy, run_spec
+        from equilens.spec import execute_spec, load_spec, resolve_policy
 
         option = "--out" if args.out else "outputs.dir"
         output_dir(args.out or load_spec(args.spec)[0].outputs.dir, option)
         with progress_printer(quiet) as progress:
-            spec, log = run_spec(args.spec, progress=progress)
+            spec_run = execute_spec(args.spec, progress=progress)
+        spec, log = spec_run.spec, spec_run.log
         out_dir = Path(args.out or spec.outputs.dir)
         written = write_outputs(
             log, str(out_dir), args.quiet, spec.outputs.formats, option, **shown
         )
+        for name, write in spec_run.files.items():  # speech: / images: tables beside the log
+            write(out_dir / name)
         slices_code = 0
         if spec.slices is not None:
             from equilens._cli.slices import run_spec_slices

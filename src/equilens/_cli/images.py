@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 from typing import Any
 
 from equilens._cli._media import add_media_options, check_common, finish, groups, open_cache
 from equilens._cli._media import progress as progress_bar
 from equilens._cli._options import split_list
-from equilens.exceptions import InvalidInputError, InvalidParameterError
+from equilens.exceptions import InvalidParameterError
 
 
 def register(sub: Any) -> None:
@@ -62,72 +61,27 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def _size(text: str | None) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    h, sep, w = text.lower().partition("x")
-    if not (sep and h.isdigit() and w.isdigit() and int(h) > 0 and int(w) > 0):
-        raise InvalidParameterError(f"--size expects HxW in pixels (e.g. 28x28), got '{text}'")
-    return int(h), int(w)
-
-
-def _array(path: str) -> Any:
-    import numpy as np
-
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as exc:
-        raise InvalidInputError(f"--array {path} is not a readable .npy file") from exc
-    if arr.ndim not in (3, 4) or arr.dtype.kind not in "uif" or arr.size == 0:
-        raise InvalidInputError(
-            f"--array {path} must hold (N, H, W[, C]) numbers, got shape {arr.shape} {arr.dtype}"
-        )
-    if arr.dtype == np.uint8:
-        return arr.astype(np.float32) / 255.0
-    out = arr.astype(np.float32)
-    if not np.all(np.isfinite(out)) or out.min() < 0 or out.max() > 1:
-        raise InvalidInputError(f"--array {path}: float images must be finite and in [0, 1]")
-    return out
-
-
-def _model(args: argparse.Namespace) -> Any:
-    from equilens.adapters import (
-        CallableImageClassifier,
-        OnnxImageClassifier,
-        TorchImageClassifier,
-    )
-
-    given = [o for o in ("prediction", "onnx", "callable") if getattr(args, o)]
-    if len(given) != 1:
-        raise InvalidParameterError(
-            "equilens images needs exactly one of --prediction, --onnx, --callable"
-        )
-    if args.onnx:
-        return OnnxImageClassifier(args.onnx)
-    if args.callable:
-        module, sep, name = args.callable.partition(":")
-        if not sep or not module or not name:
-            raise InvalidParameterError(f"--callable expects MODULE:NAME, got '{args.callable}'")
-        try:
-            obj = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError) as exc:
-            raise InvalidParameterError(f"--callable {args.callable} cannot be loaded") from exc
-        if hasattr(obj, "state_dict"):
-            return TorchImageClassifier(obj, args.callable)
-        if not callable(obj):
-            raise InvalidParameterError(f"--callable {args.callable} is not callable")
-        return CallableImageClassifier(obj, args.callable)
-    return None
+#: How this command spells the image-model settings in its error lines.
+_NAMES = {"prediction": "--prediction", "onnx": "--onnx", "callable": "--callable"}
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``equilens images``."""
-    from equilens.images import PERTURBATIONS, audit_images, parse_perturbation
+    from equilens.images import (
+        PERTURBATIONS,
+        audit_images,
+        classifier_from,
+        parse_perturbation,
+        parse_size,
+        read_image_array,
+    )
 
     out = check_common(args)
     if args.batch_size < 1:
         raise InvalidParameterError(f"--batch-size must be >= 1, got {args.batch_size}")
-    model = _model(args)
+    model = classifier_from(
+        onnx=args.onnx, callable_=args.callable, prediction=args.prediction, names=_NAMES
+    )
     perturbations = (
         []
         if args.no_perturb
@@ -135,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         if args.perturb
         else list(PERTURBATIONS)
     )
-    images = _array(args.array) if args.array else None
+    images = read_image_array(args.array, "--array") if args.array else None
     with open_cache(args) as cache, progress_bar(args, "classifying") as bar:
         result = audit_images(
             args.manifest,
@@ -149,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             conditions=not args.no_conditions,
             perturbations=perturbations,
             colour=args.colour,
-            size=_size(args.size),
+            size=parse_size(args.size, "--size"),
             resize=args.resize,
             max_skip=args.max_skip,
             batch_size=args.batch_size,

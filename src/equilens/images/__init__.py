@@ -13,6 +13,7 @@ See ``docs/speech-and-images.md`` and ``docs/design/0019-speech-and-images.md``.
 """
 
 from equilens.images._conditions import CONDITIONS, condition_bands, condition_values
+from equilens.images._load import classifier_from, parse_size, read_image_array
 from equilens.images._perturb import (
     PERTURBATIONS,
     Perturbation,
@@ -30,11 +31,14 @@ __all__ = [
     "Perturbation",
     "audit_images",
     "blur_variance",
+    "classifier_from",
     "condition_bands",
     "condition_values",
     "decode_image",
     "load_images",
     "parse_perturbation",
+    "parse_size",
     "perturbation_probes",
     "png_data_uri",
+    "read_image_array",
 ]

@@ -2,12 +2,21 @@
 
 from equilens.spec._load import load_spec
 from equilens.spec._model import MAX_BOOTSTRAP_DRAWS, AuditSpec, SliceSearch
-from equilens.spec._run import resolve_data, resolve_policy, run_spec, validate_spec
+from equilens.spec._run import (
+    SpecRun,
+    execute_spec,
+    resolve_data,
+    resolve_policy,
+    run_spec,
+    validate_spec,
+)
 
 __all__ = [
     "MAX_BOOTSTRAP_DRAWS",
     "AuditSpec",
     "SliceSearch",
+    "SpecRun",
+    "execute_spec",
     "load_spec",
     "resolve_data",
     "resolve_policy",

