@@ -48,6 +48,9 @@ from equilens.report import (
     impossibility_note,
     is_bounded,
     is_share,
+    media_lines,
+    media_nav,
+    media_section,
     metric_label,
     metric_short,
     plain,
@@ -129,12 +132,16 @@ def _details(log: AuditLog, meta: CardMeta) -> list[_Item]:
 
 
 def _adapter_items(log: AuditLog) -> list[_Item]:
-    if not log.model:
+    # A speech or images audit records its recogniser / classifier in the media settings.
+    record, prefix = log.model, ""
+    if not record and log.media is not None:
+        record, prefix = log.media.settings, f"{log.media.kind} "
+    if not record:
         return []
     out = []
-    for key, value in log.model.items():
+    for key, value in record.items():
         text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
-        out.append(_Item(key, text))
+        out.append(_Item(prefix + key, text))
     return out
 
 
@@ -622,6 +629,8 @@ def render_card_markdown(
     ]
     # fairness findings
     out += _md_findings(c)
+    if log.media is not None:  # speech / images: what was scored, skipped, and notes
+        out += ["## Media inputs", "", *media_lines(log)]
     if compare is not None:
         out += _md_compare(log, compare, compare_name)
     out += ["## Caveats and limitations", ""]
@@ -885,6 +894,7 @@ def render_card_html(
         + "</div></div></section>"
     )
     sec.append(_html_findings(c))
+    sec.append(media_section(log))
     if compare is not None:
         sec.append(_html_compare(log, compare, compare_name))
     sec.append(
@@ -904,6 +914,7 @@ def render_card_html(
         ("metrics", "Metrics"),
         ("data", "Data"),
         ("findings", "Fairness findings"),
+        *media_nav(log),
         *([("compare", "Comparison")] if compare is not None else []),
         ("caveats", "Caveats"),
         ("gate", "Gate decision"),

@@ -161,6 +161,14 @@ class Condition(_Strict):
         return observed <= self.threshold
 
 
+#: Names a speech audit's rates go by; its logs call them ``ratio_of_sums`` (measure task).
+_ERROR_RATES = ("wer", "cer", "word_error_rate", "character_error_rate")
+_ERROR_RATE_HINT = (
+    " (a speech audit's word and character error rates are the measure metric "
+    "'ratio_of_sums': WER in audit.json, CER in cer.json)"
+)
+
+
 def _canonical(name: str, kind: Target) -> str:
     registry = metrics if kind in ("metric", "comparison") else criteria
     if name in registry:
@@ -177,6 +185,8 @@ def _canonical(name: str, kind: Target) -> str:
     base, params = base_name(name), metric_params(name)
     close = difflib.get_close_matches(base, known, n=1, cutoff=0.5)
     hint = f" (did you mean '{metric_name(close[0], **params)}'?)" if close else ""
+    if base.lower() in _ERROR_RATES and kind != "criterion":
+        hint = _ERROR_RATE_HINT
     what = "metric" if kind != "criterion" else "fairness criterion"
     raise _policy_error(f"unknown {what} '{name}'{hint}")
 

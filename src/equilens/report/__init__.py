@@ -27,6 +27,8 @@ from equilens.report._content import (
 )
 from equilens.report._html import CSS, JS, dot_rows, impossibility_note, render_html, value_cell
 from equilens.report._markdown import render_markdown
+from equilens.report._media_html import media_nav, media_section
+from equilens.report._media_markdown import media_lines
 from equilens.report._mitigation import option_sentences, render_mitigation_html, tradeoff_svg
 from equilens.report._notebook import (
     SCOPE,
@@ -95,6 +97,9 @@ __all__ = [
     "is_share",
     "key_criteria",
     "md_escape",
+    "media_lines",
+    "media_nav",
+    "media_section",
     "metric_label",
     "metric_short",
     "notebook_html",
