@@ -212,7 +212,8 @@ def test_unit_sd_is_the_ratio_interval_standard_error() -> None:
     from scipy import stats
 
     half = stats.t.ppf(0.975, 29) * sd / np.sqrt(30)
-    assert (row.ci_high - row.ci_low) / 2 == pytest.approx(half, rel=1e-6)
+    # The interval is on the log scale (errors are never negative): se(log WER) = se / WER.
+    assert np.log(row.ci_high / row.ci_low) / 2 == pytest.approx(half / row.value, rel=1e-6)
     deff = design_effect(e.word_errors, e.reference_words, df.speaker)
     assert deff == pytest.approx(
         res.log.spec_resolved["task_cluster"]["design_effect"]["ratio_of_sums"], rel=1e-3

@@ -147,8 +147,12 @@ def test_ratio_interval_is_the_ratio_estimator_variance() -> None:
     z = (num - r * den) / den.mean()
     se = z.std(ddof=1) / np.sqrt(z.size)
     row = log.results[0]
-    half = st.t.ppf(0.975, 299) * se
-    assert (row.ci_low, row.ci_high) == pytest.approx((r - half, r + half), rel=1e-6)
+    # Errors are never negative: the t interval on log(r), se(log r) = se / r (delta method).
+    half = st.t.ppf(0.975, 299) * se / r
+    assert row.ci_method == "t on the log scale (delta method, K-1 df)"
+    assert (row.ci_low, row.ci_high) == pytest.approx(
+        (r * np.exp(-half), r * np.exp(half)), rel=1e-6
+    )
 
 
 def _stats(df: pd.DataFrame, task: str, roles: dict[str, Any]) -> Any:

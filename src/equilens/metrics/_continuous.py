@@ -58,6 +58,7 @@ __all__ = [
 
 T_METHOD = "t (delta method, K-1 df)"
 T_UNIT_METHOD = "t (delta method, K-1 df), clipped to [0, 1]"
+T_LOG_METHOD = "t on the log scale (delta method, K-1 df)"
 WILSON_METHOD = "wilson (units)"
 SQRT_METHOD = "sqrt of the MSE's t interval (delta method, K-1 df)"
 BOOT_METHOD = "bootstrap-percentile (random groups of units, strata: finest cells)"
@@ -82,6 +83,8 @@ class UnitContext:
     bootstrap: int
     rng: np.random.Generator
     hists: dict[str, RankHistogram] = field(default_factory=dict)
+    #: Quantities no row has below zero (a ratio of two such is in [0, inf)).
+    nonnegative: frozenset[str] = frozenset()
     #: Design effect of each metric at the overall slice (clustered units only).
     design_effects: dict[str, float] = field(default_factory=dict)
     _draws: FloatArray | None = None
@@ -121,6 +124,7 @@ def _evaluate(
     f: TotalsFunction,
     interval: IntervalKind,
     hist: str | None,
+    positive: tuple[str, ...] = (),
 ) -> Evaluated:
     def fn(t: FloatArray) -> FloatArray:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -146,6 +150,16 @@ def _evaluate(
         with np.errstate(divide="ignore", invalid="ignore"):
             out_se = np.where(value > 0, se / (2.0 * value), np.nan)
         method = SQRT_METHOD
+    if positive and set(positive) <= ctx.nonnegative:
+        # A ratio of non-negative sums lives in [0, inf): the t interval on log(value) maps
+        # back inside the range and is asymmetric like the ratio's sampling distribution at
+        # few units (docs/design/0011-measures-and-clusters.md). A value of 0 (no numerator
+        # in any unit) has no log-scale interval.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            half = q * se / np.where(base > 0, base, np.nan)
+        lo, hi = base * np.exp(-half), base * np.exp(half)
+        degenerate |= ~(base > 0)
+        method = T_LOG_METHOD
     lo = np.where(degenerate, np.nan, lo)
     hi = np.where(degenerate, np.nan, hi)
     if interval == "t_unit":
@@ -212,13 +226,13 @@ def _register(
     interval: IntervalKind,
     undefined_when: str,
     hist: str | None = None,
+    positive: tuple[str, ...] = (),
 ) -> None:
     spec = MetricSpec(
         name, description, kind, greater_is_better, undefined_when=undefined_when, task=task
     )
-    registry.register(
-        name, replace(spec, evaluate=partial(_evaluate, f=f, interval=interval, hist=hist))
-    )
+    evaluate = partial(_evaluate, f=f, interval=interval, hist=hist, positive=positive)
+    registry.register(name, replace(spec, evaluate=evaluate))
 
 
 def _ratio(num: str, den: str) -> TotalsFunction:
@@ -358,13 +372,14 @@ _register(
     "measure",
     "ratio_of_sums",
     "Sum of the numerator over the sum of the denominator (a word error rate: errors over "
-    "reference words).",
+    "reference words); when no numerator is negative the interval is on the log scale.",
     "ratio",
     None,
     _ratio("numerator", "denominator"),
     "t",
     "the denominator sums to zero in the group",
     "value",
+    positive=("numerator", "denominator"),
 )
 
 

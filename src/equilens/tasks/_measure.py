@@ -21,6 +21,7 @@ from equilens.metrics import VALUE_MEANS, measure_metrics
 from equilens.slicing import SlicePlan
 from equilens.tasks._base import Role, Task, TaskEvaluation, TaskOptions, TaskStatistics
 from equilens.tasks._unit_stats import (
+    NONNEGATIVE,
     UnitStatistics,
     choose_metrics,
     evaluate_units,
@@ -79,6 +80,9 @@ def _statistics(inputs: TaskInputs, settings: Mapping[str, Any]) -> TaskStatisti
             "measure": "ratio_of_sums",
             "numerator_column": inputs.columns.get("numerator"),
             "denominator_column": inputs.columns.get("denominator"),
+            # Errors over words: no negative numerator, so the ratio's interval is on the log
+            # scale (the denominator is a count, checked non-negative).
+            NONNEGATIVE: ["numerator", "denominator"] if bool(np.all(num >= 0)) else [],
         }
     return unit_statistics(inputs, quantities, rank_values=rank, serial_value=serial, facts=facts)
 

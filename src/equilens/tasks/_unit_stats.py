@@ -58,6 +58,10 @@ class CellHistogram:
     counts: FloatArray
 
 
+#: The fact naming the quantities no row has below zero (merged batches keep the common ones).
+NONNEGATIVE = "nonnegative_quantities"
+
+
 @dataclass(frozen=True)
 class UnitStatistics:
     """A regression's or measure's mergeable statistics per finest cell (a ``TaskStatistics``)."""
@@ -111,6 +115,10 @@ class UnitStatistics:
         serial = None
         if self.serial is not None and other.serial is not None:
             serial = _place(self.serial, ia, c) + _place(other.serial, ib, c)
+        facts = dict(self.facts)
+        if NONNEGATIVE in facts:
+            theirs = set(other.facts.get(NONNEGATIVE, ()))
+            facts[NONNEGATIVE] = [q for q in facts[NONNEGATIVE] if q in theirs]
         return UnitStatistics(
             self.features,
             keys,
@@ -119,7 +127,7 @@ class UnitStatistics:
             hists,
             serial,
             dict(self.columns),
-            dict(self.facts),
+            facts,
         )
 
 
@@ -315,6 +323,7 @@ def evaluate_units(
         options.bootstrap,
         options.rng,
         hists,
+        frozenset(stats.facts.get(NONNEGATIVE, ())),
     )
     evaluated = evaluate_all(ctx, list(specs))
     weight_total = memb @ stats.cell_weight
