@@ -91,7 +91,9 @@ def check_media(spec: AuditSpec, located: Located, spec_path: Path) -> Path:
         have = set(read_manifest(manifest).columns)
     except EquilensError as exc:
         raise InvalidInputError(f"{_where(spec_path, located, ('data', 'path'))}: {exc}") from None
-    wanted = [((kind, key), col) for key, col in _section_columns(spec, kind) if col]
+    wanted: list[tuple[tuple[str | int, ...], str]] = [
+        ((kind, key), col) for key, col in _section_columns(spec, kind) if col
+    ]
     wanted += [(("sensitive_features", i), c) for i, c in enumerate(spec.sensitive_features)]
     for loc, col in wanted:
         if col not in have:
