@@ -261,6 +261,12 @@ def run(args: argparse.Namespace) -> int:
             from equilens._cli.slices import run_spec_slices
 
             slices_code = run_spec_slices(spec, Path(args.spec), out_dir, quiet)
+        if spec.text_metrics is not None:
+            from equilens._cli.textmetrics import run_spec_text_metrics
+
+            slices_code = max(
+                slices_code, run_spec_text_metrics(spec, Path(args.spec), out_dir, quiet)
+            )
         policy = resolve_policy(spec, Path(args.spec))
         if policy is None:
             return _finish(args, log, written, None, slices_code)
