@@ -1,4 +1,4 @@
-"""``equilens card --agreement``: the Rater agreement section, escaped; the policy's agreement rules."""
+"""``equilens card --agreement``: the Rater agreement section (escaped); agreement rules."""
 
 from __future__ import annotations
 
@@ -77,7 +77,8 @@ name: card-agree
 rules:
   - {id: acc, metric: accuracy_score, on: value, op: "<", threshold: 0.0, severity: info}
 agreement:
-  - {id: alpha, metric: krippendorff_alpha, slice: overall, on: ci_low, op: "<", threshold: 0.9, severity: block}
+  - {id: alpha, metric: krippendorff_alpha, slice: overall, on: ci_low, op: "<",
+     threshold: 0.9, severity: block}
 """
 
 

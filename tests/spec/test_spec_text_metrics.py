@@ -11,7 +11,22 @@ import pytest
 
 from equilens._cli.main import main
 
-WORDS = "the a cat dog sat on mat quickly ran home big small red blue".split()
+WORDS = [
+    "the",
+    "a",
+    "cat",
+    "dog",
+    "sat",
+    "on",
+    "mat",
+    "quickly",
+    "ran",
+    "home",
+    "big",
+    "small",
+    "red",
+    "blue",
+]
 
 SPEC = """\
 version: 1
