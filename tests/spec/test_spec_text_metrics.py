@@ -107,3 +107,39 @@ def test_validate_names_the_spec_line(
 
 def test_validate_accepts_the_section(folder: Path) -> None:
     assert main(["validate", str(folder / "spec.yaml")]) == 0
+
+
+TEXT_ONLY = """\
+version: 1
+data: {path: t.csv}
+sensitive_features: [dialect]
+text_metrics:
+  hypothesis: sys_b
+  reference: ref
+  metrics: [chrf]
+  bootstrap: 50
+  trials: 50
+"""
+
+
+def test_a_spec_without_columns_runs_only_the_text_metrics(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = folder / "text.yaml"
+    spec.write_text(TEXT_ONLY, encoding="utf-8")
+    assert main(["validate", str(spec)]) == 0
+    out = ["--out", str(folder / "only")]
+    capsys.readouterr()
+    assert main(["audit", str(spec), *out, "--format", "json", "--no-store"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown == {"text_metrics": str(folder / "only" / "textmetrics"), "exit_code": 0}
+    doc = json.loads((folder / "only" / "textmetrics" / "textmetrics.json").read_text())
+    assert set(doc["logs"]) == {"sys_b.chrf"} and not (folder / "only" / "audit.json").exists()
+    # Slice search needs the spec's own columns; a text-only spec has none.
+    spec.write_text(TEXT_ONLY + "slices: {features: [dialect]}\n", encoding="utf-8")
+    assert main(["validate", str(spec)]) == 2
+    assert f"{spec}:10: slices: needs the spec's own audit" in capsys.readouterr().err
+    # Without text_metrics:, columns: is still required.
+    spec.write_text(TEXT_ONLY.split("text_metrics:")[0], encoding="utf-8")
+    assert main(["validate", str(spec)]) == 2
+    assert "columns" in capsys.readouterr().err

@@ -249,7 +249,12 @@ def run(args: argparse.Namespace) -> int:
         from equilens.spec import load_spec, resolve_policy, run_spec
 
         option = "--out" if args.out else "outputs.dir"
-        output_dir(args.out or load_spec(args.spec)[0].outputs.dir, option)
+        first = load_spec(args.spec)[0]
+        output_dir(args.out or first.outputs.dir, option)
+        if first.text_only:
+            from equilens._cli.textmetrics import run_text_only_spec
+
+            return run_text_only_spec(args, Path(args.out or first.outputs.dir))
         with progress_printer(quiet) as progress:
             spec, log = run_spec(args.spec, progress=progress)
         out_dir = Path(args.out or spec.outputs.dir)

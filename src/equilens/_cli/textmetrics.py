@@ -207,6 +207,23 @@ def run_spec_text_metrics(spec: Any, spec_path: Path, out: Path, quiet: bool) ->
         return run(args)
 
 
+def run_text_only_spec(args: argparse.Namespace, out: Path) -> int:
+    """``equilens audit SPEC`` for a spec with ``text_metrics:`` and no ``columns:``."""
+    from equilens.spec import validate_spec
+
+    if args.mlflow or args.mlflow_run or args.mlflow_uri:
+        raise InvalidParameterError(
+            f"--mlflow: {args.spec} only runs text_metrics: (no audit log to log)"
+        )
+    spec = validate_spec(args.spec)
+    is_json = args.output_format == "json"
+    code = run_spec_text_metrics(spec, Path(args.spec), out, args.quiet or is_json)
+    if is_json:
+        where = str(out / spec.text_metrics.out) if spec.text_metrics is not None else str(out)
+        sys.stdout.write(json.dumps({"text_metrics": where, "exit_code": code}, indent=2) + "\n")
+    return code
+
+
 def _human(
     args: argparse.Namespace,
     frame: Any,

@@ -217,3 +217,16 @@ class AuditSpec(_Strict):
     """Slice discovery on the same data and columns (``docs/slice-discovery.md``)."""
     text_metrics: TextMetricsSection | None = None
     """Quality of generated text per group (``docs/text-quality.md``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_only(cls, data: Any) -> Any:
+        # A spec with text_metrics: and no columns: is text-only (no audit of its own).
+        if isinstance(data, dict) and "text_metrics" in data and "columns" not in data:
+            return {**data, "columns": {}}
+        return data
+
+    @property
+    def text_only(self) -> bool:
+        """Whether the spec only runs its ``text_metrics:`` section (it names no columns)."""
+        return self.text_metrics is not None and not any(self.columns.model_dump().values())

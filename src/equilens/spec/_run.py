@@ -138,6 +138,14 @@ def _check_text_metrics(spec: AuditSpec, located: Located, spec_path: Path, data
         line = located.line(("text_metrics", *loc))
         return f"{spec_path}:{line}" if line else str(spec_path)
 
+    if spec.text_only:
+        for key in ("policy", "slices", "model"):
+            if getattr(spec, key) is not None:
+                line = located.line((key,))
+                raise InvalidInputError(
+                    f"{spec_path}:{line}: {key}: needs the spec's own audit (columns:); a spec "
+                    "with text_metrics: and no columns: runs only the text metrics"
+                )
     if not isinstance(data, Path) or data.is_dir():
         raise InvalidInputError(
             f"{where()}: text_metrics: needs data.path (one CSV or Parquet file with the texts)"
@@ -195,6 +203,8 @@ def _validated(spec_path: Path) -> tuple[AuditSpec, Any]:
     data, name = resolve_data(spec, spec_path.parent)
     _check_text_metrics(spec, located, spec_path, data)
     check_columns(spec, located, spec_path, data, name)
+    if spec.text_only:
+        return spec, data
     if spec.task in _PREDICTED and spec.columns.y_true is None:
         line = located.line(("columns",))
         raise InvalidInputError(
