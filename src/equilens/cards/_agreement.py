@@ -19,7 +19,8 @@ _HEADERS = ["criterion", "slice", "coefficient", "value", "95% CI", "items", "ra
 _INTRO = (
     "Agreement between human raters per criterion and slice (equilens agreement). Values near "
     "1 mean raters agree; Krippendorff suggests alpha of at least 0.8, and 0.667 for tentative "
-    "conclusions. Intervals are 95% (item bootstrap, normal or F-based; see each row's method)."
+    "conclusions. Intervals are 95%: item bootstrap (BCa) for alpha and Fleiss' kappa, normal "
+    "for Cohen's kappa, F-based for the ICC."
 )
 
 
