@@ -143,3 +143,9 @@ def test_a_spec_without_columns_runs_only_the_text_metrics(
     spec.write_text(TEXT_ONLY.split("text_metrics:")[0], encoding="utf-8")
     assert main(["validate", str(spec)]) == 2
     assert "columns" in capsys.readouterr().err
+
+
+def test_the_shipped_example_spec_and_policy_validate() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "text_quality"
+    assert main(["validate", str(example / "spec.yaml")]) == 0
+    assert main(["validate", str(example / "policy.yaml")]) == 0
