@@ -13,3 +13,10 @@ equilens textmetrics --data "$HERE/generations.csv" --hypothesis smollm2,lead1 \
     --reference reference \
     --sensitive group --cluster article --metrics "$METRICS" --id id --ratings "$HERE/ratings_illustrative.csv" \
     --rubric "$HERE/rubric.yaml" --min-group-size 10 --out "$OUT/textmetrics"
+# Gate and card with the raters' agreement (the illustrative raters agree poorly, so the
+# agreement rule blocks: the gate exits 1).
+equilens gate "$OUT/textmetrics/smollm2.chrf.json" --policy "$HERE/policy.yaml" \
+    --agreement "$OUT/agreement/agreement.json" --dry-run --markdown "$OUT/gate.md" \
+    || echo "gate exit code $?"
+equilens card "$OUT/textmetrics/smollm2.chrf.json" --agreement "$OUT/agreement/agreement.json" \
+    --out "$OUT/card"

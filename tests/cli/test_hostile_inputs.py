@@ -228,6 +228,9 @@ CASES: list[tuple[str, str, str]] = [
     ("gate-no-policy", "gate {log}", "mine"),
     ("gate-store-garbage", "gate {log} --policy {policy} --store {garbage}", "mine"),
     ("gate-json-out-dir", "gate {log} --policy {policy} --dry-run --json {dir}", "io"),
+    ("gate-missing-agreement", "gate {log} --policy {policy} --dry-run --agreement {missing}", "mine"),
+    ("gate-garbage-agreement", "gate {log} --policy {policy} --dry-run --agreement {garbage}", "mine"),
+    ("gate-log-as-agreement", "gate {log} --policy {policy} --dry-run --agreement {log}", "mine"),
     # history
     ("history-store-garbage", "history --store {garbage}", "mine"),
     ("history-negative-limit", "history --store {tmp}/h.db --limit -1", "mine"),
@@ -294,6 +297,7 @@ CASES: list[tuple[str, str, str]] = [
     ("card-missing", "card {missing} --out {tmp}/c1", "mine"),
     ("card-garbage", "card {garbage} --out {tmp}/c2", "mine"),
     ("card-out-of-range", "card {badlog} --out {tmp}/c3", "mine"),
+    ("card-garbage-agreement", "card {log} --agreement {garbage} --out {tmp}/c4", "mine"),
     ("card-meta-malformed", "card {log} --meta {malformed} --out {tmp}/c4", "mine"),
     ("card-meta-garbage", "card {log} --meta {garbage} --out {tmp}/c5", "mine"),
     ("card-decision-garbage", "card {log} --decision {garbage} --out {tmp}/c6", "mine"),

@@ -249,7 +249,12 @@ def run(args: argparse.Namespace) -> int:
         from equilens.spec import execute_spec, load_spec, resolve_policy
 
         option = "--out" if args.out else "outputs.dir"
-        output_dir(args.out or load_spec(args.spec)[0].outputs.dir, option)
+        first = load_spec(args.spec)[0]
+        output_dir(args.out or first.outputs.dir, option)
+        if first.text_only:
+            from equilens._cli.textmetrics import run_text_only_spec
+
+            return run_text_only_spec(args, Path(args.out or first.outputs.dir))
         with progress_printer(quiet) as progress:
             spec_run = execute_spec(args.spec, progress=progress)
         spec, log = spec_run.spec, spec_run.log
@@ -264,6 +269,12 @@ def run(args: argparse.Namespace) -> int:
             from equilens._cli.slices import run_spec_slices
 
             slices_code = run_spec_slices(spec, Path(args.spec), out_dir, quiet)
+        if spec.text_metrics is not None:
+            from equilens._cli.textmetrics import run_spec_text_metrics
+
+            slices_code = max(
+                slices_code, run_spec_text_metrics(spec, Path(args.spec), out_dir, quiet)
+            )
         policy = resolve_policy(spec, Path(args.spec))
         if policy is None:
             return _finish(args, log, written, None, slices_code)

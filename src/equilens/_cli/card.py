@@ -42,6 +42,12 @@ def register(sub: Any) -> None:
     c.add_argument("--compare", metavar="OTHER.json", help="a second model's audit log")
     c.add_argument("--compare-name", metavar="NAME", help="name of the second model")
     c.add_argument(
+        "--agreement",
+        metavar="FILE",
+        help="agreement.json of equilens agreement: a Rater agreement section (and the input "
+        "of the policy's agreement: rules with --policy)",
+    )
+    c.add_argument(
         "--front-matter-groups",
         choices=("none", "single", "all"),
         default="single",
@@ -132,10 +138,20 @@ def run_card(args: argparse.Namespace) -> int:
                 f"{args.decision} decides run {decision.run_id}, not run {log.run_id} of "
                 f"{args.audit}"
             )
-    elif args.policy:
+    agreement = None
+    if args.agreement:
+        from equilens.agreement import read_agreement
+
+        agreement = read_agreement(args.agreement)
+    if decision is None and args.policy:
+        from equilens._cli.gate import agreement_document
         from equilens.policy import decide, load_policy
 
-        decision = decide(log, load_policy(args.policy))
+        policy = load_policy(args.policy)
+        given = (
+            agreement if agreement is not None else agreement_document(None, policy, args.policy)
+        )
+        decision = decide(log, policy, agreement=given)
     compare = read_log(args.compare) if args.compare else None
     paths = write_model_card(
         log,
@@ -145,6 +161,7 @@ def run_card(args: argparse.Namespace) -> int:
         compare=compare,
         compare_name=args.compare_name,
         front_matter_groups=args.front_matter_groups,
+        agreement=agreement,
     )
     if not args.quiet:
         for kind, path in paths.items():

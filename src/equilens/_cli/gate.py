@@ -66,6 +66,12 @@ def register(sub: Any) -> None:
         help="mitigation report (mitigation.json or memo.html of equilens mitigate) attached "
         "for rules with require_review: mitigation",
     )
+    p.add_argument(
+        "--agreement",
+        metavar="FILE",
+        help="agreement.json of equilens agreement, read by the policy's agreement: rules "
+        "(required when the policy has any)",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the verdict line")
     p.set_defaults(handler=run)
 
@@ -118,7 +124,25 @@ def run(args: argparse.Namespace) -> int:
         actor=args.actor,
         quiet=args.quiet,
         attachments=attachments,
+        agreement=agreement_document(args.agreement, policy, args.policy),
     )
+
+
+def agreement_document(
+    path: str | None, policy: Policy, policy_path: str | Path
+) -> dict[str, Any] | None:
+    """The ``--agreement`` document, read when given; a policy with agreement rules needs one."""
+    if path is None:
+        if policy.agreement:
+            ids = ", ".join(r.id for r in policy.agreement)
+            raise InvalidParameterError(
+                f"--agreement: {policy_path} has agreement rules ({ids}); give the agreement.json "
+                "of equilens agreement"
+            )
+        return None
+    from equilens.agreement import read_agreement
+
+    return read_agreement(path)
 
 
 def apply_policy(
@@ -133,13 +157,14 @@ def apply_policy(
     actor: str | None = None,
     quiet: bool = False,
     attachments: dict[str, str] | None = None,
+    agreement: dict[str, Any] | None = None,
 ) -> int:
     """Decide, print, write the requested files and store the run; returns the exit code.
 
     ``store`` is a store URL, ``""`` for the default store, or ``None`` to store nothing.
     Shared by ``equilens gate`` and ``equilens audit SPEC`` (a spec with a ``policy:``).
     """
-    decision = decide(log, policy, today=today, attachments=attachments)
+    decision = decide(log, policy, today=today, attachments=attachments, agreement=agreement)
     console = terminal()
     print_decision(decision, console, quiet=quiet)
     for review in decision.reviews_required:

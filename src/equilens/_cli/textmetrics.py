@@ -10,6 +10,8 @@ system and group comparisons, sacrebleu signatures, perplexity per slice) and
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import sys
 from pathlib import Path
@@ -153,6 +155,73 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(f"{row['system']}: corpus {row['metric']} = {row['value']:.2f}{ci}\n")
     sys.stdout.write(f"wrote {len(logs)} audit logs and textmetrics.json to {out}\n")
     return 0
+
+
+def run_spec_text_metrics(spec: Any, spec_path: Path, out: Path, quiet: bool) -> int:
+    """The ``text_metrics:`` section of an audit spec: ``equilens textmetrics`` on its data.
+
+    The section is turned into this command's options (so defaults, checks and outputs are
+    this command's), resolved against the spec's folder; it writes into ``out``/``out``.
+    """
+    from equilens.spec import resolve_data, text_metrics_path
+
+    tm = spec.text_metrics
+    data, _ = resolve_data(spec, spec_path.parent)
+    options: dict[str, Any] = {
+        "--data": data,
+        "--hypothesis": ",".join(tm.systems),
+        "--reference": tm.reference,
+        "--sensitive": ",".join(
+            tm.sensitive if tm.sensitive is not None else spec.sensitive_features
+        ),
+        "--metrics": ",".join(tm.metrics),
+        "--cluster": tm.cluster,
+        "--bertscore-model": tm.bertscore_model
+        and text_metrics_path(spec_path, tm.bertscore_model),
+        "--lm": tm.lm and text_metrics_path(spec_path, tm.lm),
+        "--lm-gguf": tm.lm_gguf,
+        "--bootstrap": tm.bootstrap if tm.bootstrap is not None else spec.bootstrap.draws,
+        "--trials": tm.trials,
+        "--seed": tm.seed if tm.seed is not None else spec.bootstrap.seed,
+        "--min-group-size": tm.min_group_size or spec.min_group_size,
+        "--ratings": tm.ratings and text_metrics_path(spec_path, tm.ratings),
+        "--rubric": tm.rubric and text_metrics_path(spec_path, tm.rubric),
+        "--id": tm.id,
+        "--rated-system": tm.rated_system,
+        "--rating-item": tm.rating_item,
+        "--rating-rater": tm.rating_rater,
+        "--rating-criterion": tm.rating_criterion,
+        "--rating-score": tm.rating_score,
+        "--out": out / tm.out,
+    }
+    argv = ["textmetrics"]
+    for flag, value in options.items():
+        if value is not None and value != "":
+            argv += [flag, str(value)]
+    parser = argparse.ArgumentParser(prog="equilens")
+    register(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    if not quiet:
+        sys.stdout.write(f"\ntext_metrics: equilens textmetrics into {out / tm.out}\n")
+    with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
+        return run(args)
+
+
+def run_text_only_spec(args: argparse.Namespace, out: Path) -> int:
+    """``equilens audit SPEC`` for a spec with ``text_metrics:`` and no ``columns:``."""
+    from equilens.spec import validate_spec
+
+    if args.mlflow or args.mlflow_run or args.mlflow_uri:
+        raise InvalidParameterError(
+            f"--mlflow: {args.spec} only runs text_metrics: (no audit log to log)"
+        )
+    spec = validate_spec(args.spec)
+    is_json = args.output_format == "json"
+    code = run_spec_text_metrics(spec, Path(args.spec), out, args.quiet or is_json)
+    if is_json:
+        where = str(out / spec.text_metrics.out) if spec.text_metrics is not None else str(out)
+        sys.stdout.write(json.dumps({"text_metrics": where, "exit_code": code}, indent=2) + "\n")
+    return code
 
 
 def _human(

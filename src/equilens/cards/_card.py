@@ -14,7 +14,7 @@ Markdown and :func:`esc` for HTML (both from :mod:`equilens.report`).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +23,7 @@ import yaml
 
 from equilens._pvalue import fmt_p
 from equilens._text import md_escape
+from equilens.cards._agreement import agreement_html, agreement_markdown
 from equilens.cards._meta import CardMeta
 from equilens.cards._names import EQUILENS_TO_HF
 from equilens.cards._page import badge, page, table, unstated, write_text
@@ -492,6 +493,7 @@ def render_card_markdown(
     compare: AuditLog | None = None,
     compare_name: str | None = None,
     front_matter_groups: FrontMatterGroups = "single",
+    agreement: Mapping[str, Any] | None = None,
 ) -> str:
     """A model card in Markdown, starting with Hugging Face ``model-index`` front matter.
 
@@ -509,6 +511,8 @@ def render_card_markdown(
         Name of the second model (default: from its log).
     front_matter_groups : {"none", "single", "all"}
         See :func:`model_index`.
+    agreement : mapping, optional
+        An ``agreement.json`` of ``equilens agreement`` (section "Rater agreement").
 
     Returns
     -------
@@ -633,6 +637,7 @@ def render_card_markdown(
         out += ["## Media inputs", "", *media_lines(log)]
     if compare is not None:
         out += _md_compare(log, compare, compare_name)
+    out += agreement_markdown(agreement)
     out += ["## Caveats and limitations", ""]
     out += [f"- {md_escape(x)}" for x in _caveats(c, meta)]
     out += ["", "## Ethical considerations", "", *_md_list(meta.ethical_considerations), ""]
@@ -826,6 +831,7 @@ def render_card_html(
     decision: GateDecision | None = None,
     compare: AuditLog | None = None,
     compare_name: str | None = None,
+    agreement: Mapping[str, Any] | None = None,
 ) -> str:
     """The model card as one self-contained HTML page (same sections as the Markdown card).
 
@@ -897,6 +903,8 @@ def render_card_html(
     sec.append(media_section(log))
     if compare is not None:
         sec.append(_html_compare(log, compare, compare_name))
+    if agreement is not None:
+        sec.append(agreement_html(agreement))
     sec.append(
         '<section id="caveats"><h2>Caveats and limitations</h2><ul class="evidence">'
         + "".join(f"<li>{esc(x)}</li>" for x in _caveats(c, meta))
@@ -916,6 +924,7 @@ def render_card_html(
         ("findings", "Fairness findings"),
         *media_nav(log),
         *([("compare", "Comparison")] if compare is not None else []),
+        *([("agreement", "Rater agreement")] if agreement is not None else []),
         ("caveats", "Caveats"),
         ("gate", "Gate decision"),
     ]
@@ -1178,6 +1187,7 @@ def write_model_card(
     compare: AuditLog | None = None,
     compare_name: str | None = None,
     front_matter_groups: FrontMatterGroups = "single",
+    agreement: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write ``model_card.md`` and ``model_card.html`` into ``out_dir`` (created if missing).
 
@@ -1197,12 +1207,18 @@ def write_model_card(
                 compare=compare,
                 compare_name=compare_name,
                 front_matter_groups=front_matter_groups,
+                agreement=agreement,
             ),
         ),
         "html": write_text(
             out / "model_card.html",
             render_card_html(
-                log, meta, decision=decision, compare=compare, compare_name=compare_name
+                log,
+                meta,
+                decision=decision,
+                compare=compare,
+                compare_name=compare_name,
+                agreement=agreement,
             ),
         ),
     }

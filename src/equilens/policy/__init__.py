@@ -21,6 +21,7 @@ from equilens.policy._load import is_policy_document, is_policy_file, load_polic
 from equilens.policy._model import (
     FIELDS,
     SEVERITY_ORDER,
+    AgreementRule,
     Condition,
     EscalationRoute,
     Exemption,
@@ -38,6 +39,7 @@ __all__ = [
     "FIELDS",
     "PLACEHOLDERS",
     "SEVERITY_ORDER",
+    "AgreementRule",
     "AppliedExemption",
     "Condition",
     "Escalation",

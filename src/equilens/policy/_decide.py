@@ -29,8 +29,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from equilens._hash import content_hash
+from equilens._hash import canonical_json, content_hash, sha256_hex
 from equilens._pvalue import fmt_p
 from equilens.exceptions import LogFormatError
 from equilens.policy._decision import (
@@ -44,6 +45,7 @@ from equilens.policy._decision import (
 from equilens.policy._model import (
     P_VALUE_FIELDS,
     SEVERITY_ORDER,
+    AgreementRule,
     Condition,
     Exemption,
     Policy,
@@ -464,7 +466,7 @@ def _verdict(outcomes: list[RuleOutcome], block_on_warn: bool) -> Verdict:
 
 
 def _template_values(
-    outcome: RuleOutcome, rule: Rule, policy: Policy, log: AuditLog
+    outcome: RuleOutcome, rule: Rule | AgreementRule, policy: Policy, log: AuditLog
 ) -> dict[str, str]:
     lo = outcome.observed.get("ci_low", outcome.observed.get("difference_ci_low"))
     hi = outcome.observed.get("ci_high", outcome.observed.get("difference_ci_high"))
@@ -578,6 +580,7 @@ def decide(
     *,
     today: date | None = None,
     attachments: Mapping[str, str] | None = None,
+    agreement: Mapping[str, Any] | None = None,
 ) -> GateDecision:
     """Judge an audit log against a policy.
 
@@ -594,6 +597,9 @@ def decide(
         Documents given for the reviews rules require when they block (``require_review``):
         review kind -> a name (e.g. ``{"mitigation": "memo.html"}``), recorded in
         ``reviews_required``.
+    agreement : mapping, optional
+        An ``agreement.json`` document (``equilens agreement``), read by the policy's
+        ``agreement:`` rules; their outcomes follow the audit rules' (target ``agreement``).
 
     Returns
     -------
@@ -611,11 +617,17 @@ def decide(
     ------
     LogFormatError
         When a section a rule reads (results, disparities, comparisons) is empty
-        (:func:`missing_section`).
+        (:func:`missing_section`), or when the policy has agreement rules and no agreement
+        document is given (or it is not one).
     """
     problem = missing_section(log, policy)
     if problem is not None:
         raise LogFormatError(f"the audit log cannot be judged: {problem}")
+    if policy.agreement and agreement is None:
+        raise LogFormatError(
+            f"policy '{policy.name}' has agreement rules; give the agreement document "
+            "(equilens agreement ... --out DIR writes DIR/agreement.json)"
+        )
     when = today if today is not None else date.today()
     sizes: dict[str, int] = {}
     for result in log.results:
@@ -625,6 +637,13 @@ def decide(
         for rule in policy.rules
         for outcome in _rule_outcomes(rule, policy, log, sizes)
     ]
+    if policy.agreement and agreement is not None:
+        from equilens.policy._agreement import agreement_outcomes  # it imports this module
+
+        outcomes += [
+            _apply_exemptions(outcome, policy, when)
+            for outcome in agreement_outcomes(policy, agreement)
+        ]
     verdict = _verdict(outcomes, policy.block_on_warn)
     retrain = [
         f"{o.rule_id}: {o.reason}"
@@ -651,4 +670,9 @@ def decide(
         expired_exemptions=[e.describe() for e in policy.exemptions if e.expired(when)],
         counts=counts,
         reviews_required=required_reviews(outcomes, policy, attachments or {}),
+        agreement_hash=(
+            sha256_hex(canonical_json(dict(agreement)))
+            if policy.agreement and agreement is not None
+            else None
+        ),
     )

@@ -57,9 +57,10 @@ class RuleOutcome(_Frozen):
     status (see :attr:`counts_as`)."""
     reason: str
     """Human-readable: the number, its interval, the threshold and why the status follows."""
-    target: Literal["metric", "criterion", "comparison"]
+    target: Literal["metric", "criterion", "comparison", "agreement"]
     name: str
-    """The metric or criterion read."""
+    """The metric or criterion read (agreement rules: the coefficient with its criterion, e.g.
+    ``krippendorff_alpha[criterion=fluency]``)."""
     features: list[str] | None = None
     """The family (criterion and comparison rows, and grouped metric rows)."""
     method: str | None = None
@@ -148,11 +149,17 @@ class GateDecision(_Frozen):
     """Reviews required by blocking rules (``require_review``); omitted from the JSON when
     empty, so decisions of policies without such rules are unchanged."""
 
+    agreement_hash: str | None = None
+    """SHA-256 of the agreement document's canonical JSON when agreement rules read one;
+    omitted from the JSON otherwise."""
+
     @model_serializer(mode="wrap")
     def _drop_no_reviews(self, handler: SerializerFunctionWrapHandler) -> Any:
         out = handler(self)
-        if isinstance(out, dict) and not out.get("reviews_required"):
-            out.pop("reviews_required", None)
+        if isinstance(out, dict):
+            for key in ("reviews_required", "agreement_hash"):
+                if not out.get(key):
+                    out.pop(key, None)
         return out
 
     def to_json(self) -> str:

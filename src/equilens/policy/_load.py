@@ -29,7 +29,7 @@ def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
     # YAML 1.1 (PyYAML) reads an unquoted `on:` key as the boolean True. Rules use `on` for the
     # compared field, so inside rules a True key is read back as "on".
     out = dict(raw)
-    for key in ("rules", "discovered_slices"):
+    for key in ("rules", "discovered_slices", "agreement"):
         if isinstance(out.get(key), list):
             out[key] = [_restore_on(rule) for rule in out[key]]
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -449,6 +450,54 @@ class Exemption(_Strict):
         )
 
 
+AgreementMetric = Literal["krippendorff_alpha", "cohen_kappa", "fleiss_kappa", "icc"]
+
+
+class AgreementRule(_Strict):
+    """A rule over the agreement rows of ``equilens agreement`` (``agreement.json``).
+
+    It reads the rows of one coefficient (optionally one criterion, one ICC form and one
+    slice) and fires on each row whose field ``on`` satisfies ``op threshold``, e.g. alpha's
+    ``ci_low < 0.667`` (agreement not shown to reach Krippendorff's tentative level). A row
+    whose coefficient is undefined is ``insufficient_evidence``, never a pass.
+    """
+
+    id: RuleId
+    description: str | None = None
+    metric: AgreementMetric
+    """The coefficient read: krippendorff_alpha, cohen_kappa, fleiss_kappa or icc."""
+    criterion: str | None = None
+    """Only rows of this rated criterion; every criterion when omitted."""
+    form: Literal["ICC(2,1)", "ICC(2,k)"] | None = None
+    """ICC rules only: the form read; both when omitted."""
+    slice: dict[str, str] | Literal["all", "overall"] = "all"
+    """``all`` rows (default), ``overall`` (all items), or one group ``{feature: value}``."""
+    on: Literal["value", "ci_low", "ci_high"] = "ci_low"
+    op: Operator
+    threshold: FiniteFloat
+    severity: Severity
+    insufficient_evidence: Severity | None = None
+    required: bool = False
+    """When the document has no row the rule reads: insufficient evidence, not not-applicable."""
+    retrain: bool = False
+    owners: list[str] = Field(default_factory=list)
+
+    @property
+    def require_review(self) -> None:
+        """Agreement rules require no review (same interface as :class:`Rule`)."""
+        return None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AgreementRule:
+        if self.form is not None and self.metric != "icc":
+            raise _policy_error("'form' applies only to icc rules", "form")
+        if isinstance(self.slice, dict) and len(self.slice) != 1:
+            raise _policy_error(
+                "an agreement slice is one group {feature: value} (or 'all', 'overall')", "slice"
+            )
+        return self
+
+
 SliceField = Literal["difference", "ci_low", "ci_high", "value", "q_value"]
 
 
@@ -517,6 +566,16 @@ class Policy(_Strict):
     exemptions: list[Exemption] = Field(default_factory=list)
     discovered_slices: list[SliceRule] = Field(default_factory=list)
     """Rules over discovered slices (read by ``equilens slices --policy``)."""
+    agreement: list[AgreementRule] = Field(default_factory=list)
+    """Rules over inter-rater agreement (``equilens gate --agreement agreement.json``). Left out
+    of the policy's JSON when empty, so the hashes of policies without it do not change."""
+
+    @model_serializer(mode="wrap")
+    def _drop_no_agreement(self, handler: SerializerFunctionWrapHandler) -> Any:
+        out = handler(self)
+        if isinstance(out, dict) and not out.get("agreement"):
+            out.pop("agreement", None)
+        return out
 
     @model_validator(mode="after")
     def _references(self) -> Policy:
@@ -527,10 +586,15 @@ class Policy(_Strict):
                     f"rule id '{rule_id}' is used twice", f"discovered_slices.{i}.id"
                 )
         seen: set[str] = set()
-        for i, rule in enumerate(self.rules):
-            if rule.id in seen:
-                raise _policy_error(f"rule id '{rule.id}' is used twice", f"rules.{i}.id")
-            seen.add(rule.id)
+        sections: list[tuple[str, Sequence[Rule | AgreementRule]]] = [
+            ("rules", self.rules),
+            ("agreement", self.agreement),
+        ]
+        for section, listed in sections:
+            for i, rule in enumerate(listed):
+                if rule.id in seen:
+                    raise _policy_error(f"rule id '{rule.id}' is used twice", f"{section}.{i}.id")
+                seen.add(rule.id)
         for i, exemption in enumerate(self.exemptions):
             if exemption.rule not in seen:
                 close = difflib.get_close_matches(exemption.rule, sorted(seen), n=1)
@@ -542,13 +606,14 @@ class Policy(_Strict):
                 )
         return self
 
-    def rule(self, rule_id: str) -> Rule:
-        """The rule with id ``rule_id``."""
-        for rule in self.rules:
+    def rule(self, rule_id: str) -> Rule | AgreementRule:
+        """The rule (or agreement rule) with id ``rule_id``."""
+        every: list[Rule | AgreementRule] = [*self.rules, *self.agreement]
+        for rule in every:
             if rule.id == rule_id:
                 return rule
         raise KeyError(f"policy '{self.name}' has no rule '{rule_id}'")
 
-    def insufficient_severity(self, rule: Rule) -> Severity:
+    def insufficient_severity(self, rule: Rule | AgreementRule) -> Severity:
         """The level an ``insufficient_evidence`` outcome of ``rule`` counts at."""
         return rule.insufficient_evidence or self.insufficient_evidence

@@ -1,13 +1,14 @@
 """Audit specs: describe an audit once in a YAML file, validate it, run it."""
 
 from equilens.spec._load import load_spec
-from equilens.spec._model import MAX_BOOTSTRAP_DRAWS, AuditSpec, SliceSearch
+from equilens.spec._model import MAX_BOOTSTRAP_DRAWS, AuditSpec, SliceSearch, TextMetricsSection
 from equilens.spec._run import (
     SpecRun,
     execute_spec,
     resolve_data,
     resolve_policy,
     run_spec,
+    text_metrics_path,
     validate_spec,
 )
 
@@ -16,10 +17,12 @@ __all__ = [
     "AuditSpec",
     "SliceSearch",
     "SpecRun",
+    "TextMetricsSection",
     "execute_spec",
     "load_spec",
     "resolve_data",
     "resolve_policy",
     "run_spec",
+    "text_metrics_path",
     "validate_spec",
 ]

@@ -178,6 +178,60 @@ class ImagesSection(_Strict):
     """The prediction cache: true (equilens's), false (none) or a SQLite path."""
 
 
+TextMetric = Literal["bleu", "chrf", "ter", "rouge", "bertscore", "perplexity"]
+
+
+def _default_text_metrics() -> list[TextMetric]:
+    return ["bleu", "chrf", "ter", "rouge"]
+
+
+class TextMetricsSection(_Strict):
+    """``text_metrics:``: quality of generated text per group, as ``equilens textmetrics``
+    computes it, on the spec's data file (written to ``outputs.dir``/``out``). Paths are
+    relative to the spec's folder; ``sensitive`` defaults to the spec's sensitive features
+    and ``min_group_size``, ``bootstrap`` and ``seed`` to the spec's."""
+
+    hypothesis: str | list[str]
+    """Generated text column(s); several are systems compared with the first."""
+    reference: str | None = None
+    metrics: list[TextMetric] = Field(default_factory=_default_text_metrics, min_length=1)
+    sensitive: list[str] | None = None
+    cluster: str | None = None
+    bertscore_model: str | None = None
+    lm: str | None = None
+    lm_gguf: str | None = None
+    bootstrap: StrictInt | None = Field(default=None, ge=0, le=MAX_BOOTSTRAP_DRAWS)
+    trials: StrictInt = Field(default=1000, ge=0, le=MAX_BOOTSTRAP_DRAWS)
+    seed: StrictInt | None = Field(default=None, ge=0)
+    min_group_size: StrictInt | None = Field(default=None, ge=1)
+    ratings: str | None = None
+    rubric: str | None = None
+    id: str | None = None
+    """Segment id column of the data (with ``ratings`` and ``rubric``)."""
+    rated_system: str | None = None
+    rating_item: str = "item"
+    rating_rater: str = "rater"
+    rating_criterion: str = "criterion"
+    rating_score: str = "score"
+    out: str = "textmetrics"
+    """Sub-folder of ``outputs.dir`` for textmetrics.json, the logs and segments.csv."""
+
+    @property
+    def systems(self) -> list[str]:
+        """The hypothesis columns as a list."""
+        return [self.hypothesis] if isinstance(self.hypothesis, str) else list(self.hypothesis)
+
+    @model_validator(mode="after")
+    def _together(self) -> TextMetricsSection:
+        if not self.systems:
+            raise ValueError("'hypothesis' names no column")
+        if len({self.ratings is None, self.rubric is None, self.id is None}) != 1:
+            raise ValueError("'ratings', 'rubric' and 'id' go together")
+        if self.rated_system is not None and self.rated_system not in self.systems:
+            raise ValueError(f"rated_system '{self.rated_system}' is not a hypothesis column")
+        return self
+
+
 class AuditSpec(_Strict):
     """A whole audit, as written in a spec file."""
 
@@ -222,3 +276,18 @@ class AuditSpec(_Strict):
     (``docs/speech-and-images.md``)."""
     images: ImagesSection | None = None
     """An image-classifier audit of the manifest in ``data.path``."""
+    text_metrics: TextMetricsSection | None = None
+    """Quality of generated text per group (``docs/text-quality.md``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_only(cls, data: Any) -> Any:
+        # A spec with text_metrics: and no columns: is text-only (no audit of its own).
+        if isinstance(data, dict) and "text_metrics" in data and "columns" not in data:
+            return {**data, "columns": {}}
+        return data
+
+    @property
+    def text_only(self) -> bool:
+        """Whether the spec only runs its ``text_metrics:`` section (it names no columns)."""
+        return self.text_metrics is not None and not any(self.columns.model_dump().values())

@@ -89,6 +89,7 @@ def check_columns(spec: AuditSpec, located: Located, spec_path: Path, data: Any,
         if col is not None and role not in computed
     ]
     wanted += [(("sensitive_features", i), col) for i, col in enumerate(spec.sensitive_features)]
+    wanted += text_metrics_columns(spec)
     wanted = [
         ((*loc[:-1], loc[-1], i), c) if isinstance(col, list) else (loc, col)
         for loc, col in wanted
@@ -103,6 +104,63 @@ def check_columns(spec: AuditSpec, located: Located, spec_path: Path, data: Any,
                 f"{where}: {'.'.join(map(str, loc))}: column '{col}' not found in {name}; "
                 f"available columns: {shown}"
             )
+
+
+def text_metrics_columns(spec: AuditSpec) -> list[tuple[tuple[str | int, ...], str]]:
+    """The data columns the ``text_metrics:`` section names, with their keys."""
+    tm = spec.text_metrics
+    if tm is None:
+        return []
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    if isinstance(tm.hypothesis, str):
+        out.append((("text_metrics", "hypothesis"), tm.hypothesis))
+    else:
+        out += [(("text_metrics", "hypothesis", i), c) for i, c in enumerate(tm.hypothesis)]
+    out += [(("text_metrics", "sensitive", i), c) for i, c in enumerate(tm.sensitive or [])]
+    out += [
+        (("text_metrics", key), col)
+        for key in ("reference", "cluster", "id")
+        if (col := getattr(tm, key)) is not None
+    ]
+    return out
+
+
+def text_metrics_path(spec_path: Path, value: str) -> Path:
+    """A path of the ``text_metrics:`` section, relative to the spec's folder."""
+    path = Path(value)
+    return path if path.is_absolute() else spec_path.parent / path
+
+
+def _check_text_metrics(spec: AuditSpec, located: Located, spec_path: Path, data: Any) -> None:
+    tm = spec.text_metrics
+    if tm is None:
+        return
+
+    def where(*loc: str) -> str:
+        line = located.line(("text_metrics", *loc))
+        return f"{spec_path}:{line}" if line else str(spec_path)
+
+    if spec.text_only:
+        for key in ("policy", "slices", "model"):
+            if getattr(spec, key) is not None:
+                line = located.line((key,))
+                raise InvalidInputError(
+                    f"{spec_path}:{line}: {key}: needs the spec's own audit (columns:); a spec "
+                    "with text_metrics: and no columns: runs only the text metrics"
+                )
+    if not isinstance(data, Path) or data.is_dir():
+        raise InvalidInputError(
+            f"{where()}: text_metrics: needs data.path (one CSV or Parquet file with the texts)"
+        )
+    for key in ("ratings", "rubric", "bertscore_model", "lm"):
+        value = getattr(tm, key)
+        if value is not None and not text_metrics_path(spec_path, value).exists():
+            raise InvalidInputError(
+                f"{where(key)}: text_metrics.{key}: {text_metrics_path(spec_path, value)} not found"
+            )
+    for col in [*tm.systems, *(tm.sensitive or [])]:
+        if "," in col:  # the section runs equilens textmetrics, whose lists are comma-separated
+            raise InvalidInputError(f"{where()}: text_metrics: column '{col}' contains a comma")
 
 
 #: Tasks whose audit needs predictions (a y_pred column or a model).
@@ -147,7 +205,10 @@ def _validated(spec_path: Path) -> tuple[AuditSpec, Any]:
             where = f"{spec_path}:{line}" if line else str(spec_path)
             raise InvalidInputError(f"{where}: model: {exc}") from None
     data, name = resolve_data(spec, spec_path.parent)
+    _check_text_metrics(spec, located, spec_path, data)
     check_columns(spec, located, spec_path, data, name)
+    if spec.text_only:
+        return spec, data
     if spec.task in _PREDICTED and spec.columns.y_true is None:
         line = located.line(("columns",))
         raise InvalidInputError(
