@@ -38,6 +38,7 @@ from equilens.adapters._base import (
 )
 from equilens.adapters._cache import OutputCache, default_cache_path
 from equilens.adapters._callable import CallableAdapter
+from equilens.adapters._huggingface import quiet_loading
 from equilens.adapters._image import (
     CallableImageClassifier,
     ImageClassifier,
@@ -102,6 +103,7 @@ __all__ = [
     "predict_frame",
     "predict_images",
     "progress_bar",
+    "quiet_loading",
     "register_adapter",
     "run_adapter",
     "run_model_spec",

@@ -19,6 +19,7 @@ Models are loaded from disk only (``local_files_only``); nothing is downloaded. 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -69,14 +70,24 @@ def _hf(module: str) -> Any:
 
 
 @contextlib.contextmanager
-def _quiet_progress() -> Iterator[None]:
-    """Hide transformers' own progress bars while a model loads."""
+def quiet_loading() -> Iterator[None]:
+    """Hide transformers' own progress bars while a model loads.
+
+    The GGUF reader draws a plain ``tqdm`` bar that transformers' switch does not reach (it
+    would print on a pipe and under ``--quiet``); it is silenced for the load as well.
+    """
     hf_logging = _hf("transformers.utils.logging")
     was = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
+    gguf = _hf("transformers.modeling_gguf_pytorch_utils")
+    bar = getattr(gguf, "tqdm", None)
+    if bar is not None:
+        gguf.tqdm = functools.partial(bar, disable=True)
     try:
         yield
     finally:
+        if bar is not None:
+            gguf.tqdm = bar
         if was:
             hf_logging.enable_progress_bar()
 
@@ -166,7 +177,7 @@ class HuggingFaceAdapter(BaseAdapter):
             "fill-mask": transformers.AutoModelForMaskedLM,
         }[task]
         try:
-            with _quiet_progress():
+            with quiet_loading():
                 self.tokenizer = transformers.AutoTokenizer.from_pretrained(
                     str(self.path), **kwargs
                 )

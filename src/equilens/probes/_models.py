@@ -200,18 +200,19 @@ def smollm2_scorer(*, batch_size: int = 32) -> CausalLMScorer:
     transformers = _require("transformers", "transformers gguf accelerate")
     _require("gguf", "gguf")
     folder, fname = shipped["path"], shipped["gguf_file"]
+    from equilens.adapters import quiet_loading
+
     logging = transformers.utils.logging
     previous = logging.get_verbosity()
     logging.set_verbosity_error()
-    logging.disable_progress_bar()
     try:
-        tok = transformers.AutoTokenizer.from_pretrained(folder, gguf_file=fname)
-        model = transformers.AutoModelForCausalLM.from_pretrained(
-            folder, gguf_file=fname, dtype=torch.float32
-        )
+        with quiet_loading():
+            tok = transformers.AutoTokenizer.from_pretrained(folder, gguf_file=fname)
+            model = transformers.AutoModelForCausalLM.from_pretrained(
+                folder, gguf_file=fname, dtype=torch.float32
+            )
     finally:
         logging.set_verbosity(previous)
-        logging.enable_progress_bar()
     model.eval()
     return CausalLMScorer(model, tok, batch_size=batch_size, name="smollm2-135m-instruct-q4_1")
 
