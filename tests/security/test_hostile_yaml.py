@@ -202,9 +202,9 @@ def _meta(path: pathlib.Path) -> Any:
 
 
 def _model_file(path: pathlib.Path) -> Any:
-    from equilens._cli.probe import _adapter_from_file
+    from equilens._cli._models import adapter_from_file
 
-    return _adapter_from_file(path)
+    return adapter_from_file(str(path), "--model")
 
 
 def _claims(path: pathlib.Path) -> Any:
