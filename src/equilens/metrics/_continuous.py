@@ -39,8 +39,10 @@ from equilens.stats import (
     bucket_draws,
     covariance,
     linearised,
+    log_scale_interval,
     percentile_interval,
     slice_sums,
+    wilson_interval,
 )
 
 FloatArray = NDArray[np.float64]
@@ -155,9 +157,7 @@ def _evaluate(
         # back inside the range and is asymmetric like the ratio's sampling distribution at
         # few units (docs/design/0011-measures-and-clusters.md). A value of 0 (no numerator
         # in any unit) has no log-scale interval.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            half = q * se / np.where(base > 0, base, np.nan)
-        lo, hi = base * np.exp(-half), base * np.exp(half)
+        lo, hi = log_scale_interval(base, se, q)
         degenerate |= ~(base > 0)
         method = T_LOG_METHOD
     lo = np.where(degenerate, np.nan, lo)
@@ -169,15 +169,8 @@ def _evaluate(
     elif interval == "wilson":
         # A share of units (one 0/1 value per unit): Wilson's score interval on the units,
         # defined also when every unit is 0 (or 1), where the t interval has none.
-        n = np.where(ctx.k > 0, ctx.k, np.nan)
-        z2 = st.norm.ppf(1.0 - ctx.alpha / 2.0) ** 2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p = np.clip(base, 0.0, 1.0)
-            centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-            half = np.sqrt(z2 * p * (1 - p) / n + z2 * z2 / (4 * n * n)) / (1 + z2 / n)
-        ok = np.isfinite(base) & (ctx.k > 0)
-        lo = np.where(ok, np.maximum(centre - half, 0.0), np.nan)
-        hi = np.where(ok, np.minimum(centre + half, 1.0), np.nan)
+        with np.errstate(invalid="ignore"):
+            lo, hi = wilson_interval(np.clip(base, 0.0, 1.0) * ctx.k, ctx.k, ctx.alpha)
         method = WILSON_METHOD
     draws = None
     if interval == "bootstrap" or ctx.interval_method == "bootstrap":

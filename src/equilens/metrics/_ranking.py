@@ -29,7 +29,7 @@ from equilens.metrics._evaluated import Evaluated
 from equilens.metrics._names import metric_name
 from equilens.metrics._spec import MetricKind, MetricSpec
 from equilens.registry import Registry
-from equilens.stats import UnitSums, covariance, linearised, slice_sums
+from equilens.stats import UnitSums, covariance, linearised, log_scale_interval, slice_sums
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -240,8 +240,7 @@ class RankingContext:
         with np.errstate(divide="ignore", invalid="ignore"):
             if scale == "log":
                 inside = value > 0
-                half = crit * se / np.where(inside, value, 1.0)
-                lo, hi = value * np.exp(-half), value * np.exp(half)
+                lo, hi = log_scale_interval(value, se, crit)
                 method = "t on log scale (delta method over queries)"
             else:
                 inside = (value > 0) & (value < 1)

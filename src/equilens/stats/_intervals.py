@@ -82,6 +82,21 @@ def _valid_counts(x: FloatArray, n: FloatArray) -> NDArray[np.bool_]:
     return np.isfinite(x) & np.isfinite(n) & (n > 0) & (x >= 0) & (x <= n)
 
 
+def log_scale_interval(
+    value: ArrayLike, se: ArrayLike, crit: ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """A delta-method interval built on ``log(value)``: ``value * exp(-/+ crit * se / value)``.
+
+    For a positive quantity (a ratio of non-negative sums, an exposure ratio) the bounds stay
+    above 0 and are asymmetric like its sampling distribution at few units. NaN where
+    ``value <= 0`` (a value of 0 has no log-scale interval).
+    """
+    v, s, c = (np.asarray(a, dtype=np.float64) for a in (value, se, crit))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        half = c * s / np.where(v > 0, v, np.nan)
+        return v * np.exp(-half), v * np.exp(half)
+
+
 def wilson_interval(
     successes: ArrayLike, n: ArrayLike, alpha: float = 0.05
 ) -> tuple[FloatArray, FloatArray]:
