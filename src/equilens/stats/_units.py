@@ -27,6 +27,7 @@ bootstrap over random groups of units (:func:`bucket_draws`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -63,9 +64,9 @@ class UnitTable:
     cluster: IntArray  # (U,)
     values: FloatArray  # (U, Q)
 
-    @property
+    @functools.cached_property
     def spans(self) -> bool:
-        """Whether some cluster has units in more than one cell."""
+        """Whether some cluster has units in more than one cell (found once per table)."""
         return bool(np.unique(self.cluster).size < self.cluster.size)
 
 
