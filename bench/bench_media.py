@@ -52,7 +52,15 @@ def bench_asr(n: int, tmp: Path) -> None:
         warm = transcribe_files(asr, paths, cache=cache)
         warm_s = time.perf_counter() - t0
     rtf = cold.real_time_factor or 0.0
+    two = WhisperTranscriber(workers=2)
+    two.transcribe(np.zeros(16000, np.float32) + 0.01)
+    t0 = time.perf_counter()
+    pooled = transcribe_files(two, paths)
+    pooled_s = time.perf_counter() - t0
+    assert pooled.transcripts == cold.transcripts
     print(f"ASR: {len(paths)} utterances, {cold.audio_seconds:.1f} s of audio")
+    print(f"  two one-thread workers {pooled_s:.2f} s vs one two-thread worker {cold_s:.2f} s: "
+          f"{cold_s / pooled_s:.2f}x (same transcripts)")  # fmt: skip
     print(f"  cold run {cold_s:.2f} s (model {cold.model_seconds:.2f} s): real-time factor "
           f"{rtf:.1f}x  {'PASS' if rtf >= TARGET_RTF else 'FAIL'} (>= {TARGET_RTF}x)")  # fmt: skip
     speedup = cold_s / warm_s

@@ -100,3 +100,14 @@ def test_cli_speech_from_the_cache(demo: Path, capsys: pytest.CaptureFixture[str
     )  # fmt: skip
     assert code == 2  # 3 of 27 skipped is more than the default 0.05
     assert "3 of 27 rows could not be scored" in capsys.readouterr().err
+
+
+def test_two_whisper_workers_give_the_same_transcripts(demo: Path) -> None:
+    from equilens.adapters import transcribe_files
+
+    paths = sorted(demo.glob("en-*.wav"))
+    one = transcribe_files(WhisperTranscriber(cpu_threads=2), paths)
+    two = transcribe_files(WhisperTranscriber(workers=2), paths)
+    assert len(one.transcripts) == len(paths) == 24
+    assert two.transcripts == one.transcripts
+    assert WhisperTranscriber(workers=2).fingerprint() == WhisperTranscriber().fingerprint()

