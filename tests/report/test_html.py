@@ -95,12 +95,22 @@ def test_summary_sentence_matches_the_log(log: AuditLog) -> None:
     assert "Holm-adjusted p" in sentence
     page = render_html(log)
     assert "Key findings" in page
-    # Findings are ranked by effect size and do not repeat a (family, metric) pair.
+    # Findings are ranked by effect size and do not repeat a (family, metric) pair until
+    # every pair has one; free slots then take the next-largest differences.
     ranked = content.key_findings(20, intersections=False)
-    sizes = [abs(f.comparison.cohens_h or 0) for f in ranked]
-    assert sizes == sorted(sizes, reverse=True)
     keys = [(tuple(f.comparison.features), f.comparison.metric) for f in ranked]
-    assert len(keys) == len(set(keys))
+    first = len(set(keys))
+    assert len(set(keys[:first])) == first
+    sizes = [abs(f.comparison.cohens_h or 0) for f in ranked]
+    assert sizes[:first] == sorted(sizes[:first], reverse=True)
+    assert sizes[first:] == sorted(sizes[first:], reverse=True)
+    single = [
+        c
+        for c in log.comparisons
+        if c.conclusion == "difference_detected" and len(c.features) == 1
+    ]
+    assert len(ranked) == min(20, len(single))
+    assert len({id(f.comparison) for f in ranked}) == len(ranked)
 
 
 def test_sentence_wording_follows_metric_semantics(log: AuditLog) -> None:

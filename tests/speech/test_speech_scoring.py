@@ -218,3 +218,52 @@ def test_unit_sd_is_the_ratio_interval_standard_error() -> None:
     assert deff == pytest.approx(
         res.log.spec_resolved["task_cluster"]["design_effect"]["ratio_of_sums"], rel=1e-3
     )
+
+
+def test_units_for_gap_with_a_reference_sd_reaches_the_power_of_welchs_test() -> None:
+    """Simulated Welch tests at the planned K reach the asked power; equal SDs keep the
+    pooled answer."""
+    from scipy import stats
+
+    from equilens.speech import units_for_gap
+
+    assert units_for_gap(0.05, 0.2, reference_sd=0.2) == units_for_gap(0.05, 0.2)
+    k = units_for_gap(0.05, 0.45, reference_sd=0.2, comparisons=7)
+    assert k > units_for_gap(0.05, 0.2, comparisons=7)
+    assert k < units_for_gap(0.05, 0.45, comparisons=7)  # not the larger SD twice
+    rng = np.random.default_rng(11)
+    reps = 2000
+    a = rng.normal(0.05, 0.45, (reps, k))
+    b = rng.normal(0.0, 0.2, (reps, k))
+    p = stats.ttest_ind(a, b, axis=1, equal_var=False).pvalue
+    power = float(np.mean(p < 0.05 / 7))
+    assert 0.77 < power < 0.83  # MC SE 0.009 around 0.80
+    a = rng.normal(0.05, 0.45, (reps, k // 2))
+    b = rng.normal(0.0, 0.2, (reps, k // 2))
+    p = stats.ttest_ind(a, b, axis=1, equal_var=False).pvalue
+    assert float(np.mean(p < 0.05 / 7)) < 0.6  # half the units: clearly underpowered
+
+
+def test_cli_prints_the_brief_summary_with_named_rows_and_show_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from equilens._cli.main import main
+
+    df = _manifest(n_speakers=60, per=5, seed=4)
+    df.loc[df.accent == "south", "hyp"] = df.loc[df.accent == "south", "hyp"].map(
+        lambda t: " ".join(t.split()[::2])  # drop every other word: a clear gap
+    )
+    df.to_csv(tmp_path / "m.csv", index=False)
+    argv = ["speech", "--manifest", str(tmp_path / "m.csv"), "--hypothesis", "hyp",
+            "--group", "accent", "--reference", "accent=north",
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(argv) == 0
+    brief = capsys.readouterr().out
+    assert brief.startswith("measure audit, 300 rows, 2 comparisons")
+    assert "1. Word error rate, accent = south vs north" in brief
+    assert "Ratio of sums" not in brief and "Metrics by group" not in brief
+    assert main([*argv, "--show", "metrics"]) == 0
+    shown = capsys.readouterr().out
+    assert "Metrics by group" in shown and "WER" in shown
+    assert main([*argv, "--quiet"]) == 0
+    assert capsys.readouterr().out == ""

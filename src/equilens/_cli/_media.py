@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from equilens._cli._options import output_dir, split_list
-from equilens._cli._table import print_summary
+from equilens._cli.audit import add_show_option
 from equilens.exceptions import InvalidParameterError
 from equilens.results import AuditLog
 
@@ -41,6 +41,7 @@ def add_media_options(p: argparse.ArgumentParser, unit: str) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_show_option(p)
 
 
 def groups(args: argparse.Namespace, required: bool = True) -> list[str]:
@@ -87,12 +88,13 @@ def progress(args: argparse.Namespace, what: str) -> Iterator[Callable[[int, int
 
 
 def finish(args: argparse.Namespace, log: AuditLog, out: Path) -> int:
-    """Write the report files of ``log`` into ``out``; print the summary."""
-    from equilens.report import write_report
+    """Write the report files of ``log`` into ``out``; print the brief summary (as ``audit``
+    does) with the files written."""
+    from equilens.report import print_brief, print_tables, write_report
 
     written = write_report(log, out)
     if not args.quiet:
-        print_summary(log)
-        for path in written.values():
-            print(f"wrote {path}")
+        print_brief(log, files=written)
+        if args.show:
+            print_tables(log, args.show)
     return 0

@@ -80,8 +80,8 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def add_output_options(p: argparse.ArgumentParser) -> None:
-    """How the audit's result is printed (the files written do not change)."""
+def add_show_option(p: argparse.ArgumentParser) -> None:
+    """``--show``: the long tables printed after the summary (``audit``, ``speech``, ...)."""
     p.add_argument(
         "--show",
         action="append",
@@ -90,6 +90,11 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
         help="after the summary, print these long tables, fitted to the terminal's width and "
         "paged on a terminal (repeatable; default: the summary only)",
     )
+
+
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """How the audit's result is printed (the files written do not change)."""
+    add_show_option(p)
     p.add_argument(
         "--format",
         dest="output_format",

@@ -59,6 +59,7 @@ from equilens.report import (
     slice_text,
     value_cell,
 )
+from equilens.report._log_labels import with_log_labels
 from equilens.results import AuditLog, Comparison, MetricResult
 from equilens.stats import newcombe_difference_interval
 
@@ -485,6 +486,7 @@ def _md_list(values: list[str]) -> list[str]:
     return [f"- {md_escape(v)}" for v in values]
 
 
+@with_log_labels
 def render_card_markdown(
     log: AuditLog,
     meta: CardMeta | None = None,
@@ -824,6 +826,7 @@ def _html_list(values: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{esc(v)}</li>" for v in values) + "</ul>"
 
 
+@with_log_labels
 def render_card_html(
     log: AuditLog,
     meta: CardMeta | None = None,

@@ -14,6 +14,7 @@ from typing import Literal
 
 from equilens._pvalue import fmt_p
 from equilens.metrics import criteria as criteria_registry
+from equilens.report._log_labels import current_label
 from equilens.report._task_content import (
     TASK_PROPORTIONS,
     headline_columns,
@@ -253,7 +254,11 @@ def reference_values(c: Comparison) -> str:
 
 def metric_label(metric: str) -> str:
     """Readable name of a metric (``Recall (class 7)`` for a per-class row of another task;
-    the row's name when unknown)."""
+    the row's name when unknown). A log's own name for the row comes first while it is
+    rendered (``Word error rate`` for a speech audit's ratio of sums)."""
+    named = current_label(metric)
+    if named is not None:
+        return named.label
     if metric in METRIC_LABELS:
         return METRIC_LABELS[metric]
     return task_metric_label(metric, METRIC_LABELS)
@@ -261,6 +266,9 @@ def metric_label(metric: str) -> str:
 
 def metric_short(metric: str) -> str:
     """Short name of a metric for headers."""
+    named = current_label(metric)
+    if named is not None:
+        return named.short
     if metric in METRIC_SHORT:
         return METRIC_SHORT[metric]
     return task_metric_short(metric, METRIC_SHORT)
@@ -268,6 +276,9 @@ def metric_short(metric: str) -> str:
 
 def metric_meaning(metric: str, task: str = "binary") -> str:
     """One-line meaning of a metric row ('' when neither equilens nor its registry has one)."""
+    named = current_label(metric)
+    if named is not None:
+        return named.meaning
     if task == "binary" and metric in METRIC_MEANING:
         return METRIC_MEANING[metric]
     return task_metric_meaning(metric, METRIC_MEANING, task)
@@ -517,7 +528,9 @@ class ReportContent:
 
         At most one finding per (family, metric), TPR/FNR and FPR/TNR counted as one metric, so
         the list spans several findings rather than restating one; for intersections also at
-        most one finding per group.
+        most one finding per group. When that leaves slots free (one family and one metric,
+        as in a WER audit by accent), the next-largest differences of the same (family,
+        metric) fill them: three detected accents are three findings, not one.
         """
         if limit <= 0:
             return []
@@ -544,6 +557,15 @@ class ReportContent:
             if key in seen or (intersections and group in seen_groups):
                 continue
             seen.add(key)
+            seen_groups.add(group)
+            chosen.append(Finding(c, self.sentence(c)))
+            if len(chosen) >= limit:
+                return chosen
+        taken = {id(f.comparison) for f in chosen}
+        for c in detected:
+            group = slice_key(c.slice)
+            if id(c) in taken or (intersections and group in seen_groups):
+                continue
             seen_groups.add(group)
             chosen.append(Finding(c, self.sentence(c)))
             if len(chosen) >= limit:

@@ -39,6 +39,7 @@ from equilens.report._content import (
     slice_text,
     slice_values,
 )
+from equilens.report._log_labels import with_log_labels
 from equilens.report._media_html import media_nav, media_section
 from equilens.report._probe_html import (
     probe_header,
@@ -1458,6 +1459,7 @@ def _run_section(c: ReportContent) -> str:
     return "".join(out)
 
 
+@with_log_labels
 def render_html(log: AuditLog) -> str:
     """Render an audit log as one self-contained HTML page.
 

@@ -22,6 +22,7 @@ from equilens.report._content import (
     slice_text,
     slice_values,
 )
+from equilens.report._log_labels import with_log_labels
 from equilens.report._media_markdown import media_lines
 from equilens.report._probe_markdown import probe_lines, probe_title
 from equilens.report._qa import qa_lines
@@ -65,6 +66,7 @@ def _cell(metric: str, row: MetricResult | None) -> str:
     return md_escape(text)
 
 
+@with_log_labels
 def render_markdown(
     log: AuditLog,
     *,

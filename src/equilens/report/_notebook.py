@@ -24,6 +24,7 @@ from equilens.report._content import (
     metric_short,
     slice_values,
 )
+from equilens.report._log_labels import with_log_labels
 from equilens.report._svg import DotColumn, dot_matrix
 
 if TYPE_CHECKING:
@@ -157,6 +158,7 @@ class Figure:
             fh.write(self.svg)
 
 
+@with_log_labels
 def audit_figures(log: AuditLog, features: list[str] | None = None) -> list[Figure]:
     """The report's dot charts (each key metric by group, with intervals, coloured by the
     comparison with the reference): one per family, or only the family of ``features``."""

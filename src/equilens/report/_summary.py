@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from equilens.report._content import ReportContent, against_parity
+from equilens.report._log_labels import with_log_labels
 from equilens.report._terminal import KEY_CRITERIA
 from equilens.results import AuditLog, Comparison, Disparity, base_name
 
@@ -65,6 +66,7 @@ def key_criteria(log: AuditLog) -> list[Disparity]:
     return sorted(chosen, key=lambda d: order.get(base_name(d.criterion), len(order)))
 
 
+@with_log_labels
 def summary_data(
     log: AuditLog,
     files: Mapping[str, str | Path] | None = None,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from equilens._pvalue import fmt_p
 from equilens._text import clean_text, plain
+from equilens.report._log_labels import with_log_labels
 from equilens.results import AuditLog, Comparison, MetricResult, base_name
 
 if TYPE_CHECKING:  # rich is imported when something is printed (not by `audit --quiet`)
@@ -85,6 +86,7 @@ def terminal(*, stderr: bool = False, width: int | None = None, highlight: bool 
     return _Clean(stderr=stderr, width=width, highlight=highlight, markup=False, emoji=False)
 
 
+@with_log_labels
 def print_summary(log: AuditLog, console: Console | None = None) -> None:
     """Per-group key metrics with intervals, disparities and detected differences."""
     from rich.table import Table

@@ -27,6 +27,7 @@ from equilens.report._content import (
     slice_text,
     slice_values,
 )
+from equilens.report._log_labels import with_log_labels
 from equilens.report._summary import key_criteria, summary_data
 from equilens.report._terminal import terminal
 from equilens.results import AuditLog, Comparison, MetricResult
@@ -137,6 +138,7 @@ def _criteria_table(log: AuditLog, width: int) -> tuple[RenderableType, int]:
     return table, len(features) - len(shown)
 
 
+@with_log_labels
 def print_brief(
     log: AuditLog,
     console: Console | None = None,
@@ -341,6 +343,7 @@ def _comparisons_long(log: AuditLog, width: int) -> RenderableType:
     return _fitted_table(title, columns, rows, width)
 
 
+@with_log_labels
 def print_tables(log: AuditLog, show: Sequence[str], console: Console | None = None) -> None:
     """The long tables ``show`` names (``metrics``, ``criteria``, ``comparisons``, ``all``),
     fitted to the console's width; paged when they outrun a terminal's height."""
