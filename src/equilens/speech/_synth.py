@@ -38,9 +38,19 @@ ACCENT_VOICES: dict[str, str] = {
 
 
 def demo_sentences() -> list[str]:
-    """The shipped everyday sentences (117, written for equilens; one per line)."""
+    """The shipped everyday sentences (688, written for equilens; one per line)."""
     text = resources.files("equilens.speech").joinpath("data/sentences.txt").read_text("utf-8")
     return [s.strip() for s in text.splitlines() if s.strip() and not s.startswith("#")]
+
+
+#: espeak-ng 1.51 ignores a variant appended to ``en-gb`` (``en-gb+f3`` speaks exactly as
+#: ``en-gb``); ``en`` is the same voice file (``gmw/en``) and honours it (tested).
+_VARIANT_BASE = {"en-gb": "en"}
+
+
+def _espeak_voice(voice: str, variant: str) -> str:
+    """The ``-v`` argument that speaks ``voice`` with ``variant`` ('' or ``+f3``)."""
+    return _VARIANT_BASE.get(voice, voice) + variant if variant else voice
 
 
 def _speak(text: str, voice: str) -> tuple[int, np.ndarray]:
@@ -86,7 +96,7 @@ def synthesise(
                 name = f"{speaker.replace('+', '_')}_{j:03d}.wav"
                 path = out / name
                 if not path.is_file():
-                    rate, x = _speak(text, speaker)
+                    rate, x = _speak(text, _espeak_voice(voice, variant))
                     if rate != 22050:
                         raise InvalidInputError(f"espeak-ng wrote {rate} Hz; expected 22050 Hz")
                     y = resample_poly(x, 320, 441)
