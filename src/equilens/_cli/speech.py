@@ -47,7 +47,7 @@ def register(sub: Any) -> None:
         default=1,
         metavar="N",
         help="utterances transcribed at once, each on an equal share of the cores (default "
-        "1; 2 on a 2-core machine is about 1.4x faster; transcripts are the same)",
+        "1; 2 on a 2-core machine is 1.25-1.4x faster; transcripts are the same)",
     )
     p.add_argument(
         "--reference",

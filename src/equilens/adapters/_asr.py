@@ -91,7 +91,7 @@ class WhisperTranscriber:
     workers:
         Utterances transcribed at once (faster-whisper's ``num_workers``; CTranslate2 releases
         the GIL). With ``cpu_threads=0`` each worker gets an equal share of the machine's
-        cores. On two cores, two one-thread workers transcribe about 1.4x as many utterances
+        cores. On two cores, two one-thread workers transcribe 1.25-1.4x as many utterances
         per second as one two-thread worker. Transcripts do not depend on it (tested), so it
         is not part of the fingerprint.
     """
