@@ -90,3 +90,12 @@ def test_logs_without_a_ratio_of_sums_name_nothing() -> None:
     frame["v"] = rng.normal(size=300)
     mean = audit(frame, task="measure", value="v", sensitive_features=["g"], bootstrap=0)
     assert labels_of(binary) == {} and labels_of(mean) == {} and labels_of(None) == {}
+
+
+def test_an_inconclusive_ratio_says_its_gap_is_in_standard_deviations() -> None:
+    log = _ratio_log("word_errors", "reference_words", gap=0.0)
+    assert any(c.conclusion == "insufficient_evidence" for c in log.comparisons)
+    text = "standard deviations of the per-unit values for means and ratios"
+    assert text in render_markdown(log)
+    assert text in render_html(log)
+    assert text in render_card_markdown(log)

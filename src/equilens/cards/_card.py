@@ -57,9 +57,10 @@ from equilens.report import (
     plain,
     slice_key,
     slice_text,
+    underpowered_gap_text,
     value_cell,
+    with_log_labels,
 )
-from equilens.report._log_labels import with_log_labels
 from equilens.results import AuditLog, Comparison, MetricResult
 from equilens.stats import newcombe_difference_interval
 
@@ -182,11 +183,7 @@ def _caveats(c: ReportContent, meta: CardMeta) -> list[str]:
     under = c.underpowered()
     if under:
         gap = c.underpowered_gap
-        gap_text = f"{(gap or 0.1) * 100:.0f} percentage points"
-        if log.task != "binary":
-            gap_text = (
-                f"{gap or 0.1:g} (proportion points for shares, standard deviations for means)"
-            )
+        gap_text = underpowered_gap_text(gap, log.task)
         out.append(
             f"{len(under)} comparison(s) of groups large enough to report could not detect a "
             f"gap of {gap_text} with 80% power; for them, "

@@ -26,6 +26,7 @@ from equilens.report._content import (
     slice_text,
 )
 from equilens.report._html import CSS, JS, dot_rows, impossibility_note, render_html, value_cell
+from equilens.report._log_labels import with_log_labels
 from equilens.report._markdown import render_markdown
 from equilens.report._media_html import media_nav, media_section
 from equilens.report._media_markdown import media_lines
@@ -46,7 +47,7 @@ from equilens.report._slices import slice_text as slices_label
 from equilens.report._summary import SUMMARY_KEYS, key_criteria, summary_data
 from equilens.report._svg import Dot, DotColumn, DotRow, dot_label_width, dot_matrix, esc
 from equilens.report._svg_trend import TrendSeries, trend_chart
-from equilens.report._task_content import headline_columns
+from equilens.report._task_content import headline_columns, underpowered_gap_text
 from equilens.report._terminal import (
     KEY_CRITERIA,
     KEY_METRICS,
@@ -135,6 +136,8 @@ __all__ = [
     "text_quality_section",
     "tradeoff_svg",
     "trend_chart",
+    "underpowered_gap_text",
     "value_cell",
+    "with_log_labels",
     "write_report",
 ]

@@ -68,7 +68,11 @@ from equilens.report._svg import (
     line_chart,
     sequential_color,
 )
-from equilens.report._task_content import comparison_test_text, effect_size_text
+from equilens.report._task_content import (
+    comparison_test_text,
+    effect_size_text,
+    underpowered_gap_text,
+)
 from equilens.report._task_html import (
     class_confusion_section,
     exposure_section,
@@ -543,9 +547,7 @@ def _evidence_note(c: ReportContent) -> str:
             "not relied on, and they are left out of the fairness criteria."
         )
     if under:
-        gap_text = f"{gap * 100:.0f} percentage points" if gap is not None else "the stated gap"
-        if gap is not None and c.log.task != "binary":
-            gap_text = f"{gap:g} (in proportion points for shares, standard deviations for means)"
+        gap_text = underpowered_gap_text(gap, c.log.task) if gap is not None else "the stated gap"
         sentences.append(
             f"{len(under)} comparison(s) of large enough groups showed no difference but could "
             f"not reliably have detected a gap of {gap_text} (see the minimum detectable "

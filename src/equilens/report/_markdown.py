@@ -32,6 +32,7 @@ from equilens.report._task_content import (
     effect_size_text,
     headline_columns,
     headline_label,
+    underpowered_gap_text,
 )
 from equilens.report._task_html import TASK_TITLES
 from equilens.report._text_quality import text_quality_lines
@@ -169,11 +170,7 @@ def render_markdown(
             gap = c.underpowered_gap or 0.1
             reasons.append(
                 f"{len(under)} comparison(s) could not reliably detect a gap of "
-                + (
-                    f"{gap * 100:.0f} points"
-                    if not task
-                    else f"{gap:g} (proportion points for shares, standard deviations for means)"
-                )
+                + underpowered_gap_text(gap, log.task)
             )
         notes.append(
             f"**Insufficient evidence:** {counts.get('insufficient_evidence', 0)} comparisons "

@@ -40,6 +40,7 @@ __all__ = [
     "task_metric_label",
     "task_metric_meaning",
     "task_metric_short",
+    "underpowered_gap_text",
 ]
 
 #: Readable names of the base metrics of the non-binary tasks.
@@ -269,3 +270,19 @@ def headline_table(
             cells.append("" if row is None else fmt(row) + (f" ({note})" if note else ""))
         rows.append(cells)
     return headers, rows
+
+
+def underpowered_gap_text(gap: float | None, task: str) -> str:
+    """The gap an inconclusive comparison could not detect, in the unit its task reads it in.
+
+    Binary rows are shares (percentage points); in other tasks a share's gap is in proportion
+    points and a mean's or a ratio's in standard deviations of the per-unit values
+    (``audit/_compare.py``).
+    """
+    g = 0.1 if gap is None else gap
+    if task == "binary":
+        return f"{g * 100:.0f} percentage points"
+    return (
+        f"{g:g} (proportion points for shares; standard deviations of the per-unit values "
+        "for means and ratios)"
+    )

@@ -24,6 +24,7 @@ from equilens.report._content import (
     slice_values,
 )
 from equilens.report._svg import esc
+from equilens.report._task_content import underpowered_gap_text
 from equilens.results import ConfusionMatrix, base_name, metric_params
 
 __all__ = [
@@ -306,11 +307,7 @@ def task_methodology(c: ReportContent) -> str:
         "<div><h3>Small groups and insufficient evidence</h3><p>Groups below the minimum size "
         "are marked <em>insufficient evidence</em>; a comparison that finds no difference is "
         "also insufficient when its minimum detectable difference exceeds "
-        + (
-            f"{gap:g} (a share's gap in proportion points, a mean's in standard deviations)"
-            if gap is not None
-            else "the stated gap"
-        )
+        + (esc(underpowered_gap_text(gap, c.log.task)) if gap is not None else "the stated gap")
         + ". <em>No difference detected</em> does not show equality.</p></div>"
     )
     out.append(reference_groups_html(log))
