@@ -322,7 +322,11 @@ def test_bootstrap_interval_method_and_r2_bootstrap() -> None:
 
 
 def test_a_group_with_identical_values_gets_no_test() -> None:
-    """A variance of zero is not precision: 30 correct answers out of 30 get no Welch test."""
+    """A variance of zero is not precision: 30 correct answers out of 30 get no Welch test.
+
+    Their values lie in [0, 1], so the row gets the exact bound (Clopper-Pearson's for one
+    row per unit); identical values outside [0, 1] get no interval at all.
+    """
     rng = np.random.default_rng(9)
     v = np.concatenate([np.ones(30), (rng.random(400) < 0.8).astype(float)])
     df = pd.DataFrame({"v": v, "g": ["small"] * 30 + ["big"] * 400})
@@ -332,4 +336,14 @@ def test_a_group_with_identical_values_gets_no_test() -> None:
     assert c.status == "undefined" and c.p_value is None and not c.in_family
     assert "standard error" in (c.reason or "")
     row = next(r for r in log.results if r.slice == {"g": "small"})
+    assert row.ci_high == 1.0
+    assert row.ci_low == pytest.approx(st.beta.ppf(0.025, 30, 1), rel=1e-9)
+    assert row.ci_method.startswith("exact worst-case bound")
+    ratings = equilens.audit(
+        df.assign(v=np.where(df.g == "small", 3.0, 1.0 + 4 * rng.random(430))),
+        task="measure",
+        value="v",
+        sensitive_features=["g"],
+    )
+    row = next(r for r in ratings.results if r.slice == {"g": "small"})
     assert row.ci_low is None and row.reason

@@ -36,6 +36,7 @@ from equilens.metrics._spec import MetricKind, MetricSpec
 from equilens.registry import Registry
 from equilens.stats import (
     UnitSums,
+    all_zero_upper_bound,
     bucket_draws,
     covariance,
     linearised,
@@ -64,6 +65,7 @@ T_LOG_METHOD = "t on the log scale (delta method, K-1 df)"
 WILSON_METHOD = "wilson (units)"
 SQRT_METHOD = "sqrt of the MSE's t interval (delta method, K-1 df)"
 BOOT_METHOD = "bootstrap-percentile (random groups of units, strata: finest cells)"
+BOUNDARY_METHOD = "exact worst-case bound (every unit 0 or every unit 1; values in [0, 1])"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,10 @@ class UnitContext:
     hists: dict[str, RankHistogram] = field(default_factory=dict)
     #: Quantities no row has below zero (a ratio of two such is in [0, inf)).
     nonnegative: frozenset[str] = frozenset()
+    #: Quantities whose per-row values lie in [0, 1].
+    unit_interval: frozenset[str] = frozenset()
+    #: Whether rows carry weights (then unclustered units' weights are not kept).
+    weighted: bool = False
     #: Design effect of each metric at the overall slice (clustered units only).
     design_effects: dict[str, float] = field(default_factory=dict)
     _draws: FloatArray | None = None
@@ -104,6 +110,19 @@ class UnitContext:
     def index(self, name: str) -> int:
         """Position of quantity ``name``."""
         return self.sums.index(name)
+
+    def unit_weights(self, s: int) -> FloatArray | None:
+        """Weights of slice ``s``'s units (a cluster's rows in the slice count as one unit);
+        None where they are not kept (weighted rows without clusters)."""
+        table = self.sums.unit_table
+        w = self.index("weight")
+        if table is not None:
+            inside = self.membership[s, table.cell] > 0
+            per = np.bincount(table.cluster[inside], weights=table.values[inside, w])
+            return np.asarray(per[per > 0], dtype=np.float64)
+        if self.sums.clustered or self.weighted:
+            return None
+        return np.ones(int(np.rint(self.k[s])), dtype=np.float64)
 
     def draws(self) -> FloatArray:
         """Bootstrap draws of the slices' totals ``(B, S, Q)`` (made once)."""
@@ -127,6 +146,7 @@ def _evaluate(
     interval: IntervalKind,
     hist: str | None,
     positive: tuple[str, ...] = (),
+    bounded: str | None = None,
 ) -> Evaluated:
     def fn(t: FloatArray) -> FloatArray:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -181,6 +201,20 @@ def _evaluate(
         keep = np.isfinite(value) & (ctx.k > 1)
         lo, hi = np.where(keep, lo, np.nan), np.where(keep, hi, np.nan)
         method = BOOT_METHOD
+    methods = np.full(s, method, dtype=object)
+    if bounded is not None and bounded in ctx.unit_interval and interval in ("t", "t_unit"):
+        # Every unit 0 (or 1): no variance, so no t interval (and a bootstrap would give
+        # [0, 0]); the exact worst-case bound holds whatever the clusters' dependence.
+        edge = np.isfinite(value) & ((value <= 1e-12) | (value >= 1.0 - 1e-12)) & (ctx.k > 0)
+        edge &= degenerate | (np.isfinite(lo) & (lo == hi))
+        lo, hi = np.array(lo, dtype=np.float64), np.array(hi, dtype=np.float64)
+        for i in np.flatnonzero(edge):
+            weights = ctx.unit_weights(int(i))
+            if weights is None or weights.size == 0:
+                continue
+            bound = all_zero_upper_bound(weights, ctx.alpha)
+            lo[i], hi[i] = (0.0, bound) if value[i] <= 0.5 else (1.0 - bound, 1.0)
+            methods[i] = BOUNDARY_METHOD
     if interval == "bootstrap":
         out_se = None  # no t-test for R^2: its comparisons show the bootstrap interval only
     sd = None if out_se is None else out_se * np.sqrt(np.where(ctx.k > 0, ctx.k, np.nan))
@@ -189,7 +223,7 @@ def _evaluate(
         value=value,
         lo=lo,
         hi=hi,
-        method=np.full(s, method),
+        method=methods.astype(str),
         no_ci_reason=(
             "fewer than two units, or every unit has the same value (a variance estimate of "
             "zero is not precision): no interval"
@@ -220,11 +254,14 @@ def _register(
     undefined_when: str,
     hist: str | None = None,
     positive: tuple[str, ...] = (),
+    bounded: str | None = None,
 ) -> None:
     spec = MetricSpec(
         name, description, kind, greater_is_better, undefined_when=undefined_when, task=task
     )
-    evaluate = partial(_evaluate, f=f, interval=interval, hist=hist, positive=positive)
+    evaluate = partial(
+        _evaluate, f=f, interval=interval, hist=hist, positive=positive, bounded=bounded
+    )
     registry.register(name, replace(spec, evaluate=evaluate))
 
 
@@ -334,6 +371,7 @@ _register(
     "t",
     _EMPTY,
     "value",
+    bounded="value",
 )
 #: Named means of a value column (``task="measure"`` with ``metrics=[name]``): the same
 #: computation as ``mean``, under the name a policy, a claim or a report reads. Toxicity
@@ -359,6 +397,7 @@ for _name, _description in VALUE_MEANS.items():
         "wilson" if _name == "toxicity_probability" else "t_unit",
         _EMPTY,
         "value",
+        bounded="value",
     )
 _register(
     measure_metrics,

@@ -7,6 +7,7 @@ from equilens.stats._bootstrap import (
     percentile_interval,
     resampled_totals,
 )
+from equilens.stats._boundary import all_zero_upper_bound
 from equilens.stats._corrections import benjamini_hochberg, holm
 from equilens.stats._intervals import (
     SMALL_N_THRESHOLD,
@@ -63,6 +64,7 @@ __all__ = [
     "UnitSums",
     "UnitTable",
     "aggregate_draws",
+    "all_zero_upper_bound",
     "as_float_arrays",
     "benjamini_hochberg",
     "bisect",

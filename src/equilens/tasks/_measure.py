@@ -22,6 +22,7 @@ from equilens.slicing import SlicePlan
 from equilens.tasks._base import Role, Task, TaskEvaluation, TaskOptions, TaskStatistics
 from equilens.tasks._unit_stats import (
     NONNEGATIVE,
+    UNIT_INTERVAL,
     UnitStatistics,
     choose_metrics,
     evaluate_units,
@@ -68,7 +69,13 @@ def _statistics(inputs: TaskInputs, settings: Mapping[str, Any]) -> TaskStatisti
             "value": ("value per unit", v, None)
         }
         serial = v
-        facts = {"measure": "mean", "value_column": inputs.columns.get("value")}
+        facts = {
+            "measure": "mean",
+            "value_column": inputs.columns.get("value"),
+            # 0/1 outcomes, toxicity scores, shares: a slice of all 0 (or all 1) still gets
+            # an interval (stats.all_zero_upper_bound).
+            UNIT_INTERVAL: ["value"] if bool(np.all((v >= 0) & (v <= 1))) else [],
+        }
     else:
         num = np.asarray(inputs.values["numerator"], dtype=np.float64)
         den = np.asarray(inputs.values["denominator"], dtype=np.float64)

@@ -60,6 +60,9 @@ class CellHistogram:
 
 #: The fact naming the quantities no row has below zero (merged batches keep the common ones).
 NONNEGATIVE = "nonnegative_quantities"
+#: The fact naming the per-row values that lie in [0, 1] (a slice of all 0 or all 1 then gets
+#: the exact worst-case bound of :func:`equilens.stats.all_zero_upper_bound`).
+UNIT_INTERVAL = "unit_interval_quantities"
 
 
 @dataclass(frozen=True)
@@ -116,9 +119,10 @@ class UnitStatistics:
         if self.serial is not None and other.serial is not None:
             serial = _place(self.serial, ia, c) + _place(other.serial, ib, c)
         facts = dict(self.facts)
-        if NONNEGATIVE in facts:
-            theirs = set(other.facts.get(NONNEGATIVE, ()))
-            facts[NONNEGATIVE] = [q for q in facts[NONNEGATIVE] if q in theirs]
+        for key in (NONNEGATIVE, UNIT_INTERVAL):
+            if key in facts:
+                theirs = set(other.facts.get(key, ()))
+                facts[key] = [q for q in facts[key] if q in theirs]
         return UnitStatistics(
             self.features,
             keys,
@@ -324,6 +328,8 @@ def evaluate_units(
         options.rng,
         hists,
         frozenset(stats.facts.get(NONNEGATIVE, ())),
+        unit_interval=frozenset(stats.facts.get(UNIT_INTERVAL, ())),
+        weighted=stats.weighted,
     )
     evaluated = evaluate_all(ctx, list(specs))
     weight_total = memb @ stats.cell_weight
