@@ -94,3 +94,26 @@ def test_audit_coverage_at_small_rates_with_dependent_clusters() -> None:
     # slices had no interval and coverage was about 0.44.
     for design, n in covered.items():
         assert n / reps >= 0.95, (design, n / reps)
+
+
+def test_a_gate_rule_on_the_upper_bound_passes_zero_of_many_and_blocks_zero_of_few() -> None:
+    import yaml
+
+    from equilens.policy import decide, parse_policy
+
+    policy = parse_policy(
+        yaml.safe_load(
+            "kind: policy\nformat_version: 1\nname: harm\nrules:\n"
+            "  - {id: harm-bound, metric: mean, on: ci_high, op: '>', threshold: 0.1, "
+            "severity: block}\n"
+        )
+    )
+
+    def log(requests: int) -> object:
+        rows = pd.DataFrame({"v": 0.0, "req": np.repeat(np.arange(requests), 3), "g": "x"})
+        return equilens.audit(
+            rows, task="measure", value="v", cluster="req", sensitive_features=["g"]
+        )
+
+    assert decide(log(54), policy).verdict == "pass"  # bound 0.066
+    assert decide(log(12), policy).verdict == "block"  # bound 0.264: 12 requests prove little
