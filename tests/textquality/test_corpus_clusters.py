@@ -122,25 +122,29 @@ def _groups(design: str, rng: np.random.Generator, codes: np.ndarray) -> np.ndar
     k, n = int(codes.max()) + 1, codes.size
     if design == "nested":  # a document's segments share its group
         return np.where(rng.random(k) < 0.4, "a", "b")[codes]
+    if design == "spanning-even":  # each segment's group drawn at random
+        return np.where(rng.random(n) < 0.5, "a", "b")
     share = np.where(rng.random(k) < 0.5, 0.85, 0.15)[codes]  # spanning, uneven shares
     return np.where(rng.random(n) < share, "a", "b")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("design", ["nested", "spanning"])
+@pytest.mark.parametrize("design", ["nested", "spanning", "spanning-even"])
 def test_group_against_rest_keeps_its_size_under_the_null(design: str) -> None:
     """Identical groups: clustered ~0.05 (permutation over clusters / jackknife t);
-    segment-level approximate randomisation clearly inflated."""
+    segment-level approximate randomisation inflated where groups gather in clusters (with
+    groups drawn at random per segment it is valid, and not run here)."""
     rng = np.random.default_rng(11)
     codes = layout(rng, 60)
     reps = 500
     data = statistics(rng, "chrf", quality(rng, reps, codes)[0])
     rejections = {True: 0, False: 0}
     tests = set()
+    modes = (True, False) if design != "spanning-even" else (True,)
     for r in range(reps):
         seg = {"s": {"chrf": SegmentStatistics("chrf", data[r], "")}}
         groups = {"g": _groups(design, rng, codes).tolist()}
-        for clustered in (True, False):
+        for clustered in modes:
             row = corpus_tables(
                 seg, groups, draws=0, trials=200, seed=r, clusters=codes if clustered else None
             )["group_comparisons"][0]
@@ -148,11 +152,12 @@ def test_group_against_rest_keeps_its_size_under_the_null(design: str) -> None:
             if clustered:
                 tests.add(row["test"])
     (size, mc), (plain, _) = _rate(rejections[True], reps), _rate(rejections[False], reps)
-    print(f"{design}: false findings clustered {size:.3f} ({mc:.3f}) segments {plain:.3f}")
+    shown = f"{plain:.3f}" if False in modes else "not run"
+    print(f"{design}: false findings clustered {size:.3f} ({mc:.3f}) segments {shown}")
     expected = "cluster-level approximate randomisation" if design == "nested" else "jackknife"
     assert len(tests) == 1 and expected in tests.pop()
     assert abs(size - 0.05) <= 3.5 * mc
-    assert plain > 0.15
+    assert design == "spanning-even" or plain > 0.15
 
 
 @pytest.mark.slow

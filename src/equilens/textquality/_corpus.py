@@ -296,7 +296,7 @@ def corpus_tables(
                 rows.append(row)
             for at, (feature, group, rows_in) in _group_masks(masks):
                 own = [t[:, cols] for t in slice_draws]
-                row = _group_row(
+                compared = _group_row(
                     seg,
                     rows_in,
                     at,
@@ -308,14 +308,14 @@ def corpus_tables(
                     trials,
                     rng,
                 )
-                if row is not None:
+                if compared is not None:
                     group_rows.append(
                         {
                             "system": system,
                             "metric": metric,
                             "feature": feature,
                             "group": group,
-                            **row,
+                            **compared,
                         }
                     )
     paired = "paired bootstrap percentile"
