@@ -105,7 +105,9 @@ def test_summary_sentence_matches_the_log(log: AuditLog) -> None:
     assert sizes[:first] == sorted(sizes[:first], reverse=True)
     assert sizes[first:] == sorted(sizes[first:], reverse=True)
     single = [
-        c for c in log.comparisons if c.conclusion == "difference_detected" and len(c.features) == 1
+        c
+        for c in log.comparisons
+        if c.conclusion == "difference_detected" and len(c.features) == 1
     ]
     assert len(ranked) == min(20, len(single))
     assert len({id(f.comparison) for f in ranked}) == len(ranked)
