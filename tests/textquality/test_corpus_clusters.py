@@ -131,7 +131,7 @@ def _groups(design: str, rng: np.random.Generator, codes: np.ndarray) -> np.ndar
 @pytest.mark.slow
 @pytest.mark.parametrize("design", ["nested", "spanning", "spanning-even"])
 def test_group_against_rest_keeps_its_size_under_the_null(design: str) -> None:
-    """Identical groups: clustered ~0.05 (permutation over clusters / jackknife t);
+    """Identical groups: clustered ~0.05 (labels permuted over / within clusters);
     segment-level approximate randomisation inflated where groups gather in clusters (with
     groups drawn at random per segment it is valid, and not run here)."""
     rng = np.random.default_rng(11)
@@ -154,7 +154,7 @@ def test_group_against_rest_keeps_its_size_under_the_null(design: str) -> None:
     (size, mc), (plain, _) = _rate(rejections[True], reps), _rate(rejections[False], reps)
     shown = f"{plain:.3f}" if False in modes else "not run"
     print(f"{design}: false findings clustered {size:.3f} ({mc:.3f}) segments {shown}")
-    expected = "cluster-level approximate randomisation" if design == "nested" else "jackknife"
+    expected = "cluster-level" if design == "nested" else "within clusters"
     assert len(tests) == 1 and expected in tests.pop()
     assert abs(size - 0.05) <= 3.5 * mc
     assert design == "spanning-even" or plain > 0.15
@@ -196,3 +196,38 @@ def test_system_comparison_keeps_its_size_under_the_null() -> None:
     assert abs(size - 0.05) <= 3.5 * mc
     assert abs(covered / reps - 0.95) <= 4 * mc
     assert plain > 0.15
+
+
+def test_permuting_within_clusters_keeps_each_clusters_inside_count() -> None:
+    """Clusters wholly inside or outside: every shuffle reproduces the observed split (p = 1);
+    one spanning cluster: shuffles differ, yet all keep the slice sizes."""
+    from equilens.textquality._corpus import permutation_p
+
+    rng = np.random.default_rng(3)
+    codes = np.repeat(np.arange(10), 4)
+    x = statistics(rng, "ter", quality(rng, 1, codes)[0, 0])
+    inside = codes < 4
+    assert permutation_p(x, inside, "ter", 200, rng, strata=codes) == 1.0
+    inside[0], inside[4] = False, True  # clusters 0 and 1 now span
+    assert permutation_p(x, inside, "ter", 200, rng, strata=codes) < 1.0
+
+
+@pytest.mark.slow
+def test_near_zero_bleu_group_test_is_not_fooled_by_slice_size() -> None:
+    """BLEU with zero-match orders depends on corpus size ('exp' smoothing): a small group
+    scores higher than the large rest. Labels permuted within clusters keep the sizes, so
+    the artefact is in the null distribution (a jackknife t-test rejected 7.5% here)."""
+    rng = np.random.default_rng(13)
+    codes = layout(rng, 40)
+    reps = 400
+    z = quality(rng, reps, codes)[0] - 3.8  # BLEU ~1, most 4-gram matches zero
+    data = statistics(rng, "bleu", z)
+    rejections = 0
+    for r in range(reps):
+        seg = {"s": {"bleu": SegmentStatistics("bleu", data[r], "")}}
+        groups = {"g": np.where(rng.random(codes.size) < 0.2, "a", "b").tolist()}
+        row = corpus_tables(seg, groups, draws=0, trials=200, seed=r, clusters=codes)
+        rejections += row["group_comparisons"][0]["p_value"] < 0.05
+    size, mc = _rate(rejections, reps)
+    print(f"near-zero BLEU, small spanning group: false findings {size:.3f} ({mc:.3f})")
+    assert abs(size - 0.05) <= 3.5 * mc

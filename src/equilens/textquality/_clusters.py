@@ -12,12 +12,10 @@ resampling scheme of :mod:`equilens.textquality._corpus` works on clusters uncha
   difference keeps the correlation of a cluster's parts on both sides;
 * group labels may be permuted over clusters only where each cluster lies wholly inside or
   wholly outside the group (:meth:`ClusterIndex.nested`); otherwise the p-value comes from
-  a t-test studentised by the leave-one-cluster-out jackknife (:func:`jackknife_t_p`).
+  a permutation of the labels within each cluster (``permutation_p(..., strata=codes)``).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -87,28 +85,3 @@ class ClusterIndex:
         per_cluster = np.hstack([self.totals(x, rows) for rows in masks])
         both = resampled_unit_totals(per_cluster, draws, rng)
         return [both[:, i * q : (i + 1) * q] for i in range(len(masks))]
-
-
-def jackknife_t_p(
-    score: Callable[[FloatArray], FloatArray], inside: FloatArray, outside: FloatArray
-) -> float:
-    """Two-sided p-value of ``score(inside) - score(outside) = 0``, clusters spanning both.
-
-    ``inside`` and ``outside`` are each cluster's parts (``K x q``, rows aligned). The
-    difference is studentised by its leave-one-cluster-out jackknife standard error and
-    referred to t on ``K - 1`` degrees of freedom. Simulated (docs/design/0017) it keeps its
-    size at 40 clusters where inverting the joint bootstrap's percentile interval rejects
-    6-7% of true nulls. A zero standard error is undefined (NaN), not precision.
-    """
-    from scipy import stats
-
-    k = inside.shape[0]
-    t_in, t_out = inside.sum(axis=0), outside.sum(axis=0)
-    diff = float(score(t_in[None])[0] - score(t_out[None])[0])
-    jack = score(t_in[None] - inside) - score(t_out[None] - outside)
-    if k < 3 or not np.all(np.isfinite(jack)) or not np.isfinite(diff):
-        return float("nan")
-    se = float(np.sqrt((k - 1) / k * np.sum((jack - jack.mean()) ** 2)))
-    if not se > 0:
-        return float("nan")
-    return float(2 * stats.t.sf(abs(diff) / se, k - 1))

@@ -19,8 +19,8 @@ a slice's interval resamples its clusters' in-slice sums (BCa, leave-one-cluster
 jackknife; the overall slice resamples all clusters, no stratification); systems are compared
 by a paired cluster bootstrap and randomisation that swaps whole clusters; a group against
 the rest gets a joint cluster bootstrap interval and, where clusters nest in the group or its
-rest, a permutation of group labels over clusters, else a leave-one-cluster-out jackknife
-t-test.
+rest, a permutation of group labels over clusters, else a permutation of the labels within
+each cluster.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from equilens.agreement import bca_bounds, resampled_unit_totals
 from equilens.exceptions import InvalidInputError
 from equilens.stats import holm
-from equilens.textquality._clusters import ClusterIndex, jackknife_t_p
+from equilens.textquality._clusters import ClusterIndex
 from equilens.textquality._sacre import SCORERS, FloatArray, SegmentStatistics
 
 
@@ -130,21 +130,42 @@ def approximate_randomisation(
 
 
 def permutation_p(
-    stats: FloatArray, inside: NDArray[np.bool_], metric: str, trials: int, rng: np.random.Generator
+    stats: FloatArray,
+    inside: NDArray[np.bool_],
+    metric: str,
+    trials: int,
+    rng: np.random.Generator,
+    strata: NDArray[np.int64] | None = None,
 ) -> float:
-    """Approximate-randomisation p-value of ``score(inside) - score(outside)`` (labels shuffled)."""
+    """Approximate-randomisation p-value of ``score(inside) - score(outside)`` (labels shuffled).
+
+    With ``strata`` (a code per row) labels are shuffled within each stratum only, so every
+    stratum keeps its number of inside rows.
+    """
     score = SCORERS[metric]
     total = stats.sum(axis=0)
     t_in = stats[inside].sum(axis=0)
     observed = abs(float(score(t_in[None])[0] - score((total - t_in)[None])[0]))
     n, k_in = len(stats), int(inside.sum())
+    if strata is not None:
+        # rows sorted by stratum, then at random: a row is inside when its rank within its
+        # stratum is below the stratum's inside count
+        counts = np.bincount(strata, minlength=int(strata.max()) + 1)
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])[strata]
+        quota = np.bincount(strata[inside], minlength=counts.size)[strata]
     hits = 0
     step = max(1, 2_000_000 // max(n, 1))
     for start in range(0, trials, step):
         k = min(step, trials - start)
-        order = np.argsort(rng.random((k, n)), axis=1)[:, :k_in]
-        pick = np.zeros((k, n))
-        np.put_along_axis(pick, order, 1.0, axis=1)
+        if strata is None:
+            order = np.argsort(rng.random((k, n)), axis=1)[:, :k_in]
+            pick = np.zeros((k, n))
+            np.put_along_axis(pick, order, 1.0, axis=1)
+        else:
+            order = np.argsort(strata + rng.random((k, n)), axis=1)
+            rank = np.empty_like(order)
+            np.put_along_axis(rank, order, np.arange(n)[None, :], axis=1)
+            pick = (rank - first < quota).astype(np.float64)
         t = pick @ stats
         d = score(t) - score(total[None] - t)
         hits += int(np.sum(np.abs(d) >= observed - 1e-12))
@@ -159,13 +180,29 @@ def _group_test(
     rng: np.random.Generator,
     index: ClusterIndex | None,
 ) -> tuple[float, str]:
-    """p-value of a group against the rest and the name of the test that gave it."""
+    """p-value of a group against the rest and the name of the test that gave it.
+
+    Clusters wholly inside or outside the group: labels permuted over clusters. Clusters
+    spanning the group and the rest: labels permuted within each cluster (each keeps its
+    number of inside segments, so the slices keep their sizes).
+    """
     if index is None:
         p = permutation_p(seg_stats, rows_in, metric, trials, rng) if trials else np.nan
         return p, "approximate randomisation (group labels)"
-    inside = index.present(rows_in)
-    p = permutation_p(index.totals(seg_stats), inside, metric, trials, rng) if trials else np.nan
-    return p, f"cluster-level approximate randomisation (group labels over '{index.column}')"
+    if index.nested(rows_in):
+        inside = index.present(rows_in)
+        p = (
+            permutation_p(index.totals(seg_stats), inside, metric, trials, rng)
+            if trials
+            else np.nan
+        )
+        return p, f"cluster-level approximate randomisation (group labels over '{index.column}')"
+    p = (
+        permutation_p(seg_stats, rows_in, metric, trials, rng, strata=index.codes)
+        if trials
+        else np.nan
+    )
+    return p, f"approximate randomisation within clusters of '{index.column}' (they span groups)"
 
 
 def _group_row(
@@ -209,14 +246,7 @@ def _group_row(
         d = d[np.isfinite(d)]
         if d.size:
             lo, hi = np.quantile(d, [0.025, 0.975])
-    if index.nested(rows_in):
-        p, test = _group_test(seg.stats, rows_in, metric, trials, rng, index)
-    else:
-        p = jackknife_t_p(score, index.totals(seg.stats, rows_in), index.totals(seg.stats, rest))
-        test = (
-            f"cluster jackknife t-test (clusters of '{index.column}' span the groups; "
-            f"t on {index.n_clusters - 1} df)"
-        )
+    p, test = _group_test(seg.stats, rows_in, metric, trials, rng, index)
     return {
         "difference_vs_rest": diff,
         "ci_low": _f(lo),
