@@ -149,3 +149,15 @@ def test_the_shipped_example_spec_and_policy_validate() -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "text_quality"
     assert main(["validate", str(example / "spec.yaml")]) == 0
     assert main(["validate", str(example / "policy.yaml")]) == 0
+
+
+def test_the_spec_cluster_reaches_the_corpus_tables(folder: Path) -> None:
+    frame = pd.read_csv(folder / "t.csv").assign(doc=[f"d{i // 4}" for i in range(80)])
+    frame.to_csv(folder / "t.csv", index=False)
+    spec = SPEC.replace("  trials: 200\n", "  trials: 200\n  cluster: doc\n")
+    (folder / "spec.yaml").write_text(spec, encoding="utf-8")
+    out = ["--out", str(folder / "out")]
+    assert main(["audit", str(folder / "spec.yaml"), *out, "--quiet", "--no-store"]) == 0
+    doc = json.loads((folder / "out" / "textmetrics" / "textmetrics.json").read_text())
+    assert doc["settings"]["n_clusters"] == 20
+    assert all("clusters of 'doc'" in r["ci_method"] for r in doc["corpus"])

@@ -120,3 +120,38 @@ def test_report_of_a_textmetrics_log_shows_the_corpus_scores(tmp_path: Path) -> 
     summary = (tmp_path / "rep" / "summary.md").read_text()
     assert "## Corpus chrf per slice" in summary
     assert "dialect=x | 30 |" in summary
+
+
+def test_cluster_makes_the_corpus_tables_count_clusters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = pd.read_csv(_texts(tmp_path / "t.csv", 60))
+    frame["doc"] = [f"d{i // 4}" for i in range(60)]  # 15 documents of 4 segments
+    frame["dialect"] = np.where(np.arange(60) // 4 % 2 == 0, "x", "y")  # nested in documents
+    frame.to_csv(tmp_path / "c.csv", index=False)
+    out = tmp_path / "out"
+    argv = ["textmetrics", "--data", str(tmp_path / "c.csv"), "--hypothesis", "sys_a,sys_b"]
+    argv += ["--reference", "ref", "--sensitive", "dialect", "--metrics", "chrf", "--cluster"]
+    assert main([*argv, "doc", "--bootstrap", "50", "--trials", "50", "--out", str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert "corpus intervals: cluster bootstrap (BCa, 50 draws, clusters of 'doc')" in shown
+    assert "over 15 clusters" in shown
+    doc = json.loads((out / "textmetrics.json").read_text())
+    assert doc["settings"]["n_clusters"] == 15
+    assert [r["n_clusters"] for r in doc["corpus"] if r["system"] == "sys_a"] == [15, 8, 7]
+    (group,) = [r for r in doc["group_comparisons"] if r["system"] == "sys_a"]
+    assert group["test"].startswith("cluster-level approximate randomisation")
+    assert all("clusters of 'doc'" in r["test"] for r in doc["system_comparisons"])
+    log = read_log(out / doc["logs"]["sys_b.chrf"])
+    assert log.text_quality is not None
+    assert log.text_quality["clusters"] == {"column": "doc", "n_clusters": 15}
+    page = (out / "text_quality.html").read_text()
+    assert "Intervals: cluster bootstrap (BCa, 50 draws, clusters of &#x27;doc&#x27;)" in page
+    assert main(["report", str(out / "sys_a.chrf.json"), "--out", str(tmp_path / "rep")]) == 0
+    summary = (tmp_path / "rep" / "summary.md").read_text()
+    assert "| overall | 60 | 15 |" in summary and "cluster bootstrap" in summary
+    frame.loc[3, "doc"] = None
+    frame.to_csv(tmp_path / "c.csv", index=False)
+    assert main([*argv, "doc", "--out", str(tmp_path / "o2")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'doc'" in err[0] and "missing" in err[0], err

@@ -31,8 +31,8 @@ def register(sub: Any) -> None:
         "all-MiniLM-L6-v2 by default, not comparable with published roberta-large numbers) "
         "and perplexity (SmolLM2 by default) as per-segment measures audited per group; corpus "
         "BLEU/chrF/TER per group with segment-bootstrap intervals and approximate-"
-        "randomisation comparisons. Several --hypothesis columns are systems compared with the "
-        "first.",
+        "randomisation comparisons (with --cluster: clusters resampled and permuted). Several "
+        "--hypothesis columns are systems compared with the first.",
     )
     p.add_argument("--data", required=True, metavar="FILE", help="CSV or Parquet file")
     p.add_argument(
@@ -46,7 +46,11 @@ def register(sub: Any) -> None:
         metavar="LIST",
         help="bleu,chrf,ter,rouge,bertscore,perplexity (default bleu,chrf,ter,rouge)",
     )
-    p.add_argument("--cluster", metavar="COL", help="segments of one cluster are one unit")
+    p.add_argument(
+        "--cluster",
+        metavar="COL",
+        help="segments of one cluster are one unit (sentence audits, corpus bootstrap and tests)",
+    )
     p.add_argument("--bertscore-model", metavar="DIR", help="local model folder for BERTScore")
     p.add_argument("--lm", metavar="DIR", help="local causal LM folder for perplexity")
     p.add_argument("--lm-gguf", metavar="FILE", help="GGUF file inside --lm")
@@ -136,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
             "trials": trials,
             "seed": args.seed,
             "cluster": args.cluster,
+            "n_clusters": result.clusters["n_clusters"] if result.clusters else None,
         },
         "signatures": result.signatures,
         "models": result.models,
@@ -153,6 +158,10 @@ def run(args: argparse.Namespace) -> int:
             if row["ci_low"] is not None:
                 ci = f" [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
             sys.stdout.write(f"{row['system']}: corpus {row['metric']} = {row['value']:.2f}{ci}\n")
+    corpus = result.corpus.get("corpus", [])
+    if corpus:
+        counted = f" over {result.clusters['n_clusters']} clusters" if result.clusters else ""
+        sys.stdout.write(f"corpus intervals: {corpus[0]['ci_method']}{counted}\n")
     sys.stdout.write(f"wrote {len(logs)} audit logs and textmetrics.json to {out}\n")
     return 0
 

@@ -47,6 +47,17 @@ def _slice(row: Mapping[str, Any]) -> str:
     return "overall" if row.get("feature") is None else f"{row['feature']}={row['group']}"
 
 
+def _methods(rows: Sequence[Mapping[str, Any]], key: str, default: str = "not recorded") -> str:
+    """The distinct values of ``key`` over ``rows`` (the methods behind a table)."""
+    found = dict.fromkeys(str(r[key]) for r in rows if r.get(key))
+    return "; ".join(found) or default
+
+
+def _tests(rows: Sequence[Mapping[str, Any]], interval: str) -> str:
+    """The tests and interval methods of a comparison table, in one sentence."""
+    return f"Tests: {_methods(rows, 'test')}. Intervals: {_methods(rows, 'ci_method', interval)}."
+
+
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A table; cells are already escaped HTML."""
     th = "".join(f"<th>{_e(h)}</th>" for h in head)
@@ -64,26 +75,26 @@ def corpus_tables_html(section: Mapping[str, Any]) -> str:
     out = []
     corpus = section.get("corpus") or []
     if corpus:
-        out.append("<h3>Corpus scores per slice (segment bootstrap, BCa 95%)</h3>")
+        clustered = any("n_clusters" in r for r in corpus)
+        out.append("<h3>Corpus scores per slice (95% intervals)</h3>")
+        out.append(f"<p>Intervals: {_e(_methods(corpus, 'ci_method'))}.</p>")
         out.append(
             _table(
-                ["system", "metric", "slice", "segments", "score", "95% interval"],
+                ["system", "metric", "slice", "segments"]
+                + (["clusters"] if clustered else [])
+                + ["score", "95% interval"],
                 [
-                    [
-                        _e(r["system"]),
-                        _e(r["metric"]),
-                        _e(_slice(r)),
-                        _e(r["n_segments"]),
-                        _num(r["value"]),
-                        _ci(r),
-                    ]
+                    [_e(r["system"]), _e(r["metric"]), _e(_slice(r)), _e(r["n_segments"])]
+                    + ([_e(r.get("n_clusters"))] if clustered else [])
+                    + [_num(r["value"]), _ci(r)]
                     for r in corpus
                 ],
             )
         )
     groups = section.get("group_comparisons") or []
     if groups:
-        out.append("<h3>Each group against the rest (approximate randomisation, Holm)</h3>")
+        out.append("<h3>Each group against the rest (Holm)</h3>")
+        out.append(f"<p>{_e(_tests(groups, 'bootstrap percentile'))}</p>")
         out.append(
             _table(
                 ["system", "metric", "group", "difference", "95% interval", "p (Holm)"],
@@ -103,6 +114,7 @@ def corpus_tables_html(section: Mapping[str, Any]) -> str:
     systems = section.get("system_comparisons") or []
     if systems:
         out.append("<h3>Systems against the baseline (paired, Holm)</h3>")
+        out.append(f"<p>{_e(_tests(systems, 'paired bootstrap percentile'))}</p>")
         out.append(
             _table(
                 ["system", "baseline", "metric", "slice", "difference", "95% interval", "p (Holm)"],
@@ -284,14 +296,17 @@ def text_quality_lines(section: Mapping[str, Any] | None) -> list[str]:
     if not section or not section.get("corpus"):
         return []
     lines = [
-        f"## Corpus {md_escape(str(section.get('metric')))} per slice (segment bootstrap, BCa 95%)",
+        f"## Corpus {md_escape(str(section.get('metric')))} per slice (95% intervals)",
         "",
-        "| system | slice | segments | score | 95% interval |",
-        "|---|---|---:|---:|---|",
+        f"Intervals: {md_escape(_methods(section['corpus'], 'ci_method'))}.",
+        "",
+        "| system | slice | segments | clusters | score | 95% interval |",
+        "|---|---|---:|---:|---:|---|",
     ]
     for r in section["corpus"]:
+        clusters = r.get("n_clusters", "none")
         lines.append(
             f"| {md_escape(str(r['system']))} | {md_escape(_slice(r))} | {r['n_segments']} | "
-            f"{_num(r['value'])} | {_ci(r)} |"
+            f"{clusters} | {_num(r['value'])} | {_ci(r)} |"
         )
     return [*lines, ""]

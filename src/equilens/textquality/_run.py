@@ -5,7 +5,8 @@ audit's ``measure`` task (intervals, Welch tests, Holm/BH per slice, warnings, c
 audit log per system and metric. Perplexity is a ratio of sums (negative log-likelihood over
 tokens, i.e. cross-entropy per token), whose interval maps to perplexity by ``exp``. Corpus
 BLEU/chrF/TER per slice, with bootstrap intervals and comparisons, go into each log's
-``text_quality`` section (see :mod:`equilens.textquality._corpus`).
+``text_quality`` section (see :mod:`equilens.textquality._corpus`); with ``cluster`` the
+corpus bootstrap and tests resample and permute clusters, as the per-segment audits do.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from equilens.exceptions import InvalidInputError, InvalidParameterError
+from equilens.textquality._clusters import ClusterIndex
 from equilens.textquality._corpus import corpus_tables
 from equilens.textquality._sacre import CORPUS_METRICS, segment_statistics, sentence_scores
 from equilens.textquality._segment_metrics import (
@@ -42,6 +44,8 @@ class TextMetricsRun:
     corpus: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     signatures: dict[str, str] = field(default_factory=dict)
     models: dict[str, Any] = field(default_factory=dict)
+    clusters: dict[str, Any] | None = None
+    """The corpus bootstrap's cluster column and number of clusters (None: segments)."""
 
 
 def check_metrics(metrics: Sequence[str]) -> list[str]:
@@ -100,9 +104,13 @@ def text_metrics(
         segments[col] = frame[col].astype(str).to_numpy()
     if not sensitive:
         segments[ALL] = ALL
+    index = None
     if cluster:
         segments[cluster] = frame[cluster].to_numpy()
+        index = ClusterIndex.of(frame[cluster].to_numpy(), cluster)
     run = TextMetricsRun(segments)
+    if index is not None:
+        run.clusters = {"column": cluster, "n_clusters": index.n_clusters}
     stats: dict[str, dict[str, Any]] = {}
     measures: list[tuple[str, str, dict[str, Any]]] = []  # system, metric, audit columns
     for system in hypotheses:
@@ -145,6 +153,7 @@ def text_metrics(
             draws=bootstrap,
             trials=trials,
             seed=seed,
+            clusters=index,
         )
     for system, metric, columns in measures:
         log = audit(
@@ -170,6 +179,8 @@ def _section(run: TextMetricsRun, system: str, metric: str) -> dict[str, Any]:
         section["signatures"] = {
             k: v for k, v in run.signatures.items() if k.startswith(corpus_metric)
         }
+        if run.clusters is not None:
+            section["clusters"] = run.clusters
         for table, rows in run.corpus.items():
             section[table] = [
                 r for r in rows if r["metric"] == corpus_metric and system in (r["system"],)
