@@ -227,36 +227,29 @@ def _group_row(
         return None
     diff = float(score(seg.stats[rows_in].sum(0)[None])[0] - score(seg.stats[rest].sum(0)[None])[0])
     lo = hi = np.nan
-    if index is None:
-        if draws:
-            feature = masks[at][0]
-            own = [t for (f, _, _), t in zip(masks, slice_draws, strict=True) if f == feature]
-            b_in = slice_draws[at]
-            lo, hi = np.quantile(score(b_in) - score(np.sum(own, axis=0) - b_in), [0.025, 0.975])
-        p, test = _group_test(seg.stats, rows_in, metric, trials, rng, index)
-        return {
-            "difference_vs_rest": diff,
-            "ci_low": _f(lo),
-            "ci_high": _f(hi),
-            "p_value": _f(p),
-            "test": test,
-        }
-    if draws:
+    if index is None and draws:
+        feature = masks[at][0]
+        own = [t for (f, _, _), t in zip(masks, slice_draws, strict=True) if f == feature]
+        b_in = slice_draws[at]
+        lo, hi = np.quantile(score(b_in) - score(np.sum(own, axis=0) - b_in), [0.025, 0.975])
+    elif index is not None and draws:
         d = score(joint[at]) - score(joint[0] - joint[at])
         d = d[np.isfinite(d)]
         if d.size:
             lo, hi = np.quantile(d, [0.025, 0.975])
     p, test = _group_test(seg.stats, rows_in, metric, trials, rng, index)
-    return {
+    row: dict[str, Any] = {
         "difference_vs_rest": diff,
         "ci_low": _f(lo),
         "ci_high": _f(hi),
         "p_value": _f(p),
         "test": test,
-        "ci_method": f"joint cluster bootstrap percentile ('{index.column}')",
-        "n_clusters": n_in,
-        "n_clusters_rest": n_out,
     }
+    if index is not None:
+        row["ci_method"] = f"joint cluster bootstrap percentile ('{index.column}')"
+        row["n_clusters"] = n_in
+        row["n_clusters_rest"] = n_out
+    return row
 
 
 def corpus_tables(
