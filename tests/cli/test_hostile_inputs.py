@@ -282,6 +282,7 @@ CASES: list[tuple[str, str, str]] = [
     ("speech-asr-model-missing", "speech --manifest {data} --reference-column y --group race --no-cluster --asr-model {missing} --out {tmp}/sp7", "mine"),
     ("speech-out-is-file", "speech --manifest {data} --hypothesis pred --reference-column y --group race --no-cluster --out {data}", "mine"),
     ("speech-asr-workers-zero", "speech --manifest {data} --hypothesis pred --reference-column y --group race --no-cluster --asr-workers 0 --out {tmp}/sp8", "mine"),
+    ("speech-asr-workers-huge", "speech --manifest {data} --hypothesis pred --reference-column y --group race --no-cluster --asr-workers 100000 --out {tmp}/sp9", "mine"),
     # images
     ("images-manifest-missing", "images --manifest {missing} --prediction pred --label-column y --out {tmp}/im1", "mine"),
     ("images-manifest-garbage", "images --manifest {garbage} --prediction pred --label-column y --out {tmp}/im2", "mine"),

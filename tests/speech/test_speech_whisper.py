@@ -6,6 +6,7 @@ file; about 15 s of CPU. The fuller run is examples/speech_accents/run_demo.py.
 
 from __future__ import annotations
 
+import os
 import shutil
 import wave
 from pathlib import Path
@@ -102,6 +103,7 @@ def test_cli_speech_from_the_cache(demo: Path, capsys: pytest.CaptureFixture[str
     assert "3 of 27 rows could not be scored" in capsys.readouterr().err
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="two workers need two cores")
 def test_two_whisper_workers_give_the_same_transcripts(demo: Path) -> None:
     from equilens.adapters import transcribe_files
 

