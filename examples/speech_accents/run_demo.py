@@ -15,6 +15,7 @@ Synthetic accents measure robustness to the synthesiser's accent rules, not to r
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -30,7 +31,12 @@ def main() -> None:
         "--sentences", type=int, default=None, help="the first N shipped sentences (default all)"
     )
     ap.add_argument("--out", type=Path, default=Path("accent-demo"))
-    ap.add_argument("--workers", type=int, default=2, help="utterances transcribed at once")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="utterances transcribed at once (default 2, or 1 on one core)",
+    )
     args = ap.parse_args()
     audio_dir = args.out / "audio"
     manifest = synthesise(demo_sentences()[: args.sentences], audio_dir)
