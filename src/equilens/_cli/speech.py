@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
 from equilens._cli._media import add_media_options, check_common, finish, groups, open_cache
 from equilens._cli._media import progress as progress_bar
 from equilens._cli._options import parse_pairs
-from equilens.exceptions import InvalidParameterError
 from equilens.results import write_log
 
 
@@ -85,12 +83,9 @@ def run(args: argparse.Namespace) -> int:
         punctuation=not args.keep_punctuation,
         numbers=args.numbers,
     )
-    cores = os.cpu_count() or 1
-    if not 1 <= args.asr_workers <= cores:
-        raise InvalidParameterError(
-            f"--asr-workers must be between 1 and the number of CPU cores ({cores}); "
-            f"got {args.asr_workers}"
-        )
+    from equilens.adapters import check_workers
+
+    check_workers(args.asr_workers, "--asr-workers")
     transcriber = None
     if args.hypothesis is None:
         from equilens.adapters import WhisperTranscriber

@@ -38,6 +38,7 @@ __all__ = [
     "Transcriber",
     "TranscriptionRun",
     "WhisperTranscriber",
+    "check_workers",
     "load_audio",
     "transcribe_files",
     "whisper_tiny_en_path",
@@ -111,12 +112,7 @@ class WhisperTranscriber:
             raise MissingDependencyError(
                 f"No CTranslate2 Whisper model (model.bin) in {self.model_path} (--asr-model)"
             )
-        cores = os.cpu_count() or 1
-        if not 1 <= workers <= cores:
-            # Each worker is a model replica: a typo such as 100 would load 100 of them.
-            raise InvalidParameterError(
-                f"workers must be between 1 and the number of CPU cores ({cores}); got {workers}"
-            )
+        check_workers(workers)
         self.compute_type = compute_type
         self.beam_size = beam_size
         self.cpu_threads = cpu_threads
@@ -172,6 +168,19 @@ class WhisperTranscriber:
             "beam_size": self.beam_size,
             "language": self.language,
         }
+
+
+def check_workers(workers: int, name: str = "workers") -> int:
+    """``workers`` if it is between 1 and the number of cores; one-line error naming ``name``.
+
+    Each Whisper worker is a model replica: a typo such as 100 would load 100 of them.
+    """
+    cores = os.cpu_count() or 1
+    if not 1 <= workers <= cores:
+        raise InvalidParameterError(
+            f"{name} must be between 1 and the number of CPU cores ({cores}); got {workers}"
+        )
+    return workers
 
 
 def _version(package: str) -> str | None:
@@ -269,6 +278,7 @@ def transcribe_files(
             except OSError as exc:
                 run.failed[str(p)] = f"unreadable audio ({exc.strerror or 'error'})"
     found = cache.get_many(namespace, list(keys.values())) if cache is not None else {}
+    hits = {p: hit for p, key in keys.items() if isinstance(hit := found.get(key), str)}
     n_workers = workers if workers is not None else int(getattr(transcriber, "workers", 1))
     if n_workers < 1:
         raise InvalidParameterError(f"workers must be at least 1 (got {n_workers})")
@@ -276,24 +286,16 @@ def transcribe_files(
     pending: dict[Path, Future[tuple[str | None, str, float]]] = {}
     start = time.perf_counter()
     try:
-        todo = [
-            p
-            for p in unique
-            if str(p) not in run.failed
-            and not isinstance(found.get(keys[p]) if p in keys else None, str)
-        ]
-        window = iter(todo)
+        window = iter([p for p in unique if str(p) not in run.failed and p not in hits])
         if pool is not None:
             # Submit a bounded window ahead so memory holds ~2 x workers decoded files.
             for p in islice(window, 2 * n_workers):
                 pending[p] = pool.submit(_decode_and_transcribe, transcriber, p)
         for i, p in enumerate(unique):
-            key = keys.get(p)
-            hit = found.get(key) if key is not None else None
             if str(p) in run.failed:
                 pass
-            elif isinstance(hit, str):
-                run.transcripts[str(p)] = hit
+            elif p in hits:
+                run.transcripts[str(p)] = hits[p]
                 run.cached += 1
             else:
                 if pool is not None:
@@ -311,8 +313,8 @@ def transcribe_files(
                 else:
                     run.audio_seconds += seconds
                     run.transcripts[str(p)] = text
-                    if cache is not None and key is not None:
-                        cache.put_many(namespace, [(key, text)])
+                    if cache is not None and p in keys:
+                        cache.put_many(namespace, [(keys[p], text)])
             if progress is not None:
                 progress(i + 1, len(unique))
     finally:
