@@ -9,24 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _text_words import WORDS
 from equilens._cli.main import main
-
-WORDS = [
-    "the",
-    "a",
-    "cat",
-    "dog",
-    "sat",
-    "on",
-    "mat",
-    "quickly",
-    "ran",
-    "home",
-    "big",
-    "small",
-    "red",
-    "blue",
-]
 
 SPEC = """\
 version: 1

@@ -9,25 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _text_words import WORDS
 from equilens._cli.main import main
 from equilens.results import read_log
-
-WORDS = [
-    "the",
-    "a",
-    "cat",
-    "dog",
-    "sat",
-    "on",
-    "mat",
-    "quickly",
-    "ran",
-    "home",
-    "big",
-    "small",
-    "red",
-    "blue",
-]
 
 
 def _texts(path: Path, n: int = 120) -> Path:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from rouge_score import rouge_scorer
 from sacrebleu.metrics import BLEU, CHRF, TER
 
+from _text_words import WORDS as _WORDS
 from equilens.agreement import resampled_unit_totals
 from equilens.textquality import (
     SCORERS,
@@ -18,24 +19,7 @@ from equilens.textquality import (
     sentence_scores,
 )
 
-WORDS = [
-    "the",
-    "a",
-    "cat",
-    "dog",
-    "sat",
-    "on",
-    "mat",
-    "quickly",
-    "ran",
-    "home",
-    "big",
-    "small",
-    "red",
-    "blue",
-    ",",
-    ".",
-]
+WORDS = [*_WORDS, ",", "."]
 CLASSES = {"bleu": BLEU, "chrf": CHRF, "ter": TER}
 
 
