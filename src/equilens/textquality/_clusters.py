@@ -73,15 +73,14 @@ class ClusterIndex:
         """Whether every cluster lies wholly inside or wholly outside ``rows``."""
         return not bool(np.any(self.present(rows) & self.present(~rows)))
 
-    def joint_draws(
-        self, x: FloatArray, masks: list[BoolArray], draws: int, rng: np.random.Generator
-    ) -> list[FloatArray]:
-        """Totals of each mask's rows in ``draws`` resamples of all clusters (one resample).
 
-        Returns one ``(draws, q)`` block per mask; block ``i`` holds, in each draw, the sums
-        of ``masks[i]``'s parts of the drawn clusters.
-        """
-        q = x.shape[1]
-        per_cluster = np.hstack([self.totals(x, rows) for rows in masks])
-        both = resampled_unit_totals(per_cluster, draws, rng)
-        return [both[:, i * q : (i + 1) * q] for i in range(len(masks))]
+def joint_draws(parts: list[FloatArray], draws: int, rng: np.random.Generator) -> list[FloatArray]:
+    """Totals of each slice's parts in ``draws`` resamples of all clusters (one resample).
+
+    ``parts[i]`` holds slice ``i``'s per-cluster sums (:meth:`ClusterIndex.totals`, all
+    clusters in the same order). Returns one ``(draws, q)`` block per slice; block ``i``
+    holds, in each draw, the sums of slice ``i``'s parts of the drawn clusters.
+    """
+    q = parts[0].shape[1]
+    both = resampled_unit_totals(np.hstack(parts), draws, rng)
+    return [both[:, i * q : (i + 1) * q] for i in range(len(parts))]

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from equilens.agreement import bca_bounds, resampled_unit_totals
 from equilens.exceptions import InvalidInputError
 from equilens.stats import holm
-from equilens.textquality._clusters import ClusterIndex
+from equilens.textquality._clusters import ClusterIndex, joint_draws
 from equilens.textquality._sacre import SCORERS, FloatArray, SegmentStatistics
 
 
@@ -292,8 +292,10 @@ def corpus_tables(
         if index is None:
             slice_draws = _slice_draws(stacked, masks, draws, rng)
         else:
-            joint = index.joint_draws(stacked, [r for _, _, r in masks], draws, rng)
-            units = [index.units(stacked, r) for _, _, r in masks]
+            # Each slice's per-cluster sums, once: the joint resample and the slices' units.
+            parts = [index.totals(stacked, r) for _, _, r in masks]
+            joint = joint_draws(parts, draws, rng)
+            units = [part[index.present(r)] for part, (_, _, r) in zip(parts, masks, strict=True)]
             slice_draws = [joint[0]] + [resampled_unit_totals(u, draws, rng) for u in units[1:]]
         for metric, seg in segs.items():
             score, cols = SCORERS[metric], spans[metric]
